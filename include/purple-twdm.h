@@ -1,0 +1,62 @@
+/*
+ * purple-twdm: X (Twitter) direct messages as libpurple conversations.
+ *
+ * The public contract of the plugin: its id, its protocol name and the keys
+ * of its account options. Other tools (the headless runner, tests, bots,
+ * bitlbee settings) depend on these names, so they never change meaning.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+/** The libpurple plugin id; bitlbee lists it as protocol "twdm". */
+#define TW_PLUGIN_ID "prpl-twdm"
+
+/** The protocol name users see in account dialogs. */
+#define TW_PROTOCOL_NAME "Twitter DM"
+
+/** Name of list_icon(): protocols/{16,22,48,scalable}/twdm.{png,svg}. */
+#define TW_PROTOCOL_ICON "twdm"
+
+/**
+ * Account option (string): base URL of the X API, used for every REST call
+ * and for the token endpoint {api-base}/2/oauth2/token. Plain http is only
+ * accepted when the host is a loopback address.
+ */
+#define TW_OPTION_API_BASE "api-base"
+/** Default of #TW_OPTION_API_BASE. */
+#define TW_DEFAULT_API_BASE "https://api.x.com"
+
+/** Account option (string): the OAuth 2.0 client id of the user's X app. */
+#define TW_OPTION_CLIENT_ID "client-id"
+
+/**
+ * Account option (string, optional): the OAuth 2.0 client secret of a
+ * confidential client; when set, the token endpoint gets HTTP Basic auth.
+ */
+#define TW_OPTION_CLIENT_SECRET "client-secret"
+
+/**
+ * Account option (int, seconds): the shortest time between two DM polls.
+ * 0 means automatic: the pace follows the rate-limit headers only.
+ */
+#define TW_OPTION_POLL_INTERVAL "poll-interval"
+/** Default of #TW_OPTION_POLL_INTERVAL. */
+#define TW_DEFAULT_POLL_INTERVAL 0
+
+/**
+ * Account option (int, 0 to 30): on the very first sign-on of an account,
+ * how many days of DM history to show. 0 shows nothing older than sign-on.
+ */
+#define TW_OPTION_HISTORY_DAYS "history-days"
+/** Default of #TW_OPTION_HISTORY_DAYS. */
+#define TW_DEFAULT_HISTORY_DAYS 0
+/** Largest accepted #TW_OPTION_HISTORY_DAYS: X keeps 30 days of DMs. */
+#define TW_MAX_HISTORY_DAYS 30
+
+/**
+ * Account option (string, optional): a PEM file of extra certificate
+ * authorities to trust for the API, e.g. a test server's own CA. TLS
+ * verification itself is never switched off.
+ */
+#define TW_OPTION_CA_FILE "ca-file"

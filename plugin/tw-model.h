@@ -1,0 +1,243 @@
+/*
+ * tw-model: the plain data the plugin works with (users, DM events, pages,
+ * tokens, problems). Pure data with _new/_free and autoptr; no I/O.
+ *
+ * Ids are kept as the API's decimal strings; tw_id_compare() orders them
+ * numerically (a 19-digit id is larger than an 18-digit one).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * tw_id_compare:
+ * @a: a decimal id
+ * @b: a decimal id
+ *
+ * Numeric order of two snowflake ids given as strings.
+ *
+ * Returns: <0, 0 or >0 as @a is smaller than, equal to or larger than @b
+ */
+int tw_id_compare(const char *a, const char *b);
+
+/**
+ * tw_id_is_valid:
+ * @id: (nullable): a string
+ *
+ * Returns: %TRUE when @id is 1 to 19 decimal digits
+ */
+gboolean tw_id_is_valid(const char *id);
+
+/**
+ * TwUser:
+ * @id: user id
+ * @username: the handle without '@', as X spells it
+ * @name: display name
+ * @profile_image_url: (nullable): avatar URL
+ * @description: (nullable): bio
+ * @location: (nullable): location
+ * @url: (nullable): profile link
+ * @verified: verified badge
+ * @protected_account: posts are protected
+ * @receives_your_dm: TRUE, FALSE, or -1 when the API did not say
+ * @followers_count: -1 when unknown
+ * @following_count: -1 when unknown
+ */
+typedef struct {
+	char *id;
+	char *username;
+	char *name;
+	char *profile_image_url;
+	char *description;
+	char *location;
+	char *url;
+	gboolean verified;
+	gboolean protected_account;
+	int receives_your_dm;
+	gint64 followers_count;
+	gint64 following_count;
+} TwUser;
+
+/** Returns: (transfer full): an empty user with unknown counts. */
+TwUser *tw_user_new(void);
+/** @user: (transfer full) (nullable): frees the user. */
+void tw_user_free(TwUser *user);
+/** Returns: (transfer full): a deep copy of @user. */
+TwUser *tw_user_copy(const TwUser *user);
+
+/**
+ * TwDmEventType:
+ * @TW_DM_EVENT_UNKNOWN: a type this plugin does not know; skipped
+ * @TW_DM_EVENT_MESSAGE_CREATE: a message
+ * @TW_DM_EVENT_PARTICIPANTS_JOIN: someone joined a group
+ * @TW_DM_EVENT_PARTICIPANTS_LEAVE: someone left a group
+ */
+typedef enum {
+	TW_DM_EVENT_UNKNOWN,
+	TW_DM_EVENT_MESSAGE_CREATE,
+	TW_DM_EVENT_PARTICIPANTS_JOIN,
+	TW_DM_EVENT_PARTICIPANTS_LEAVE,
+} TwDmEventType;
+
+/**
+ * TwUrlEntity:
+ * @start: first code point of the link in the text (inclusive)
+ * @end: end code point (exclusive)
+ * @url: the t.co URL as it appears in the text
+ * @expanded_url: (nullable): the original URL
+ * @display_url: (nullable): a short form for display
+ */
+typedef struct {
+	gint64 start;
+	gint64 end;
+	char *url;
+	char *expanded_url;
+	char *display_url;
+} TwUrlEntity;
+
+/** @entity: (transfer full) (nullable): frees the entity. */
+void tw_url_entity_free(TwUrlEntity *entity);
+
+/**
+ * TwDmEvent:
+ * @id: event id
+ * @type: event type
+ * @text: (nullable): message text, plain text as X sends it
+ * @sender_id: (nullable): author (MessageCreate) or adder (Join)
+ * @conversation_id: (nullable): "a-b" for 1:1, a single id for groups
+ * @created_at: Unix time in microseconds, 0 when unknown
+ * @participant_ids: (element-type utf8): who joined or left (Join/Leave)
+ * @urls: (element-type TwUrlEntity): link entities of @text
+ * @media_keys: (element-type utf8): attached media keys
+ */
+typedef struct {
+	char *id;
+	TwDmEventType type;
+	char *text;
+	char *sender_id;
+	char *conversation_id;
+	gint64 created_at;
+	GPtrArray *participant_ids;
+	GPtrArray *urls;
+	GPtrArray *media_keys;
+} TwDmEvent;
+
+/** Returns: (transfer full): an empty event with empty arrays. */
+TwDmEvent *tw_dm_event_new(void);
+/** @event: (transfer full) (nullable): frees the event. */
+void tw_dm_event_free(TwDmEvent *event);
+
+/**
+ * tw_dm_event_is_group:
+ * @event: an event
+ *
+ * Returns: %TRUE when the event belongs to a group conversation (an id
+ * without '-')
+ */
+gboolean tw_dm_event_is_group(const TwDmEvent *event);
+
+/**
+ * TwDmPage:
+ * @events: (element-type TwDmEvent): newest first, as the API sends them
+ * @users: (element-type utf8 TwUser): includes.users by id
+ * @next_token: (nullable): token of the next (older) page
+ * @result_count: meta.result_count
+ */
+typedef struct {
+	GPtrArray *events;
+	GHashTable *users;
+	char *next_token;
+	guint result_count;
+} TwDmPage;
+
+/** Returns: (transfer full): an empty page. */
+TwDmPage *tw_dm_page_new(void);
+/** @page: (transfer full) (nullable): frees the page. */
+void tw_dm_page_free(TwDmPage *page);
+
+/**
+ * TwToken:
+ * @access_token: the bearer token
+ * @refresh_token: (nullable): the rotated refresh token
+ * @scope: (nullable): space-separated granted scopes
+ * @expires_in: lifetime of @access_token in seconds, 0 when not given
+ */
+typedef struct {
+	char *access_token;
+	char *refresh_token;
+	char *scope;
+	gint64 expires_in;
+} TwToken;
+
+/** @token: (transfer full) (nullable): frees the token, wiping secrets. */
+void tw_token_free(TwToken *token);
+
+/**
+ * TwProblem:
+ * @status: HTTP status of the response
+ * @type: (nullable): problem type URI, or the OAuth "error" code
+ * @title: (nullable): problem title
+ * @detail: human-readable detail, or OAuth error_description; never %NULL:
+ *   the parser falls back to the title, the type, then "HTTP <status>"
+ *
+ * An RFC 7807 problem body or an OAuth token-endpoint error.
+ */
+typedef struct {
+	guint status;
+	char *type;
+	char *title;
+	char *detail;
+} TwProblem;
+
+/** @problem: (transfer full) (nullable): frees the problem. */
+void tw_problem_free(TwProblem *problem);
+
+/**
+ * tw_problem_has_type:
+ * @problem: a problem
+ * @name: a problem name such as "usage-capped"
+ *
+ * Compares the path after "/2/problems/", ignoring the host.
+ *
+ * Returns: %TRUE when @problem is of that type
+ */
+gboolean tw_problem_has_type(const TwProblem *problem, const char *name);
+
+/**
+ * tw_problem_new:
+ * @status: HTTP status
+ * @type: (nullable): type URI or OAuth error code
+ * @title: (nullable): title
+ * @detail: (nullable): detail; when %NULL, the title, the type or
+ *   "HTTP <status>" takes its place
+ *
+ * Returns: (transfer full): the problem
+ */
+TwProblem *tw_problem_new(guint status, const char *type, const char *title,
+			  const char *detail);
+
+/**
+ * TwSendResult:
+ * @conversation_id: dm_conversation_id of the sent message
+ * @event_id: dm_event_id of the sent message
+ */
+typedef struct {
+	char *conversation_id;
+	char *event_id;
+} TwSendResult;
+
+/** @result: (transfer full) (nullable): frees the result. */
+void tw_send_result_free(TwSendResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwUser, tw_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmEvent, tw_dm_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmPage, tw_dm_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwToken, tw_token_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwProblem, tw_problem_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSendResult, tw_send_result_free)
+
+G_END_DECLS

@@ -1,0 +1,355 @@
+/*
+ * tw-sandbox: a local X API v2 server for tests, benchmarks and the demo.
+ *
+ * It answers like the real API for everything the plugin uses (see
+ * ../shared/reference/x-api-v2-dm.md §13): OAuth 2.0 token endpoint with
+ * rotation and expiry, users, the DM list and send endpoints, group
+ * creation, problem bodies, per-user rate limits with x-rate-limit-*
+ * headers, billing counters and fault injection.
+ *
+ * The server runs in its own thread with its own GMainContext, listening on
+ * 127.0.0.1 only. Every function here is thread-safe and may be called from
+ * the test's thread while the server runs. The same controls are offered
+ * over HTTP under /_sandbox/ for other processes (see README.md).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _TwSandbox TwSandbox;
+
+/**
+ * TwSandboxConfig:
+ * @rate_window_seconds: length of a rate-limit window (X: 900)
+ * @dm_read_limit: DM GET requests per user per window, shared by the DM
+ *   list endpoints (X: 15)
+ * @dm_send_limit: DM POSTs per user per window (X: 15)
+ * @dm_send_daily_limit: DM POSTs per user per 24 h (X: 1440)
+ * @users_limit: user lookups per user per window (X: 900)
+ * @me_limit: /2/users/me per user per window (X: 75)
+ * @access_token_lifetime: seconds an access token lives (X: 7200)
+ * @problem_host: host in problem type URIs ("api.twitter.com" or "api.x.com")
+ * @visibility_delay_ms: how long a new event stays invisible to
+ *   /2/dm_events (eventual consistency); 0 = at once
+ * @client_id: the client id the token endpoint accepts ("twdm-test-client")
+ * @client_secret: (nullable): when set, the token endpoint requires HTTP
+ *   Basic auth with it (a confidential client)
+ */
+typedef struct {
+	guint rate_window_seconds;
+	guint dm_read_limit;
+	guint dm_send_limit;
+	guint dm_send_daily_limit;
+	guint users_limit;
+	guint me_limit;
+	guint access_token_lifetime;
+	const char *problem_host;
+	guint visibility_delay_ms;
+	const char *client_id;
+	const char *client_secret;
+} TwSandboxConfig;
+
+/** The client id tw_sandbox_config_init() sets. */
+#define TW_SANDBOX_CLIENT_ID "twdm-test-client"
+
+/**
+ * tw_sandbox_config_init:
+ * @config: (out): filled with X's real values (see the field docs)
+ */
+void tw_sandbox_config_init(TwSandboxConfig *config);
+
+/**
+ * tw_sandbox_new:
+ * @config: (nullable): settings, copied; %NULL for the defaults
+ *
+ * Returns: (transfer full): a stopped server with no users
+ */
+TwSandbox *tw_sandbox_new(const TwSandboxConfig *config);
+
+/**
+ * tw_sandbox_start:
+ * @sandbox: the server
+ * @port: TCP port on 127.0.0.1, 0 for any free one
+ * @error: (out) (optional): why it could not listen
+ *
+ * Starts the server thread and returns once it listens.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean tw_sandbox_start(TwSandbox *sandbox, guint port, GError **error);
+
+/**
+ * tw_sandbox_get_base_url:
+ * @sandbox: a started server
+ *
+ * Returns: (transfer none): "http://127.0.0.1:PORT", no trailing slash
+ */
+const char *tw_sandbox_get_base_url(TwSandbox *sandbox);
+
+/**
+ * tw_sandbox_free:
+ * @sandbox: (transfer full) (nullable): the server; stopped if running
+ */
+void tw_sandbox_free(TwSandbox *sandbox);
+
+/**
+ * tw_sandbox_add_user:
+ * @sandbox: the server
+ * @username: handle, as X spells it (case kept)
+ * @name: display name
+ *
+ * Creates a user with a fresh snowflake id and a profile image URL served by
+ * the sandbox itself.
+ *
+ * Returns: (transfer full): the new user's id
+ */
+char *tw_sandbox_add_user(TwSandbox *sandbox, const char *username,
+			  const char *name);
+
+/**
+ * tw_sandbox_set_receives_dm:
+ * @sandbox: the server
+ * @user_id: a user
+ * @receives: %FALSE: the user does not accept DMs from anyone (sends to
+ *   them get 403; lookups say receives_your_dm=false)
+ */
+void tw_sandbox_set_receives_dm(TwSandbox *sandbox, const char *user_id,
+				gboolean receives);
+
+/**
+ * tw_sandbox_issue_refresh_token:
+ * @sandbox: the server
+ * @user_id: the user the token signs in
+ *
+ * Mints a refresh token, as if the user had just authorized the app with
+ * all the plugin's scopes.
+ *
+ * Returns: (transfer full): the refresh token
+ */
+char *tw_sandbox_issue_refresh_token(TwSandbox *sandbox, const char *user_id);
+
+/**
+ * tw_sandbox_create_message:
+ * @sandbox: the server
+ * @sender_id: who writes
+ * @recipient_id: to whom (a 1:1 conversation, created if needed)
+ * @text: the text
+ *
+ * A DM written from outside the plugin (a customer, or the account owner on
+ * another device). Visible after the configured visibility delay.
+ *
+ * Returns: (transfer full): the new event id
+ */
+char *tw_sandbox_create_message(TwSandbox *sandbox, const char *sender_id,
+				const char *recipient_id, const char *text);
+
+/**
+ * TwSandboxMessage:
+ * @sender_id: who writes
+ * @conversation_id: (nullable): target conversation (1:1 "a-b" or group)
+ * @recipient_id: (nullable): for 1:1, instead of @conversation_id
+ * @text: the text
+ * @created_at: Unix time in microseconds; 0 = now. The event id is derived
+ *   from it, so an older time gives a lower id.
+ * @visible_after_ms: hide the event from /2/dm_events for this long
+ *   (overrides the configured delay when non-zero)
+ * @urls: (nullable) (element-type utf8): expanded URLs to append to the text
+ *   as t.co links with entities
+ */
+typedef struct {
+	const char *sender_id;
+	const char *conversation_id;
+	const char *recipient_id;
+	const char *text;
+	gint64 created_at;
+	guint visible_after_ms;
+	const GPtrArray *urls;
+} TwSandboxMessage;
+
+/**
+ * tw_sandbox_create_message_full:
+ * @sandbox: the server
+ * @message: what to create
+ *
+ * Returns: (transfer full): the new event id
+ */
+char *tw_sandbox_create_message_full(TwSandbox *sandbox,
+				     const TwSandboxMessage *message);
+
+/**
+ * tw_sandbox_create_group:
+ * @sandbox: the server
+ * @creator_id: who creates it
+ * @participant_ids: (element-type utf8): the other members
+ * @text: first message
+ *
+ * Returns: (transfer full): the new group's conversation id
+ */
+char *tw_sandbox_create_group(TwSandbox *sandbox, const char *creator_id,
+			      const GPtrArray *participant_ids,
+			      const char *text);
+
+/**
+ * TwSandboxRequest:
+ * @method: HTTP method
+ * @path: path without query
+ * @query: (nullable): raw query string
+ * @body: (nullable): request body as text
+ * @user_id: (nullable): the authenticated user, when the bearer was valid
+ * @status: status the sandbox answered with (0 if the connection was cut)
+ */
+typedef struct {
+	char *method;
+	char *path;
+	char *query;
+	char *body;
+	char *user_id;
+	guint status;
+} TwSandboxRequest;
+
+/** @request: (transfer full) (nullable): frees a recorded request. */
+void tw_sandbox_request_free(TwSandboxRequest *request);
+
+/**
+ * tw_sandbox_dup_requests:
+ * @sandbox: the server
+ *
+ * Returns: (transfer full) (element-type TwSandboxRequest): every request
+ * received since start or the last tw_sandbox_clear_requests(), in order
+ */
+GPtrArray *tw_sandbox_dup_requests(TwSandbox *sandbox);
+
+/**
+ * tw_sandbox_count_requests:
+ * @sandbox: the server
+ * @method: (nullable): only this method
+ * @path_prefix: (nullable): only paths starting with this
+ *
+ * Returns: how many recorded requests match
+ */
+guint tw_sandbox_count_requests(TwSandbox *sandbox, const char *method,
+				const char *path_prefix);
+
+/**
+ * tw_sandbox_clear_requests:
+ * @sandbox: the server
+ */
+void tw_sandbox_clear_requests(TwSandbox *sandbox);
+
+/**
+ * TwSandboxCounters:
+ * @billed_reads: DM events returned and billed (a re-read of the same event
+ *   by the same user on the same UTC day is free)
+ * @events_returned: DM events returned, billed or not
+ * @rate_limited: 429 responses for window limits
+ * @messages_created: DM events created by anyone
+ * @sends: successful DM POSTs
+ * @token_refreshes: successful refresh_token grants
+ */
+typedef struct {
+	guint64 billed_reads;
+	guint64 events_returned;
+	guint64 rate_limited;
+	guint64 messages_created;
+	guint64 sends;
+	guint64 token_refreshes;
+} TwSandboxCounters;
+
+/**
+ * tw_sandbox_get_counters:
+ * @sandbox: the server
+ * @counters: (out): the counters
+ */
+void tw_sandbox_get_counters(TwSandbox *sandbox, TwSandboxCounters *counters);
+
+/**
+ * TwSandboxFaultKind:
+ * @TW_SANDBOX_FAULT_STATUS: answer with @status and a problem body
+ * @TW_SANDBOX_FAULT_RATE_LIMIT: answer 429 Too Many Requests (window limit)
+ * @TW_SANDBOX_FAULT_USAGE_CAP: answer 429 UsageCapExceeded
+ * @TW_SANDBOX_FAULT_CREDITS: answer 402 CreditsDepleted
+ * @TW_SANDBOX_FAULT_DELAY: answer normally after @delay_ms
+ * @TW_SANDBOX_FAULT_TRUNCATED: send only half of the normal body
+ * @TW_SANDBOX_FAULT_MALFORMED: 200 with a body that is not JSON
+ * @TW_SANDBOX_FAULT_RESET: close the connection without answering
+ * @TW_SANDBOX_FAULT_UNAUTHORIZED: 401 as for an expired access token
+ */
+typedef enum {
+	TW_SANDBOX_FAULT_STATUS,
+	TW_SANDBOX_FAULT_RATE_LIMIT,
+	TW_SANDBOX_FAULT_USAGE_CAP,
+	TW_SANDBOX_FAULT_CREDITS,
+	TW_SANDBOX_FAULT_DELAY,
+	TW_SANDBOX_FAULT_TRUNCATED,
+	TW_SANDBOX_FAULT_MALFORMED,
+	TW_SANDBOX_FAULT_RESET,
+	TW_SANDBOX_FAULT_UNAUTHORIZED,
+} TwSandboxFaultKind;
+
+/**
+ * TwSandboxFault:
+ * @kind: what to do
+ * @method: (nullable): only requests with this method
+ * @path_prefix: (nullable): only paths starting with this
+ * @count: how many matching requests get the fault (0 = until cleared)
+ * @status: for %TW_SANDBOX_FAULT_STATUS
+ * @delay_ms: for %TW_SANDBOX_FAULT_DELAY
+ */
+typedef struct {
+	TwSandboxFaultKind kind;
+	const char *method;
+	const char *path_prefix;
+	guint count;
+	guint status;
+	guint delay_ms;
+} TwSandboxFault;
+
+/**
+ * tw_sandbox_add_fault:
+ * @sandbox: the server
+ * @fault: the fault, copied; faults are matched in the order added
+ */
+void tw_sandbox_add_fault(TwSandbox *sandbox, const TwSandboxFault *fault);
+
+/**
+ * tw_sandbox_clear_faults:
+ * @sandbox: the server
+ */
+void tw_sandbox_clear_faults(TwSandbox *sandbox);
+
+/**
+ * tw_sandbox_refuse_refresh:
+ * @sandbox: the server
+ * @count: the next @count refresh_token grants fail with 400
+ *   invalid_request (as for a revoked token), whatever the token
+ */
+void tw_sandbox_refuse_refresh(TwSandbox *sandbox, guint count);
+
+/**
+ * tw_sandbox_expire_access_tokens:
+ * @sandbox: the server
+ *
+ * Every access token issued so far stops working (401).
+ */
+void tw_sandbox_expire_access_tokens(TwSandbox *sandbox);
+
+/**
+ * tw_sandbox_set_customers_mode:
+ * @sandbox: the server
+ * @account_id: the account the simulated customers write to
+ * @interval_ms: average time between customer messages
+ *
+ * Turns on the demo: a few simulated customers write to @account_id now
+ * and then, and answer each DM the account sends them.
+ */
+void tw_sandbox_set_customers_mode(TwSandbox *sandbox, const char *account_id,
+				   guint interval_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSandbox, tw_sandbox_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSandboxRequest, tw_sandbox_request_free)
+
+G_END_DECLS
