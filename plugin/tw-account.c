@@ -1,0 +1,1162 @@
+/*
+ * tw-account: one signed-on X account.
+ *
+ * Sign-on: choose the refresh token (tw-state), exchange it, store the
+ * rotated one before using the access token, check /2/users/me, then poll.
+ * Polling is paced by the rate-limit headers; delivery is exactly-once
+ * through the delivered-id record of tw-state, saved after every batch.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tw-account.h"
+
+#include <string.h>
+
+#include "tw-auth.h"
+#include "tw-loop.h"
+#include "tw-state.h"
+#include "tw-text.h"
+
+G_DEFINE_QUARK(tw-account-error-quark, tw_account_error)
+
+/* Page sizes: small while idle (each event returned is billed), wider while
+ * pages come back entirely new. */
+#define POLL_PAGE_IDLE 5
+#define POLL_PAGE_MAX 100
+/* A poll that follows next_token stops after this many pages. */
+#define POLL_MAX_PAGES 60
+/* Late events (eventual consistency) are looked for this far back. */
+#define POLL_OVERLAP (120 * G_TIME_SPAN_SECOND)
+/* Without rate-limit headers, poll this often. */
+#define POLL_DEFAULT_DELAY_MS (60 * 1000)
+/* Never poll more often than this, whatever the headers say. */
+#define POLL_MIN_DELAY_MS 200
+/* Exponential backoff after server and network errors. */
+#define BACKOFF_FIRST_MS 2000
+#define BACKOFF_MAX_MS (5 * 60 * 1000)
+/* X keeps this much DM history. */
+#define HISTORY_LIMIT (30 * G_TIME_SPAN_DAY)
+/* Refresh the access token this long before it expires. */
+#define REFRESH_MARGIN_SECONDS 300
+
+typedef void (*TwAccountOperation)(TwAccount *account);
+
+typedef struct {
+	char *peer;
+	char *text;
+} TwOutgoing;
+
+struct _TwAccount {
+	/* configuration, owned copies */
+	char *username;
+	char *password;
+	char *api_base;
+	char *client_id;
+	char *client_secret;
+	char *state_directory;
+	char *proxy_url;
+	char *proxy_username;
+	char *proxy_password;
+	char *ca_file;
+	guint poll_interval;
+	guint history_days;
+
+	const TwAccountCallbacks *callbacks;
+	gpointer ui;
+
+	TwHttp *http;
+	TwApi *api;
+	TwState *state;
+	TwUser *me;
+	char *refresh_token;
+	gboolean signed_on;
+	gboolean failed;
+	gint64 connected_at;
+
+	/* token refresh */
+	guint refresh_timer;
+	guint64 refresh_call;
+	guint refresh_failures;
+	/* operations waiting for a fresh access token */
+	GPtrArray *after_refresh;
+	gboolean me_retried;
+	gboolean poll_retried;
+	gboolean send_retried;
+
+	/* sign-on */
+	guint start_timer;
+	guint64 me_call;
+
+	/* polling */
+	guint poll_timer;
+	guint64 poll_call;
+	guint64 users_call;
+	TwRateLimit read_limit;
+	guint poll_failures;
+	guint page_size;
+	guint pages_this_poll;
+	gint64 poll_horizon;
+	gint64 poll_stop_time;
+	GPtrArray *batch; /* TwDmEvent, collected over the pages of one poll */
+	GHashTable *users; /* user id -> TwUser */
+	GHashTable *handle_ids; /* lower-case handle -> user id */
+	gboolean usage_cap_told;
+	gboolean history_gap_told;
+
+	/* sending */
+	GQueue outbox; /* TwOutgoing */
+	guint send_timer;
+	guint64 send_call;
+	guint64 lookup_call;
+	TwRateLimit send_limit;
+	guint send_failures;
+	gboolean send_wait_told;
+};
+
+static void poll_start(TwAccount *account);
+static void send_next(TwAccount *account);
+static void get_me_start(TwAccount *account);
+static void refresh_start(TwAccount *account);
+
+/****************************************************************************
+ * Helpers
+ ****************************************************************************/
+
+static void
+outgoing_free(TwOutgoing *outgoing)
+{
+	g_free(outgoing->peer);
+	g_free(outgoing->text);
+	g_free(outgoing);
+}
+
+static guint
+add_jitter(guint milliseconds)
+{
+	/* Up to 10% more, so many accounts do not wake in lock-step. */
+	return milliseconds + g_random_int_range(0, milliseconds / 10 + 1);
+}
+
+static guint
+backoff_delay(guint failures)
+{
+	guint64 delay = BACKOFF_FIRST_MS;
+
+	for (guint i = 1; i < failures && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	return add_jitter((guint)MIN(delay, (guint64)BACKOFF_MAX_MS));
+}
+
+static guint
+until_reset_delay(const TwRateLimit *limit)
+{
+	gint64 now_ms = g_get_real_time() / 1000;
+	gint64 reset_ms = limit->reset * 1000;
+
+	if (!limit->known || reset_ms <= now_ms)
+		return add_jitter(BACKOFF_FIRST_MS);
+	/* The reset second itself may still count: wait a little past it. */
+	return add_jitter((guint)MIN(reset_ms - now_ms + 1000,
+				     (gint64)BACKOFF_MAX_MS * 3));
+}
+
+static gboolean
+is_transient_error(const GError *error)
+{
+	if (error->domain == TW_HTTP_ERROR)
+		return error->code != TW_HTTP_ERROR_INSECURE_URL &&
+		       error->code != TW_HTTP_ERROR_INVALID_URL &&
+		       error->code != TW_HTTP_ERROR_TLS;
+	return g_error_matches(error, TW_API_ERROR, TW_API_ERROR_SERVER) ||
+	       g_error_matches(error, TW_API_ERROR,
+			       TW_API_ERROR_BAD_RESPONSE) ||
+	       g_error_matches(error, TW_API_ERROR,
+			       TW_API_ERROR_UNEXPECTED_STATUS);
+}
+
+static void
+stop_everything(TwAccount *account)
+{
+	tw_clear_timeout(&account->start_timer);
+	tw_clear_timeout(&account->refresh_timer);
+	tw_clear_timeout(&account->poll_timer);
+	tw_clear_timeout(&account->send_timer);
+	if (account->http != NULL)
+		tw_http_cancel_all(account->http);
+	account->refresh_call = account->me_call = account->poll_call = 0;
+	account->users_call = account->send_call = account->lookup_call = 0;
+	g_ptr_array_set_size(account->after_refresh, 0);
+}
+
+static void
+save_state(TwAccount *account)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (account->state != NULL && !tw_state_save(account->state, &error))
+		g_message("%s: %s", account->username, error->message);
+}
+
+/* The end of the account: one error callback, then silence. */
+static void
+fail(TwAccount *account, GError *error)
+{
+	if (account->failed) {
+		g_error_free(error);
+		return;
+	}
+	account->failed = TRUE;
+	g_message("%s: %s", account->username, error->message);
+	stop_everything(account);
+	save_state(account);
+	account->callbacks->error(account->ui, error);
+	g_error_free(error);
+}
+
+static void
+fail_with(TwAccount *account, GQuark domain, int code, const char *format,
+	  ...) G_GNUC_PRINTF(4, 5);
+
+static void
+fail_with(TwAccount *account, GQuark domain, int code, const char *format,
+	  ...)
+{
+	va_list args;
+	g_autofree char *message = NULL;
+
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	fail(account, g_error_new_literal(domain, code, message));
+}
+
+static void
+notice(TwAccount *account, TwAccountNotice kind, const char *peer,
+       const char *text)
+{
+	if (account->callbacks->notice != NULL)
+		account->callbacks->notice(account->ui, kind, peer, text);
+}
+
+static void
+remember_user(TwAccount *account, const TwUser *user)
+{
+	g_autofree char *handle = NULL;
+
+	if (user->id == NULL || user->username == NULL)
+		return;
+	handle = g_ascii_strdown(user->username, -1);
+	g_hash_table_replace(account->users, g_strdup(user->id),
+			     tw_user_copy(user));
+	g_hash_table_replace(account->handle_ids, g_steal_pointer(&handle),
+			     g_strdup(user->id));
+}
+
+/****************************************************************************
+ * Tokens
+ ****************************************************************************/
+
+/* A request came back 401: refresh once and run it again. */
+static gboolean
+retry_after_refresh(TwAccount *account, gboolean *retried,
+		    TwAccountOperation operation)
+{
+	if (*retried)
+		return FALSE;
+	*retried = TRUE;
+	g_ptr_array_add(account->after_refresh, operation);
+	if (account->refresh_call == 0) {
+		tw_clear_timeout(&account->refresh_timer);
+		refresh_start(account);
+	}
+	return TRUE;
+}
+
+static gboolean
+refresh_timer_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->refresh_timer = 0;
+	refresh_start(account);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_refresh(TwAccount *account, gint64 expires_in)
+{
+	gint64 seconds;
+
+	if (expires_in <= 0)
+		return;
+	if (expires_in > 2 * REFRESH_MARGIN_SECONDS)
+		seconds = expires_in - REFRESH_MARGIN_SECONDS;
+	else
+		seconds = MAX(expires_in * 3 / 4, 1);
+	tw_clear_timeout(&account->refresh_timer);
+	account->refresh_timer = tw_timeout_add(
+		(guint)MIN(seconds * 1000, (gint64)G_MAXINT32),
+		refresh_timer_cb, account);
+}
+
+static void
+refresh_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	g_autoptr(GPtrArray) waiting = NULL;
+	g_autoptr(GError) error = NULL;
+
+	account->refresh_call = 0;
+	if (reply->error != NULL) {
+		if (g_error_matches(reply->error, TW_API_ERROR,
+				    TW_API_ERROR_TOKEN_REFUSED)) {
+			fail_with(account, TW_API_ERROR,
+				  TW_API_ERROR_TOKEN_REFUSED,
+				  "X refused the refresh token: %s",
+				  reply->error->message);
+			return;
+		}
+		if (!account->signed_on || !is_transient_error(reply->error)) {
+			fail(account, g_steal_pointer(&reply->error));
+			return;
+		}
+		/* Online already: keep trying; waiting requests wait. */
+		account->refresh_failures++;
+		account->refresh_timer =
+			tw_timeout_add(backoff_delay(account->refresh_failures),
+				       refresh_timer_cb, account);
+		return;
+	}
+	account->refresh_failures = 0;
+	if (reply->token->refresh_token != NULL &&
+	    g_strcmp0(reply->token->refresh_token, account->refresh_token) !=
+		    0) {
+		/* Rotation: the old token is spent now. The new one must be
+		 * on disk before anything else happens. */
+		if (!tw_state_store_refresh_token(account->state,
+						  reply->token->refresh_token,
+						  account->refresh_token,
+						  &error)) {
+			fail_with(account, TW_ACCOUNT_ERROR,
+				  TW_ACCOUNT_ERROR_STATE, "%s",
+				  error->message);
+			return;
+		}
+		tw_auth_wipe_string(account->refresh_token);
+		account->refresh_token = g_strdup(reply->token->refresh_token);
+		if (account->callbacks->refresh_token_changed != NULL)
+			account->callbacks->refresh_token_changed(
+				account->ui, account->refresh_token);
+	}
+	tw_api_set_access_token(account->api, reply->token->access_token);
+	schedule_refresh(account, reply->token->expires_in);
+
+	if (!account->signed_on && account->me_call == 0 &&
+	    account->after_refresh->len == 0) {
+		if (account->callbacks->progress != NULL)
+			account->callbacks->progress(account->ui,
+						     "Checking the account", 2,
+						     3);
+		get_me_start(account);
+		return;
+	}
+	waiting = g_steal_pointer(&account->after_refresh);
+	account->after_refresh = g_ptr_array_new();
+	for (guint i = 0; i < waiting->len && !account->failed; i++)
+		((TwAccountOperation)waiting->pdata[i])(account);
+}
+
+static void
+refresh_start(TwAccount *account)
+{
+	account->refresh_call = tw_api_refresh_token(
+		account->api, account->client_id, account->client_secret,
+		account->refresh_token, refresh_done, account, NULL);
+}
+
+/****************************************************************************
+ * Sign-on
+ ****************************************************************************/
+
+static void poll_schedule(TwAccount *account, guint delay_ms);
+
+static void
+get_me_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+
+	account->me_call = 0;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    retry_after_refresh(account, &account->me_retried, get_me_start))
+		return;
+	if (reply->error != NULL) {
+		fail(account, g_steal_pointer(&reply->error));
+		return;
+	}
+	account->me_retried = FALSE;
+	if (g_ascii_strcasecmp(reply->user->username, account->username) !=
+	    0) {
+		fail_with(account, TW_ACCOUNT_ERROR,
+			  TW_ACCOUNT_ERROR_WRONG_USER,
+			  "This refresh token signs in @%s, but the account is "
+			  "@%s. Sign in to X as @%s, or rename the account.",
+			  reply->user->username, account->username,
+			  account->username);
+		return;
+	}
+	account->me = g_steal_pointer(&reply->user);
+	remember_user(account, account->me);
+	account->signed_on = TRUE;
+	account->callbacks->signed_on(account->ui, account->me);
+	if (!account->failed) {
+		poll_schedule(account, 0);
+		send_next(account);
+	}
+}
+
+static void
+get_me_start(TwAccount *account)
+{
+	account->me_call =
+		tw_api_get_me(account->api, get_me_done, account, NULL);
+}
+
+static gboolean
+start_cb(gpointer data)
+{
+	TwAccount *account = data;
+	g_autoptr(GError) error = NULL;
+	const char *token;
+
+	account->start_timer = 0;
+	if (account->client_id == NULL || account->client_id[0] == '\0') {
+		fail_with(account, TW_ACCOUNT_ERROR,
+			  TW_ACCOUNT_ERROR_INVALID_SETTINGS,
+			  "The account has no OAuth 2.0 client id. Set the "
+			  "\"client-id\" option to your X app's client id.");
+		return G_SOURCE_REMOVE;
+	}
+	account->api = tw_api_new(account->http, account->api_base, &error);
+	if (account->api == NULL) {
+		fail_with(account, TW_ACCOUNT_ERROR,
+			  TW_ACCOUNT_ERROR_INVALID_SETTINGS,
+			  "The API base URL \"%s\" is refused: %s",
+			  account->api_base, error->message);
+		return G_SOURCE_REMOVE;
+	}
+	account->state = tw_state_open(account->state_directory,
+				       account->username, &error);
+	if (account->state == NULL) {
+		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_STATE,
+			  "%s", error->message);
+		return G_SOURCE_REMOVE;
+	}
+	token = tw_state_choose_refresh_token(account->state,
+					      account->password);
+	if (token == NULL) {
+		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_NO_TOKEN,
+			  "The account has no refresh token. Enter the OAuth "
+			  "2.0 refresh token of @%s as the password.",
+			  account->username);
+		return G_SOURCE_REMOVE;
+	}
+	if (token != account->password)
+		g_debug("%s: signing on with the newest stored refresh token",
+			account->username);
+	account->refresh_token = g_strdup(token);
+	if (account->callbacks->progress != NULL)
+		account->callbacks->progress(account->ui,
+					     "Refreshing the access token", 1,
+					     3);
+	refresh_start(account);
+	return G_SOURCE_REMOVE;
+}
+
+/****************************************************************************
+ * Receiving
+ ****************************************************************************/
+
+static gboolean
+poll_timer_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->poll_timer = 0;
+	poll_start(account);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+poll_schedule(TwAccount *account, guint delay_ms)
+{
+	tw_clear_timeout(&account->poll_timer);
+	account->poll_timer = tw_timeout_add(delay_ms, poll_timer_cb, account);
+}
+
+/* Spread the remaining requests of the window over the time until reset. */
+static guint
+poll_pace_delay(TwAccount *account)
+{
+	const TwRateLimit *limit = &account->read_limit;
+	guint floor_ms = account->poll_interval * 1000;
+	guint delay_ms;
+
+	if (!limit->known) {
+		delay_ms = POLL_DEFAULT_DELAY_MS;
+	} else if (limit->remaining <= 0) {
+		delay_ms = until_reset_delay(limit);
+	} else {
+		gint64 now_ms = g_get_real_time() / 1000;
+		gint64 left_ms = MAX(limit->reset * 1000 - now_ms, 0);
+
+		/* One request is kept in hand for "check now" and retries. */
+		delay_ms = (guint)MIN(left_ms / MAX(limit->remaining - 1, 1),
+				      (gint64)G_MAXINT32);
+		if (limit->remaining == 1)
+			delay_ms = until_reset_delay(limit);
+	}
+	return MAX(MAX(delay_ms, floor_ms), POLL_MIN_DELAY_MS);
+}
+
+static gint64
+event_time(const TwDmEvent *event)
+{
+	return event->created_at > 0 ? event->created_at : g_get_real_time();
+}
+
+/* Known = already delivered, or older than what this poll may show. */
+static gboolean
+event_is_known(TwAccount *account, const TwDmEvent *event)
+{
+	return tw_state_is_delivered(account->state, event->id) ||
+	       (event->created_at > 0 &&
+		event->created_at < account->poll_horizon);
+}
+
+static int
+compare_oldest_first(gconstpointer a, gconstpointer b)
+{
+	const TwDmEvent *left = *(TwDmEvent *const *)a;
+	const TwDmEvent *right = *(TwDmEvent *const *)b;
+
+	if (event_time(left) != event_time(right))
+		return event_time(left) < event_time(right) ? -1 : 1;
+	return tw_id_compare(left->id, right->id);
+}
+
+static const char *
+peer_id_of(TwAccount *account, const TwDmEvent *event)
+{
+	const char *me = account->me->id;
+	const char *dash;
+
+	if (event->sender_id != NULL && g_strcmp0(event->sender_id, me) != 0)
+		return event->sender_id;
+	/* Our own message: the peer is the other half of "a-b". */
+	if (event->conversation_id == NULL ||
+	    (dash = strchr(event->conversation_id, '-')) == NULL)
+		return NULL;
+	if (strncmp(event->conversation_id, me,
+		    (gsize)(dash - event->conversation_id)) == 0 &&
+	    strlen(me) == (gsize)(dash - event->conversation_id))
+		return dash + 1;
+	return NULL;
+}
+
+static gboolean
+is_own_event(TwAccount *account, const TwDmEvent *event)
+{
+	return g_strcmp0(event->sender_id, account->me->id) == 0;
+}
+
+/* Which events of the batch can be shown now; others stay for later. */
+static gboolean
+event_is_deliverable(TwAccount *account, const TwDmEvent *event)
+{
+	if (event->type != TW_DM_EVENT_MESSAGE_CREATE ||
+	    tw_dm_event_is_group(event))
+		return FALSE;
+	/* Our own send may still be waiting for its 201: its id is not
+	 * known yet, so an echo cannot be told from another device. */
+	if (is_own_event(account, event) && account->send_call != 0)
+		return FALSE;
+	return TRUE;
+}
+
+static void
+deliver_event(TwAccount *account, const TwDmEvent *event)
+{
+	TwAccountMessage message = {0};
+	const char *peer_id = peer_id_of(account, event);
+	const TwUser *peer =
+		peer_id != NULL ? g_hash_table_lookup(account->users, peer_id)
+				: NULL;
+	g_autofree char *handle = NULL;
+	g_autofree char *html = NULL;
+
+	if (peer == NULL) {
+		g_message("%s: event %s has no known peer; skipped",
+			  account->username, event->id);
+		return;
+	}
+	handle = g_ascii_strdown(peer->username, -1);
+	html = tw_text_incoming_to_html(event->text != NULL ? event->text : "",
+					event->urls);
+	message.event_id = event->id;
+	message.conversation_id = event->conversation_id;
+	message.peer = handle;
+	message.peer_name = peer->name;
+	message.html = html;
+	message.timestamp = event_time(event) / G_USEC_PER_SEC;
+	message.outgoing = is_own_event(account, event);
+	message.delayed = event->created_at > 0 &&
+			  event->created_at < account->connected_at;
+	account->callbacks->message(account->ui, &message);
+}
+
+static void
+tell_history_gap(TwAccount *account)
+{
+	gint64 newest = tw_state_get_newest_delivered_time(account->state);
+	g_autoptr(GDateTime) since = NULL;
+	g_autofree char *since_text = NULL;
+	g_autofree char *text = NULL;
+
+	if (account->history_gap_told || tw_state_is_new(account->state) ||
+	    newest == 0 || g_get_real_time() - newest <= HISTORY_LIMIT)
+		return;
+	account->history_gap_told = TRUE;
+	since = g_date_time_new_from_unix_local(newest / G_USEC_PER_SEC);
+	since_text = g_date_time_format(since, "%x %X");
+	text = g_strdup_printf(
+		"This account was offline since %s, longer than the 30 days "
+		"of messages X keeps: messages from before the last 30 days "
+		"could not be fetched.",
+		since_text);
+	notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+}
+
+static void deliver_batch(TwAccount *account);
+
+static void
+users_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+
+	account->users_call = 0;
+	if (reply->error != NULL) {
+		/* The batch stays undelivered; the next poll tries again. */
+		g_message("%s: user lookup failed: %s", account->username,
+			  reply->error->message);
+		g_ptr_array_set_size(account->batch, 0);
+		poll_schedule(account, poll_pace_delay(account));
+		return;
+	}
+	for (guint i = 0; i < reply->users->len; i++)
+		remember_user(account, reply->users->pdata[i]);
+	deliver_batch(account);
+}
+
+/* Peers of our own messages from other devices are not in includes. */
+static gboolean
+lookup_missing_peers(TwAccount *account)
+{
+	g_autoptr(GPtrArray) missing = g_ptr_array_new();
+
+	for (guint i = 0; i < account->batch->len && missing->len < 100;
+	     i++) {
+		const TwDmEvent *event = account->batch->pdata[i];
+		const char *peer_id;
+
+		if (!event_is_deliverable(account, event) ||
+		    event_is_known(account, event))
+			continue;
+		peer_id = peer_id_of(account, event);
+		if (peer_id != NULL &&
+		    !g_hash_table_contains(account->users, peer_id) &&
+		    !g_ptr_array_find_with_equal_func(missing, peer_id,
+						      g_str_equal, NULL))
+			g_ptr_array_add(missing, (gpointer)peer_id);
+	}
+	if (missing->len == 0)
+		return FALSE;
+	g_ptr_array_add(missing, NULL);
+	account->users_call =
+		tw_api_get_users(account->api, (const char *const *)missing->pdata,
+				 users_done, account, NULL);
+	return TRUE;
+}
+
+static void
+deliver_batch(TwAccount *account)
+{
+	guint delivered = 0;
+
+	if (lookup_missing_peers(account))
+		return;
+	g_ptr_array_sort(account->batch, compare_oldest_first);
+	for (guint i = 0; i < account->batch->len && !account->failed; i++) {
+		const TwDmEvent *event = account->batch->pdata[i];
+
+		if (tw_state_is_delivered(account->state, event->id))
+			continue;
+		if (event->created_at > 0 &&
+		    event->created_at < account->poll_horizon) {
+			/* Older than this account shows: handled, silently. */
+			tw_state_mark_delivered(account->state, event->id,
+						event->created_at);
+			continue;
+		}
+		if (!event_is_deliverable(account, event))
+			continue;
+		deliver_event(account, event);
+		tw_state_mark_delivered(account->state, event->id,
+					event_time(event));
+		delivered++;
+	}
+	g_ptr_array_set_size(account->batch, 0);
+	if (account->failed)
+		return;
+	/* One write per batch: a crash repeats at most this batch. */
+	save_state(account);
+	if (delivered > 0)
+		g_debug("%s: delivered %u messages", account->username,
+			delivered);
+	poll_schedule(account, poll_pace_delay(account));
+}
+
+static void poll_page(TwAccount *account, const char *pagination_token);
+
+static void
+poll_failed(TwAccount *account, GError *error)
+{
+	g_ptr_array_set_size(account->batch, 0);
+	if (g_error_matches(error, TW_API_ERROR, TW_API_ERROR_RATE_LIMITED)) {
+		g_debug("%s: rate limited; waiting for the window to reset",
+			account->username);
+		poll_schedule(account, until_reset_delay(&account->read_limit));
+	} else if (g_error_matches(error, TW_API_ERROR,
+				   TW_API_ERROR_USAGE_CAPPED)) {
+		if (!account->usage_cap_told) {
+			g_autofree char *text = g_strdup_printf(
+				"X's usage cap for this app is reached (%s): "
+				"new messages cannot be read until it resets.",
+				error->message);
+
+			account->usage_cap_told = TRUE;
+			notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+		}
+		poll_schedule(account,
+			      MAX(until_reset_delay(&account->read_limit),
+				  (guint)BACKOFF_MAX_MS));
+	} else if (g_error_matches(error, TW_API_ERROR,
+				   TW_API_ERROR_CREDITS_DEPLETED)) {
+		fail_with(account, TW_API_ERROR, TW_API_ERROR_CREDITS_DEPLETED,
+			  "X stopped serving this app: its prepaid credits "
+			  "are used up (%s). Add credits in the X developer "
+			  "console, then reconnect.",
+			  error->message);
+	} else if (g_error_matches(error, TW_API_ERROR,
+				   TW_API_ERROR_FORBIDDEN)) {
+		fail_with(account, TW_API_ERROR, TW_API_ERROR_FORBIDDEN,
+			  "X does not let this app read your direct messages "
+			  "(%s). The token needs the dm.read scope and the "
+			  "app the \"Read and write and Direct message\" "
+			  "permission on a plan with DM access.",
+			  error->message);
+	} else if (is_transient_error(error)) {
+		account->poll_failures++;
+		g_debug("%s: poll failed (%s); retry %u", account->username,
+			error->message, account->poll_failures);
+		poll_schedule(account, backoff_delay(account->poll_failures));
+	} else {
+		fail(account, g_steal_pointer(&error));
+	}
+	g_clear_error(&error);
+}
+
+static void
+poll_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwDmPage *page;
+	gboolean entirely_new = TRUE;
+	gint64 oldest = G_MAXINT64;
+	GHashTableIter iter;
+	gpointer value;
+
+	account->poll_call = 0;
+	if (reply->rate_limit.known)
+		account->read_limit = reply->rate_limit;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    retry_after_refresh(account, &account->poll_retried, poll_start))
+		return;
+	if (reply->error != NULL) {
+		poll_failed(account, g_steal_pointer(&reply->error));
+		return;
+	}
+	account->poll_retried = FALSE;
+	account->poll_failures = 0;
+	page = reply->page;
+	g_hash_table_iter_init(&iter, page->users);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		remember_user(account, value);
+	for (guint i = 0; i < page->events->len; i++) {
+		TwDmEvent *event = page->events->pdata[i];
+
+		if (event_is_known(account, event))
+			entirely_new = FALSE;
+		if (event->created_at > 0)
+			oldest = MIN(oldest, event->created_at);
+		g_ptr_array_add(account->batch,
+				g_steal_pointer(&page->events->pdata[i]));
+	}
+	account->pages_this_poll++;
+
+	/* Follow next_token while the page is all new, or still inside the
+	 * overlap window where late events may hide. */
+	if (page->next_token != NULL && page->events->len > 0 &&
+	    account->pages_this_poll < POLL_MAX_PAGES &&
+	    (entirely_new || oldest > account->poll_stop_time)) {
+		if (entirely_new)
+			account->page_size =
+				MIN(account->page_size * 4, POLL_PAGE_MAX);
+		poll_page(account, page->next_token);
+		return;
+	}
+	if (!entirely_new)
+		account->page_size = POLL_PAGE_IDLE;
+	if (page->next_token == NULL || page->events->len == 0)
+		tell_history_gap(account);
+	deliver_batch(account);
+}
+
+static void
+poll_page(TwAccount *account, const char *pagination_token)
+{
+	account->poll_call = tw_api_list_dm_events(
+		account->api, account->page_size, pagination_token, poll_done,
+		account, NULL);
+}
+
+static void
+poll_start(TwAccount *account)
+{
+	gint64 newest;
+	gint64 first;
+
+	if (account->poll_call != 0 || account->users_call != 0 ||
+	    account->failed)
+		return;
+	tw_clear_timeout(&account->poll_timer);
+	newest = tw_state_get_newest_delivered_time(account->state);
+	first = tw_state_get_first_sign_on(account->state) -
+		(gint64)account->history_days * G_TIME_SPAN_DAY;
+	/* Nothing older than the first sign-on (minus history-days), and
+	 * nothing the delivered record can no longer vouch for. */
+	account->poll_horizon =
+		MAX(first, newest - TW_STATE_DELIVERED_WINDOW);
+	account->poll_stop_time =
+		MAX(account->poll_horizon, newest - POLL_OVERLAP);
+	account->pages_this_poll = 0;
+	g_ptr_array_set_size(account->batch, 0);
+	poll_page(account, NULL);
+}
+
+/****************************************************************************
+ * Sending
+ ****************************************************************************/
+
+static gboolean
+send_timer_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->send_timer = 0;
+	send_next(account);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+send_schedule(TwAccount *account, guint delay_ms)
+{
+	tw_clear_timeout(&account->send_timer);
+	account->send_timer = tw_timeout_add(delay_ms, send_timer_cb, account);
+}
+
+static void
+send_wait(TwAccount *account, const TwOutgoing *outgoing, guint delay_ms,
+	  const char *why)
+{
+	if (!account->send_wait_told) {
+		g_autofree char *text = g_strdup_printf(
+			"Your message is waiting: %s. It will be sent in about "
+			"%u seconds.",
+			why, (delay_ms + 999) / 1000);
+
+		account->send_wait_told = TRUE;
+		notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
+		       outgoing->peer, text);
+	}
+	send_schedule(account, delay_ms);
+}
+
+static void
+send_drop_head(TwAccount *account, const char *failure)
+{
+	TwOutgoing *outgoing = g_queue_pop_head(&account->outbox);
+
+	if (failure != NULL)
+		notice(account, TW_ACCOUNT_NOTICE_SEND_FAILED, outgoing->peer,
+		       failure);
+	outgoing_free(outgoing);
+	account->send_failures = 0;
+	account->send_retried = FALSE;
+	account->send_wait_told = FALSE;
+}
+
+static void
+send_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwOutgoing *outgoing = g_queue_peek_head(&account->outbox);
+
+	account->send_call = 0;
+	if (reply->rate_limit.known)
+		account->send_limit = reply->rate_limit;
+	if (reply->error == NULL) {
+		/* Its id is delivered: the poll must not show it again. */
+		tw_state_mark_delivered(account->state, reply->sent->event_id,
+					0);
+		save_state(account);
+		send_drop_head(account, NULL);
+		send_next(account);
+		return;
+	}
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    retry_after_refresh(account, &account->send_retried, send_next))
+		return;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED)) {
+		send_wait(account, outgoing,
+			  until_reset_delay(&account->send_limit),
+			  "X's sending limit is reached");
+	} else if (is_transient_error(reply->error)) {
+		account->send_failures++;
+		send_wait(account, outgoing,
+			  backoff_delay(account->send_failures),
+			  "X did not answer");
+	} else {
+		g_autofree char *text = NULL;
+
+		if (g_error_matches(reply->error, TW_API_ERROR,
+				    TW_API_ERROR_FORBIDDEN))
+			text = g_strdup_printf(
+				"Message not sent: @%s does not accept your "
+				"direct messages (%s).",
+				outgoing->peer, reply->error->message);
+		else
+			text = g_strdup_printf("Message not sent: %s",
+					       reply->error->message);
+		send_drop_head(account, text);
+		send_next(account);
+	}
+}
+
+static void
+lookup_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwOutgoing *outgoing = g_queue_peek_head(&account->outbox);
+
+	account->lookup_call = 0;
+	if (reply->error == NULL) {
+		remember_user(account, reply->user);
+		send_next(account);
+		return;
+	}
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    retry_after_refresh(account, &account->send_retried, send_next))
+		return;
+	if (is_transient_error(reply->error) ||
+	    g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED)) {
+		account->send_failures++;
+		send_wait(account, outgoing,
+			  backoff_delay(account->send_failures),
+			  "X did not answer");
+		return;
+	}
+	{
+		g_autofree char *text = g_strdup_printf(
+			"Message not sent: there is no X user @%s (%s).",
+			outgoing->peer, reply->error->message);
+
+		send_drop_head(account, text);
+	}
+	send_next(account);
+}
+
+static void
+send_next(TwAccount *account)
+{
+	TwOutgoing *outgoing;
+	const char *peer_id;
+
+	if (!account->signed_on || account->failed ||
+	    account->send_call != 0 || account->lookup_call != 0 ||
+	    account->send_timer != 0 || account->refresh_call != 0)
+		return;
+	outgoing = g_queue_peek_head(&account->outbox);
+	if (outgoing == NULL)
+		return;
+	if (!tw_api_username_is_valid(outgoing->peer)) {
+		g_autofree char *text = g_strdup_printf(
+			"Message not sent: \"%s\" is not a valid X handle.",
+			outgoing->peer);
+
+		send_drop_head(account, text);
+		send_next(account);
+		return;
+	}
+	if (account->send_limit.known && account->send_limit.remaining <= 0 &&
+	    account->send_limit.reset * G_USEC_PER_SEC > g_get_real_time()) {
+		send_wait(account, outgoing,
+			  until_reset_delay(&account->send_limit),
+			  "X's sending limit is reached");
+		return;
+	}
+	peer_id = g_hash_table_lookup(account->handle_ids, outgoing->peer);
+	if (peer_id == NULL) {
+		account->lookup_call = tw_api_get_user_by_username(
+			account->api, outgoing->peer, lookup_done, account,
+			NULL);
+		return;
+	}
+	account->send_call =
+		tw_api_send_dm_to_user(account->api, peer_id, outgoing->text,
+				       send_done, account, NULL);
+}
+
+/****************************************************************************
+ * Public
+ ****************************************************************************/
+
+TwAccount *
+tw_account_new(const TwAccountConfig *config,
+	       const TwAccountCallbacks *callbacks, gpointer ui)
+{
+	TwAccount *account = g_new0(TwAccount, 1);
+
+	account->username = g_ascii_strdown(config->username, -1);
+	account->password = g_strdup(config->password);
+	account->api_base = g_strdup(config->api_base);
+	account->client_id = g_strdup(config->client_id);
+	account->client_secret = g_strdup(config->client_secret);
+	account->state_directory = g_strdup(config->state_directory);
+	account->proxy_url = g_strdup(config->proxy_url);
+	account->proxy_username = g_strdup(config->proxy_username);
+	account->proxy_password = g_strdup(config->proxy_password);
+	account->ca_file = g_strdup(config->ca_file);
+	account->poll_interval = config->poll_interval;
+	account->history_days = MIN(config->history_days, 30);
+	account->callbacks = callbacks;
+	account->ui = ui;
+	account->after_refresh = g_ptr_array_new();
+	account->batch =
+		g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
+	account->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					       (GDestroyNotify)tw_user_free);
+	account->handle_ids =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	account->page_size = POLL_PAGE_IDLE;
+	g_queue_init(&account->outbox);
+
+	account->http = tw_http_new();
+	tw_http_set_debug_name(account->http, account->username);
+	tw_http_set_proxy(account->http, account->proxy_url,
+			  account->proxy_username, account->proxy_password);
+	tw_http_set_ca_file(account->http, account->ca_file);
+	return account;
+}
+
+void
+tw_account_free(TwAccount *account)
+{
+	if (account == NULL)
+		return;
+	stop_everything(account);
+	save_state(account);
+	g_clear_pointer(&account->api, tw_api_free);
+	g_clear_pointer(&account->http, tw_http_free);
+	g_clear_pointer(&account->state, tw_state_free);
+	g_clear_pointer(&account->me, tw_user_free);
+	g_queue_clear_full(&account->outbox, (GDestroyNotify)outgoing_free);
+	g_ptr_array_unref(account->after_refresh);
+	g_ptr_array_unref(account->batch);
+	g_hash_table_destroy(account->users);
+	g_hash_table_destroy(account->handle_ids);
+	tw_auth_wipe_string(account->refresh_token);
+	tw_auth_wipe_string(account->password);
+	tw_auth_wipe_string(account->client_secret);
+	tw_auth_wipe_string(account->proxy_password);
+	g_free(account->username);
+	g_free(account->api_base);
+	g_free(account->client_id);
+	g_free(account->state_directory);
+	g_free(account->proxy_url);
+	g_free(account->proxy_username);
+	g_free(account->ca_file);
+	g_free(account);
+}
+
+void
+tw_account_connect(TwAccount *account)
+{
+	if (account->start_timer != 0 || account->api != NULL)
+		return;
+	account->connected_at = g_get_real_time();
+	/* Callbacks never run from inside a TwAccount call. */
+	account->start_timer = tw_timeout_add(0, start_cb, account);
+}
+
+guint
+tw_account_send_im(TwAccount *account, const char *peer, const char *html)
+{
+	g_autofree char *plain = tw_text_outgoing_to_plain(html);
+	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	g_autofree char *handle = g_ascii_strdown(peer, -1);
+
+	for (guint i = 0; i < parts->len; i++) {
+		TwOutgoing *outgoing = g_new0(TwOutgoing, 1);
+
+		outgoing->peer = g_strdup(handle);
+		outgoing->text = g_strdup(parts->pdata[i]);
+		g_queue_push_tail(&account->outbox, outgoing);
+	}
+	if (parts->len > 0 && account->send_timer == 0)
+		send_schedule(account, 0);
+	return parts->len;
+}
+
+void
+tw_account_poll_now(TwAccount *account)
+{
+	if (!account->signed_on || account->failed ||
+	    account->poll_call != 0 || account->users_call != 0)
+		return;
+	if (account->read_limit.known && account->read_limit.remaining <= 0)
+		poll_schedule(account, until_reset_delay(&account->read_limit));
+	else
+		poll_schedule(account, 0);
+}
+
+const TwUser *
+tw_account_get_me(TwAccount *account)
+{
+	return account->me;
+}

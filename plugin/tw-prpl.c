@@ -1,0 +1,429 @@
+/*
+ * tw-prpl: the purple glue between libpurple and TwAccount.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include "tw-prpl.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "purple-twdm.h"
+#include "tw-account.h"
+#include "tw-http.h"
+#include "tw-state.h"
+
+#define DEBUG_CATEGORY "twdm"
+
+/****************************************************************************
+ * Errors
+ ****************************************************************************/
+
+PurpleConnectionError
+tw_prpl_connection_error_reason(const GError *error)
+{
+	if (error->domain == TW_ACCOUNT_ERROR) {
+		switch ((TwAccountError)error->code) {
+		case TW_ACCOUNT_ERROR_INVALID_SETTINGS:
+			return PURPLE_CONNECTION_ERROR_INVALID_SETTINGS;
+		case TW_ACCOUNT_ERROR_NO_TOKEN:
+			return PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED;
+		case TW_ACCOUNT_ERROR_WRONG_USER:
+			return PURPLE_CONNECTION_ERROR_INVALID_USERNAME;
+		case TW_ACCOUNT_ERROR_STATE:
+			return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+		}
+	} else if (error->domain == TW_API_ERROR) {
+		switch ((TwApiError)error->code) {
+		case TW_API_ERROR_TOKEN_REFUSED:
+		case TW_API_ERROR_UNAUTHORIZED:
+			return PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED;
+		case TW_API_ERROR_FORBIDDEN:
+			return PURPLE_CONNECTION_ERROR_AUTHENTICATION_IMPOSSIBLE;
+		case TW_API_ERROR_CREDITS_DEPLETED:
+		case TW_API_ERROR_USAGE_CAPPED:
+		case TW_API_ERROR_NOT_FOUND:
+		case TW_API_ERROR_INVALID_REQUEST:
+			return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+		case TW_API_ERROR_RATE_LIMITED:
+		case TW_API_ERROR_SERVER:
+		case TW_API_ERROR_BAD_RESPONSE:
+		case TW_API_ERROR_UNEXPECTED_STATUS:
+			return PURPLE_CONNECTION_ERROR_NETWORK_ERROR;
+		}
+	} else if (error->domain == TW_HTTP_ERROR) {
+		switch ((TwHttpError)error->code) {
+		case TW_HTTP_ERROR_TLS:
+			return PURPLE_CONNECTION_ERROR_CERT_OTHER_ERROR;
+		case TW_HTTP_ERROR_INSECURE_URL:
+		case TW_HTTP_ERROR_INVALID_URL:
+			return PURPLE_CONNECTION_ERROR_INVALID_SETTINGS;
+		case TW_HTTP_ERROR_NETWORK:
+		case TW_HTTP_ERROR_TIMEOUT:
+		case TW_HTTP_ERROR_TOO_LARGE:
+		case TW_HTTP_ERROR_PROXY:
+			return PURPLE_CONNECTION_ERROR_NETWORK_ERROR;
+		}
+	} else if (error->domain == TW_STATE_ERROR) {
+		return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+	}
+	return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+}
+
+static const char *
+error_context(PurpleConnectionError reason)
+{
+	switch (reason) {
+	case PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED:
+		return _("X did not accept the sign-in");
+	case PURPLE_CONNECTION_ERROR_AUTHENTICATION_IMPOSSIBLE:
+		return _("X does not allow this app to use direct messages");
+	case PURPLE_CONNECTION_ERROR_INVALID_SETTINGS:
+		return _("The account settings cannot be used");
+	case PURPLE_CONNECTION_ERROR_INVALID_USERNAME:
+		return _("The token belongs to another X account");
+	case PURPLE_CONNECTION_ERROR_NETWORK_ERROR:
+		return _("Could not reach X");
+	case PURPLE_CONNECTION_ERROR_CERT_OTHER_ERROR:
+		return _("The server's certificate is not trusted");
+	default:
+		return _("X direct messages stopped");
+	}
+}
+
+/****************************************************************************
+ * TwAccount callbacks
+ ****************************************************************************/
+
+static void
+on_progress(gpointer ui, const char *text, guint step, guint steps)
+{
+	PurpleConnection *connection = ui;
+	const char *label = step <= 1 ? _("Refreshing the access token")
+				      : _("Checking the account");
+
+	purple_connection_update_progress(connection, label, step, steps + 1);
+}
+
+static void
+on_signed_on(gpointer ui, const TwUser *me)
+{
+	PurpleConnection *connection = ui;
+
+	if (me->name != NULL)
+		purple_connection_set_display_name(connection, me->name);
+	purple_connection_set_state(connection, PURPLE_CONNECTED);
+}
+
+static PurpleConvIm *
+find_or_open_im(PurpleConnection *connection, const char *peer)
+{
+	PurpleAccount *account = purple_connection_get_account(connection);
+	PurpleConversation *conversation =
+		purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, peer,
+						      account);
+
+	if (conversation == NULL)
+		conversation = purple_conversation_new(PURPLE_CONV_TYPE_IM,
+						       account, peer);
+	return purple_conversation_get_im_data(conversation);
+}
+
+static void
+on_message(gpointer ui, const TwAccountMessage *message)
+{
+	PurpleConnection *connection = ui;
+	PurpleMessageFlags flags = 0;
+
+	if (message->delayed)
+		flags |= PURPLE_MESSAGE_DELAYED;
+	if (message->peer_name != NULL)
+		serv_got_alias(connection, message->peer, message->peer_name);
+	if (message->outgoing) {
+		/* bitlbee drops plain SEND as a local echo; REMOTE_SEND marks
+		 * a message the owner typed on another device. */
+		PurpleConvIm *im = find_or_open_im(connection, message->peer);
+
+		purple_conv_im_write(im, message->peer, message->html,
+				     flags | PURPLE_MESSAGE_SEND |
+					     PURPLE_MESSAGE_REMOTE_SEND,
+				     (time_t)message->timestamp);
+		return;
+	}
+	serv_got_im(connection, message->peer, message->html,
+		    flags | PURPLE_MESSAGE_RECV, (time_t)message->timestamp);
+}
+
+static void
+on_notice(gpointer ui, TwAccountNotice kind, const char *peer,
+	  const char *text)
+{
+	PurpleConnection *connection = ui;
+	g_autofree char *escaped = purple_markup_escape_text(text, -1);
+
+	if (peer == NULL) {
+		purple_notify_info(connection, _("Twitter DM"),
+				   _("Message from the X account"), text);
+		return;
+	}
+	switch (kind) {
+	case TW_ACCOUNT_NOTICE_SEND_FAILED:
+		purple_conversation_write(
+			find_or_open_im(connection, peer)->conv, NULL, escaped,
+			PURPLE_MESSAGE_ERROR, time(NULL));
+		/* bitlbee does not show conversation error lines. */
+		purple_notify_error(connection, _("Twitter DM"),
+				    _("A message could not be sent"), text);
+		break;
+	case TW_ACCOUNT_NOTICE_SEND_WAITING:
+	case TW_ACCOUNT_NOTICE_INFO:
+		purple_conversation_write(
+			find_or_open_im(connection, peer)->conv, NULL, escaped,
+			PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+			time(NULL));
+		break;
+	}
+}
+
+static void
+on_refresh_token_changed(gpointer ui, const char *refresh_token)
+{
+	PurpleConnection *connection = ui;
+
+	purple_account_set_password(purple_connection_get_account(connection),
+				    refresh_token);
+}
+
+static void
+on_error(gpointer ui, const GError *error)
+{
+	PurpleConnection *connection = ui;
+	PurpleConnectionError reason = tw_prpl_connection_error_reason(error);
+	g_autofree char *text =
+		g_strdup_printf("%s: %s", error_context(reason), error->message);
+
+	purple_connection_error_reason(connection, reason, text);
+}
+
+static const TwAccountCallbacks account_callbacks = {
+	.progress = on_progress,
+	.signed_on = on_signed_on,
+	.message = on_message,
+	.notice = on_notice,
+	.refresh_token_changed = on_refresh_token_changed,
+	.error = on_error,
+};
+
+/****************************************************************************
+ * Protocol functions
+ ****************************************************************************/
+
+static char *
+proxy_url_for(PurpleProxyInfo *info)
+{
+	const char *scheme;
+
+	switch (purple_proxy_info_get_type(info)) {
+	case PURPLE_PROXY_NONE:
+		return g_strdup("");
+	case PURPLE_PROXY_HTTP:
+		scheme = "http";
+		break;
+	case PURPLE_PROXY_SOCKS4:
+		scheme = "socks4a";
+		break;
+	case PURPLE_PROXY_SOCKS5:
+	case PURPLE_PROXY_TOR:
+		/* Names resolve at the proxy, so no DNS leaks around Tor. */
+		scheme = "socks5h";
+		break;
+	case PURPLE_PROXY_USE_ENVVAR:
+	case PURPLE_PROXY_USE_GLOBAL:
+	default:
+		return NULL;
+	}
+	if (purple_proxy_info_get_host(info) == NULL)
+		return NULL;
+	return g_strdup_printf("%s://%s:%d", scheme,
+			       purple_proxy_info_get_host(info),
+			       purple_proxy_info_get_port(info));
+}
+
+void
+tw_prpl_login(PurpleAccount *account)
+{
+	PurpleConnection *connection = purple_account_get_connection(account);
+	PurpleProxyInfo *proxy = purple_proxy_get_setup(account);
+	g_autofree char *proxy_url = proxy != NULL ? proxy_url_for(proxy) : NULL;
+	g_autofree char *state_directory =
+		g_build_filename(purple_user_dir(), "twdm", NULL);
+	TwAccountConfig config = {0};
+	TwAccount *tw;
+	int history_days;
+
+	connection->flags |= PURPLE_CONNECTION_NO_BGCOLOR |
+			     PURPLE_CONNECTION_NO_FONTSIZE |
+			     PURPLE_CONNECTION_NO_IMAGES;
+	config.username = tw_prpl_normalize(account,
+					    purple_account_get_username(account));
+	config.password = purple_account_get_password(account);
+	config.api_base = purple_account_get_string(account, TW_OPTION_API_BASE,
+						    TW_DEFAULT_API_BASE);
+	if (config.api_base == NULL || config.api_base[0] == '\0')
+		config.api_base = TW_DEFAULT_API_BASE;
+	config.client_id =
+		purple_account_get_string(account, TW_OPTION_CLIENT_ID, "");
+	config.client_secret =
+		purple_account_get_string(account, TW_OPTION_CLIENT_SECRET, "");
+	config.ca_file = purple_account_get_string(account, TW_OPTION_CA_FILE,
+						   NULL);
+	if (config.ca_file != NULL && config.ca_file[0] == '\0')
+		config.ca_file = NULL;
+	config.state_directory = state_directory;
+	config.proxy_url = proxy_url;
+	if (proxy != NULL && proxy_url != NULL && proxy_url[0] != '\0') {
+		config.proxy_username = purple_proxy_info_get_username(proxy);
+		config.proxy_password = purple_proxy_info_get_password(proxy);
+	}
+	config.poll_interval = (guint)MAX(
+		purple_account_get_int(account, TW_OPTION_POLL_INTERVAL,
+				       TW_DEFAULT_POLL_INTERVAL),
+		0);
+	history_days = purple_account_get_int(account, TW_OPTION_HISTORY_DAYS,
+					      TW_DEFAULT_HISTORY_DAYS);
+	config.history_days = (guint)CLAMP(history_days, 0,
+					   TW_MAX_HISTORY_DAYS);
+
+	tw = tw_account_new(&config, &account_callbacks, connection);
+	purple_connection_set_protocol_data(connection, tw);
+	purple_connection_update_progress(connection, _("Connecting"), 0, 4);
+	tw_account_connect(tw);
+}
+
+void
+tw_prpl_close(PurpleConnection *connection)
+{
+	TwAccount *tw = purple_connection_get_protocol_data(connection);
+
+	purple_connection_set_protocol_data(connection, NULL);
+	tw_account_free(tw);
+}
+
+int
+tw_prpl_send_im(PurpleConnection *connection, const char *who,
+		const char *message, PurpleMessageFlags flags)
+{
+	TwAccount *tw = purple_connection_get_protocol_data(connection);
+
+	if (tw == NULL)
+		return -ENOTCONN;
+	/* 0 tells libpurple not to echo: an empty message is not sent. */
+	return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
+}
+
+const char *
+tw_prpl_list_icon(PurpleAccount *account, PurpleBuddy *buddy)
+{
+	return TW_PROTOCOL_ICON;
+}
+
+GList *
+tw_prpl_status_types(PurpleAccount *account)
+{
+	GList *types = NULL;
+
+	types = g_list_append(
+		types, purple_status_type_new(PURPLE_STATUS_AVAILABLE, NULL,
+					      NULL, TRUE));
+	types = g_list_append(
+		types, purple_status_type_new_with_attrs(
+			       PURPLE_STATUS_UNAVAILABLE, "dm-closed",
+			       _("Does not accept your messages"), FALSE,
+			       FALSE, FALSE, "message", _("Message"),
+			       purple_value_new(PURPLE_TYPE_STRING), NULL));
+	types = g_list_append(
+		types, purple_status_type_new(PURPLE_STATUS_OFFLINE, NULL,
+					      NULL, TRUE));
+	return types;
+}
+
+void
+tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status)
+{
+}
+
+const char *
+tw_prpl_normalize(const PurpleAccount *account, const char *who)
+{
+	/* libpurple expects a buffer that lives until the next call. */
+	static char normalized[64];
+
+	if (who == NULL)
+		return NULL;
+	while (*who == '@')
+		who++;
+	g_strlcpy(normalized, who, sizeof(normalized));
+	for (char *p = normalized; *p != '\0'; p++)
+		*p = g_ascii_tolower(*p);
+	return normalized;
+}
+
+static void
+action_check_now(PurplePluginAction *action)
+{
+	PurpleConnection *connection = action->context;
+	TwAccount *tw = purple_connection_get_protocol_data(connection);
+
+	if (tw != NULL)
+		tw_account_poll_now(tw);
+}
+
+GList *
+tw_prpl_actions(PurplePlugin *plugin, gpointer context)
+{
+	return g_list_append(NULL,
+			     purple_plugin_action_new(
+				     _("Check for new messages now"),
+				     action_check_now));
+}
+
+/****************************************************************************
+ * Debug output
+ ****************************************************************************/
+
+static guint debug_handler;
+
+static void
+debug_to_purple(const char *domain, GLogLevelFlags level, const char *text,
+		gpointer data)
+{
+	PurpleDebugLevel purple_level = PURPLE_DEBUG_MISC;
+
+	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+		purple_level = PURPLE_DEBUG_ERROR;
+	else if (level & G_LOG_LEVEL_WARNING)
+		purple_level = PURPLE_DEBUG_WARNING;
+	else if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+		purple_level = PURPLE_DEBUG_INFO;
+	purple_debug(purple_level, DEBUG_CATEGORY, "%s\n", text);
+}
+
+void
+tw_prpl_debug_install(void)
+{
+	if (debug_handler == 0)
+		debug_handler = g_log_set_handler(
+			"twdm", G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR,
+			debug_to_purple, NULL);
+}
+
+void
+tw_prpl_debug_uninstall(void)
+{
+	if (debug_handler != 0)
+		g_log_remove_handler("twdm", debug_handler);
+	debug_handler = 0;
+}

@@ -1,0 +1,378 @@
+/*
+ * tw-state: per-account files that survive crashes and restarts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tw-state.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "tw-auth.h"
+
+G_DEFINE_QUARK(tw-state-error-quark, tw_state_error)
+
+#define STATE_FILE_VERSION 1
+
+struct _TwState {
+	char *token_path;
+	char *sync_path;
+	gboolean is_new;
+	char *refresh_token;
+	/* fingerprints of replaced refresh tokens, oldest first */
+	GPtrArray *spent_tokens;
+	/* event id -> created_at (gint64 *) */
+	GHashTable *delivered;
+	gint64 newest_delivered;
+	gint64 first_sign_on;
+};
+
+/****************************************************************************
+ * Files
+ ****************************************************************************/
+
+static gboolean
+write_private_file(const char *path, const char *contents, GError **error)
+{
+	GError *local_error = NULL;
+
+	if (!g_file_set_contents_full(path, contents, -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT |
+					      G_FILE_SET_CONTENTS_DURABLE,
+				      0600, &local_error)) {
+		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
+			    "Could not write %s: %s", path,
+			    local_error->message);
+		g_error_free(local_error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static JsonObject *
+read_json_object(const char *path, gboolean *exists)
+{
+	g_autofree char *contents = NULL;
+	gsize length;
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonNode *root;
+
+	*exists = g_file_get_contents(path, &contents, &length, NULL);
+	if (!*exists)
+		return NULL;
+	parser = json_parser_new();
+	if (json_parser_load_from_data(parser, contents, length, &error) &&
+	    (root = json_parser_get_root(parser)) != NULL &&
+	    JSON_NODE_HOLDS_OBJECT(root))
+		return json_object_ref(json_node_get_object(root));
+
+	/* Keep the damaged file for inspection, start afresh. */
+	{
+		g_autofree char *aside = g_strconcat(path, ".corrupt", NULL);
+
+		g_message("State file %s is damaged (%s); moved to %s", path,
+			  error != NULL ? error->message : "not an object",
+			  aside);
+		if (g_rename(path, aside) != 0)
+			g_message("Could not move %s aside: %s", path,
+				  g_strerror(errno));
+	}
+	if (contents != NULL)
+		memset(contents, 0, length);
+	return NULL;
+}
+
+static JsonArray *
+get_array_member(JsonObject *object, const char *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node)
+		       ? json_node_get_array(node)
+		       : NULL;
+}
+
+static char *
+serialize(JsonBuilder *builder)
+{
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(builder);
+
+	json_generator_set_root(generator, root);
+	return json_generator_to_data(generator, NULL);
+}
+
+static void
+load_token_file(TwState *state)
+{
+	gboolean exists;
+	g_autoptr(JsonObject) object =
+		read_json_object(state->token_path, &exists);
+	JsonArray *spent;
+
+	if (object == NULL)
+		return;
+	state->refresh_token = g_strdup(json_object_get_string_member_with_default(
+		object, "refresh_token", NULL));
+	if (state->refresh_token != NULL && state->refresh_token[0] == '\0')
+		g_clear_pointer(&state->refresh_token, g_free);
+	spent = get_array_member(object, "spent");
+	for (guint i = 0; spent != NULL && i < json_array_get_length(spent);
+	     i++) {
+		const char *fingerprint = json_array_get_string_element(spent, i);
+
+		if (fingerprint != NULL)
+			g_ptr_array_add(state->spent_tokens,
+					g_strdup(fingerprint));
+	}
+}
+
+static void
+remember_delivered(TwState *state, const char *event_id, gint64 created_at)
+{
+	gint64 *time = g_new(gint64, 1);
+
+	*time = created_at;
+	g_hash_table_replace(state->delivered, g_strdup(event_id), time);
+	state->newest_delivered = MAX(state->newest_delivered, created_at);
+}
+
+static void
+load_sync_file(TwState *state)
+{
+	gboolean exists;
+	g_autoptr(JsonObject) object =
+		read_json_object(state->sync_path, &exists);
+	JsonArray *delivered;
+
+	state->is_new = !exists;
+	if (object == NULL)
+		return;
+	state->first_sign_on = json_object_get_int_member_with_default(
+		object, "first_sign_on", state->first_sign_on);
+	delivered = get_array_member(object, "delivered");
+	for (guint i = 0;
+	     delivered != NULL && i < json_array_get_length(delivered); i++) {
+		JsonArray *pair = json_array_get_array_element(delivered, i);
+		const char *id;
+
+		if (pair == NULL || json_array_get_length(pair) != 2)
+			continue;
+		id = json_array_get_string_element(pair, 0);
+		if (id != NULL)
+			remember_delivered(state, id,
+					   json_array_get_int_element(pair, 1));
+	}
+}
+
+/****************************************************************************
+ * Public
+ ****************************************************************************/
+
+TwState *
+tw_state_open(const char *directory, const char *username, GError **error)
+{
+	TwState *state;
+	g_autofree char *token_name = g_strconcat(username, ".token", NULL);
+	g_autofree char *sync_name = g_strconcat(username, ".json", NULL);
+
+	if (g_mkdir_with_parents(directory, 0700) != 0) {
+		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
+			    "Could not create %s: %s", directory,
+			    g_strerror(errno));
+		return NULL;
+	}
+	state = g_new0(TwState, 1);
+	state->token_path = g_build_filename(directory, token_name, NULL);
+	state->sync_path = g_build_filename(directory, sync_name, NULL);
+	state->spent_tokens = g_ptr_array_new_with_free_func(g_free);
+	state->delivered =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	state->first_sign_on = g_get_real_time();
+	load_token_file(state);
+	load_sync_file(state);
+	return state;
+}
+
+void
+tw_state_free(TwState *state)
+{
+	if (state == NULL)
+		return;
+	tw_auth_wipe_string(state->refresh_token);
+	g_ptr_array_unref(state->spent_tokens);
+	g_hash_table_destroy(state->delivered);
+	g_free(state->token_path);
+	g_free(state->sync_path);
+	g_free(state);
+}
+
+gboolean
+tw_state_is_new(TwState *state)
+{
+	return state->is_new;
+}
+
+const char *
+tw_state_get_refresh_token(TwState *state)
+{
+	return state->refresh_token;
+}
+
+static gboolean
+token_is_spent(TwState *state, const char *token)
+{
+	g_autofree char *fingerprint = tw_auth_token_fingerprint(token);
+
+	for (guint i = 0; i < state->spent_tokens->len; i++) {
+		if (g_str_equal(state->spent_tokens->pdata[i], fingerprint))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+const char *
+tw_state_choose_refresh_token(TwState *state, const char *configured)
+{
+	if (configured == NULL || configured[0] == '\0')
+		return state->refresh_token;
+	if (state->refresh_token == NULL)
+		return configured;
+	if (token_is_spent(state, configured))
+		return state->refresh_token;
+	return configured;
+}
+
+gboolean
+tw_state_store_refresh_token(TwState *state, const char *token,
+			     const char *replaced, GError **error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	char *contents;
+	gboolean written;
+
+	if (replaced != NULL && replaced[0] != '\0' &&
+	    g_strcmp0(replaced, token) != 0 &&
+	    !token_is_spent(state, replaced)) {
+		g_ptr_array_add(state->spent_tokens,
+				tw_auth_token_fingerprint(replaced));
+		while (state->spent_tokens->len > TW_STATE_MAX_SPENT_TOKENS)
+			g_ptr_array_remove_index(state->spent_tokens, 0);
+	}
+	tw_auth_wipe_string(state->refresh_token);
+	state->refresh_token = g_strdup(token);
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_int_value(builder, STATE_FILE_VERSION);
+	json_builder_set_member_name(builder, "refresh_token");
+	json_builder_add_string_value(builder, token);
+	json_builder_set_member_name(builder, "spent");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < state->spent_tokens->len; i++)
+		json_builder_add_string_value(builder,
+					      state->spent_tokens->pdata[i]);
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	contents = serialize(builder);
+	written = write_private_file(state->token_path, contents, error);
+	tw_auth_wipe_string(contents);
+	return written;
+}
+
+gboolean
+tw_state_is_delivered(TwState *state, const char *event_id)
+{
+	return g_hash_table_contains(state->delivered, event_id);
+}
+
+void
+tw_state_mark_delivered(TwState *state, const char *event_id,
+			gint64 created_at)
+{
+	remember_delivered(state, event_id,
+			   created_at > 0 ? created_at : g_get_real_time());
+}
+
+gint64
+tw_state_get_newest_delivered_time(TwState *state)
+{
+	return state->newest_delivered;
+}
+
+gint64
+tw_state_get_first_sign_on(TwState *state)
+{
+	return state->first_sign_on;
+}
+
+guint
+tw_state_get_delivered_count(TwState *state)
+{
+	return g_hash_table_size(state->delivered);
+}
+
+typedef struct {
+	const char *id;
+	gint64 created_at;
+} DeliveredEntry;
+
+static int
+compare_newest_first(gconstpointer a, gconstpointer b)
+{
+	const DeliveredEntry *left = a;
+	const DeliveredEntry *right = b;
+
+	if (left->created_at != right->created_at)
+		return left->created_at > right->created_at ? -1 : 1;
+	return g_strcmp0(right->id, left->id);
+}
+
+gboolean
+tw_state_save(TwState *state, GError **error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(GArray) entries =
+		g_array_new(FALSE, FALSE, sizeof(DeliveredEntry));
+	g_autofree char *contents = NULL;
+	gint64 horizon = state->newest_delivered - TW_STATE_DELIVERED_WINDOW;
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&iter, state->delivered);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		DeliveredEntry entry = {key, *(gint64 *)value};
+
+		g_array_append_val(entries, entry);
+	}
+	g_array_sort(entries, compare_newest_first);
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_int_value(builder, STATE_FILE_VERSION);
+	json_builder_set_member_name(builder, "first_sign_on");
+	json_builder_add_int_value(builder, state->first_sign_on);
+	json_builder_set_member_name(builder, "delivered");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < entries->len; i++) {
+		DeliveredEntry *entry =
+			&g_array_index(entries, DeliveredEntry, i);
+
+		if (i >= TW_STATE_MAX_DELIVERED ||
+		    entry->created_at < horizon) {
+			g_hash_table_remove(state->delivered, entry->id);
+			continue;
+		}
+		json_builder_begin_array(builder);
+		json_builder_add_string_value(builder, entry->id);
+		json_builder_add_int_value(builder, entry->created_at);
+		json_builder_end_array(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	contents = serialize(builder);
+	return write_private_file(state->sync_path, contents, error);
+}

@@ -1,0 +1,335 @@
+/*
+ * tw-api: the X API v2 endpoints this plugin uses.
+ *
+ * Knows paths, query parameters, authentication headers, rate-limit headers
+ * and what each status means; knows neither libpurple nor curl. Requests go
+ * through TwHttp, bodies through tw-json.
+ *
+ * Every call takes a TwApiFunc that receives a TwApiReply exactly once
+ * (unless cancelled) and a GDestroyNotify for its user data.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "tw-http.h"
+#include "tw-model.h"
+
+G_BEGIN_DECLS
+
+/** Error domain of this layer; transport errors keep #TW_HTTP_ERROR. */
+#define TW_API_ERROR (tw_api_error_quark())
+GQuark tw_api_error_quark(void);
+
+/**
+ * TwApiError:
+ * @TW_API_ERROR_UNAUTHORIZED: 401: the access token is expired or revoked
+ * @TW_API_ERROR_TOKEN_REFUSED: the token endpoint refused the grant
+ *   (spent or revoked refresh token, wrong client id or secret)
+ * @TW_API_ERROR_FORBIDDEN: 403: missing scope, wrong access level, or the
+ *   recipient does not accept DMs from this account
+ * @TW_API_ERROR_NOT_FOUND: 404, or a lookup that found nobody
+ * @TW_API_ERROR_INVALID_REQUEST: 400
+ * @TW_API_ERROR_CREDITS_DEPLETED: 402: the app's prepaid credits are gone
+ * @TW_API_ERROR_RATE_LIMITED: 429 for a rate-limit window
+ * @TW_API_ERROR_USAGE_CAPPED: 429 for a usage cap of the subscription
+ * @TW_API_ERROR_SERVER: 5xx
+ * @TW_API_ERROR_BAD_RESPONSE: a success status with a body that cannot be
+ *   read (truncated, malformed, wrong shape)
+ * @TW_API_ERROR_UNEXPECTED_STATUS: any other status
+ */
+typedef enum {
+	TW_API_ERROR_UNAUTHORIZED,
+	TW_API_ERROR_TOKEN_REFUSED,
+	TW_API_ERROR_FORBIDDEN,
+	TW_API_ERROR_NOT_FOUND,
+	TW_API_ERROR_INVALID_REQUEST,
+	TW_API_ERROR_CREDITS_DEPLETED,
+	TW_API_ERROR_RATE_LIMITED,
+	TW_API_ERROR_USAGE_CAPPED,
+	TW_API_ERROR_SERVER,
+	TW_API_ERROR_BAD_RESPONSE,
+	TW_API_ERROR_UNEXPECTED_STATUS,
+} TwApiError;
+
+/**
+ * TwRateLimit:
+ * @known: %FALSE when the response carried no usable headers
+ * @limit: x-rate-limit-limit
+ * @remaining: x-rate-limit-remaining
+ * @reset: x-rate-limit-reset, Unix seconds
+ * @daily_known: %FALSE when no x-user-limit-24hour-* headers came
+ * @daily_remaining: x-user-limit-24hour-remaining
+ * @daily_reset: x-user-limit-24hour-reset, Unix seconds
+ */
+typedef struct {
+	gboolean known;
+	gint64 limit;
+	gint64 remaining;
+	gint64 reset;
+	gboolean daily_known;
+	gint64 daily_remaining;
+	gint64 daily_reset;
+} TwRateLimit;
+
+/**
+ * tw_rate_limit_parse:
+ * @limit: (out): parsed values; @limit->known is %FALSE unless all three
+ *   window headers are valid non-negative integers
+ * @limit_header: (nullable): x-rate-limit-limit
+ * @remaining_header: (nullable): x-rate-limit-remaining
+ * @reset_header: (nullable): x-rate-limit-reset
+ *
+ * Parses the window headers, strictly (no garbage, no sign, no overflow).
+ * The daily fields are left unknown.
+ *
+ * Returns: @limit->known
+ */
+gboolean tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
+			     const char *remaining_header,
+			     const char *reset_header);
+
+/**
+ * TwApiReply:
+ * @error: (nullable): what went wrong, in #TW_API_ERROR or #TW_HTTP_ERROR
+ * @problem: (nullable): the server's problem body, for error statuses
+ * @status: HTTP status, 0 when no response arrived
+ * @rate_limit: the rate-limit headers of the response
+ * @retry_after: seconds from a Retry-After header, 0 when absent
+ * @page: (nullable): for tw_api_list_dm_events()
+ * @user: (nullable): for tw_api_get_me() and tw_api_get_user_by_username()
+ * @users: (nullable) (element-type TwUser): for tw_api_get_users()
+ * @token: (nullable): for tw_api_refresh_token()
+ * @sent: (nullable): for the send calls
+ *
+ * The result of a call. It is freed after the callback returns; the callback
+ * may take any member with g_steal_pointer().
+ */
+typedef struct {
+	GError *error;
+	TwProblem *problem;
+	guint status;
+	TwRateLimit rate_limit;
+	gint64 retry_after;
+	TwDmPage *page;
+	TwUser *user;
+	GPtrArray *users;
+	TwToken *token;
+	TwSendResult *sent;
+} TwApiReply;
+
+/**
+ * TwApiFunc:
+ * @reply: (transfer none): the result; members may be stolen
+ * @user_data: the data given with the call
+ */
+typedef void (*TwApiFunc)(TwApiReply *reply, gpointer user_data);
+
+typedef struct _TwApi TwApi;
+
+/** The user.fields the plugin asks for wherever users come back. */
+#define TW_API_USER_FIELDS                                                     \
+	"id,name,username,profile_image_url,receives_your_dm,description,"    \
+	"location,url,verified,protected,public_metrics"
+
+/**
+ * tw_api_new:
+ * @http: (transfer none): the HTTP client; must outlive the API object
+ * @base_url: e.g. "https://api.x.com"; a trailing '/' is ignored
+ * @error: (out) (optional): a #TW_HTTP_ERROR when @base_url is refused
+ *   (see tw_http_url_is_allowed())
+ *
+ * Returns: (transfer full) (nullable): the API client
+ */
+TwApi *tw_api_new(TwHttp *http, const char *base_url, GError **error);
+
+/**
+ * tw_api_free:
+ * @api: (transfer full) (nullable): the client; cancels its calls in flight
+ */
+void tw_api_free(TwApi *api);
+
+/**
+ * tw_api_get_base_url:
+ * @api: the client
+ *
+ * Returns: (transfer none): the base URL without trailing '/'
+ */
+const char *tw_api_get_base_url(TwApi *api);
+
+/**
+ * tw_api_set_access_token:
+ * @api: the client
+ * @access_token: (nullable): the OAuth 2.0 bearer token, copied; the old
+ *   copy is wiped
+ */
+void tw_api_set_access_token(TwApi *api, const char *access_token);
+
+/**
+ * tw_api_cancel:
+ * @api: the client
+ * @call_id: an id returned by a call; its callback will not run
+ */
+void tw_api_cancel(TwApi *api, guint64 call_id);
+
+/**
+ * tw_api_refresh_token:
+ * @api: the client
+ * @client_id: OAuth 2.0 client id, sent as form field client_id
+ * @client_secret: (nullable): for confidential clients: HTTP Basic auth
+ * @refresh_token: the refresh token to exchange
+ * @func: gets reply->token
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST {base}/2/oauth2/token with grant_type=refresh_token. A 400 or 401
+ * from the token endpoint is %TW_API_ERROR_TOKEN_REFUSED with the
+ * server's error_description as message.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_refresh_token(TwApi *api, const char *client_id,
+			     const char *client_secret,
+			     const char *refresh_token, TwApiFunc func,
+			     gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_get_me:
+ * @api: the client
+ * @func: gets reply->user
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/users/me with #TW_API_USER_FIELDS.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_get_me(TwApi *api, TwApiFunc func, gpointer user_data,
+		      GDestroyNotify destroy);
+
+/**
+ * tw_api_get_user_by_username:
+ * @api: the client
+ * @username: handle without '@'
+ * @func: gets reply->user; an unknown handle is %TW_API_ERROR_NOT_FOUND
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/users/by/username/:username. Check the handle with
+ * tw_api_username_is_valid() first: the server answers 400 for one that
+ * cannot exist.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_get_user_by_username(TwApi *api, const char *username,
+				    TwApiFunc func, gpointer user_data,
+				    GDestroyNotify destroy);
+
+/**
+ * tw_api_get_users:
+ * @api: the client
+ * @ids: (array zero-terminated=1): 1 to 100 user ids
+ * @func: gets reply->users (those found)
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/users?ids=… with #TW_API_USER_FIELDS.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_get_users(TwApi *api, const char *const *ids, TwApiFunc func,
+			 gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_username_is_valid:
+ * @username: (nullable): a handle without '@'
+ *
+ * Returns: %TRUE when @username is 1 to 15 of [A-Za-z0-9_], as X requires
+ */
+gboolean tw_api_username_is_valid(const char *username);
+
+/**
+ * tw_api_list_dm_events:
+ * @api: the client
+ * @max_results: 1 to 100
+ * @pagination_token: (nullable): next_token of the previous page
+ * @func: gets reply->page
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/dm_events with the event fields, expansions and user fields the
+ * plugin needs, so one request brings events and their senders.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_list_dm_events(TwApi *api, guint max_results,
+			      const char *pagination_token, TwApiFunc func,
+			      gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_send_dm_to_user:
+ * @api: the client
+ * @participant_id: the recipient's user id
+ * @text: plain text, 1 to 10,000 characters
+ * @func: gets reply->sent
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/dm_conversations/with/:participant_id/messages.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_send_dm_to_user(TwApi *api, const char *participant_id,
+			       const char *text, TwApiFunc func,
+			       gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_send_dm_to_conversation:
+ * @api: the client
+ * @conversation_id: a 1:1 or group conversation id
+ * @text: plain text, 1 to 10,000 characters
+ * @func: gets reply->sent
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/dm_conversations/:conversation_id/messages.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_send_dm_to_conversation(TwApi *api,
+				       const char *conversation_id,
+				       const char *text, TwApiFunc func,
+				       gpointer user_data,
+				       GDestroyNotify destroy);
+
+/**
+ * tw_api_build_url:
+ * @api: the client
+ * @path: a path starting with '/'
+ * @first_name: (nullable): first query parameter name, then its value
+ *   (a %NULL value skips the parameter), …, ending with %NULL
+ *
+ * Joins the base URL, the path and an escaped query string.
+ *
+ * Returns: (transfer full): the URL
+ */
+char *tw_api_build_url(TwApi *api, const char *path, const char *first_name,
+		       ...) G_GNUC_NULL_TERMINATED;
+
+/**
+ * tw_api_error_from_status:
+ * @status: an HTTP status of 300 or more
+ * @problem: the problem body of the response
+ *
+ * The one place that decides what an HTTP error status means.
+ *
+ * Returns: (transfer full): a #TW_API_ERROR whose message is the problem's
+ * detail
+ */
+GError *tw_api_error_from_status(guint status, const TwProblem *problem);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwApi, tw_api_free)
+
+G_END_DECLS

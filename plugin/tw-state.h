@@ -1,0 +1,170 @@
+/*
+ * tw-state: what the plugin must remember per account across crashes and
+ * restarts, in its own files under the libpurple user directory.
+ *
+ * Two files per account in @directory, both 0600 in a 0700 directory, each
+ * replaced atomically (write to a temporary file, fsync, rename):
+ * - "<username>.token": the newest refresh token and fingerprints of the
+ *   tokens it replaced (the plugin's password store; bitlbee never saves a
+ *   password the plugin changes);
+ * - "<username>.json": delivered event ids with their times, and the time
+ *   of the first sign-on.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** Error domain of this layer. */
+#define TW_STATE_ERROR (tw_state_error_quark())
+GQuark tw_state_error_quark(void);
+
+/**
+ * TwStateError:
+ * @TW_STATE_ERROR_IO: a file could not be read, written or created
+ */
+typedef enum {
+	TW_STATE_ERROR_IO,
+} TwStateError;
+
+/** How many fingerprints of replaced refresh tokens are remembered. */
+#define TW_STATE_MAX_SPENT_TOKENS 64
+
+/** Delivered ids are kept for events this much older than the newest. */
+#define TW_STATE_DELIVERED_WINDOW (3 * G_TIME_SPAN_DAY)
+
+/** At most this many delivered ids are kept (the oldest go first). */
+#define TW_STATE_MAX_DELIVERED 20000
+
+typedef struct _TwState TwState;
+
+/**
+ * tw_state_open:
+ * @directory: where the files live; created (0700) when missing
+ * @username: the account's lower-case handle
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * Loads both files. A file that cannot be parsed is renamed to
+ * "<name>.corrupt" and the state starts empty, so a damaged file never
+ * locks the user out.
+ *
+ * Returns: (transfer full) (nullable): the state
+ */
+TwState *tw_state_open(const char *directory, const char *username,
+		       GError **error);
+
+/**
+ * tw_state_free:
+ * @state: (transfer full) (nullable): the state; unsaved changes are lost
+ */
+void tw_state_free(TwState *state);
+
+/**
+ * tw_state_is_new:
+ * @state: the state
+ *
+ * Returns: %TRUE when this account had never signed on before: no sync file
+ * existed when the state was opened
+ */
+gboolean tw_state_is_new(TwState *state);
+
+/**
+ * tw_state_get_refresh_token:
+ * @state: the state
+ *
+ * Returns: (transfer none) (nullable): the newest refresh token
+ */
+const char *tw_state_get_refresh_token(TwState *state);
+
+/**
+ * tw_state_choose_refresh_token:
+ * @state: the state
+ * @configured: (nullable): the password the client handed the plugin
+ *
+ * Which refresh token to sign on with. The stored newest token wins over a
+ * configured one that this account already rotated away from (bitlbee
+ * hands the first password at every sign-on); a configured token never seen
+ * before is one the user newly entered, and wins.
+ *
+ * Returns: (transfer none) (nullable): @configured or the stored token
+ */
+const char *tw_state_choose_refresh_token(TwState *state,
+					  const char *configured);
+
+/**
+ * tw_state_store_refresh_token:
+ * @state: the state
+ * @token: the new refresh token
+ * @replaced: (nullable): the token it replaces, remembered as spent
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * Writes the token file atomically and durably before returning.
+ *
+ * Returns: %TRUE when the token is safely on disk
+ */
+gboolean tw_state_store_refresh_token(TwState *state, const char *token,
+				      const char *replaced, GError **error);
+
+/**
+ * tw_state_is_delivered:
+ * @state: the state
+ * @event_id: a DM event id
+ *
+ * Returns: %TRUE when the event was shown (or sent) already
+ */
+gboolean tw_state_is_delivered(TwState *state, const char *event_id);
+
+/**
+ * tw_state_mark_delivered:
+ * @state: the state
+ * @event_id: a DM event id
+ * @created_at: its time, Unix microseconds (0 = now)
+ *
+ * Remembers the event in memory; tw_state_save() writes it.
+ */
+void tw_state_mark_delivered(TwState *state, const char *event_id,
+			     gint64 created_at);
+
+/**
+ * tw_state_get_newest_delivered_time:
+ * @state: the state
+ *
+ * Returns: the newest created_at among delivered events, Unix microseconds,
+ * or 0 when none was delivered
+ */
+gint64 tw_state_get_newest_delivered_time(TwState *state);
+
+/**
+ * tw_state_get_first_sign_on:
+ * @state: the state
+ *
+ * Returns: when this account first signed on, Unix microseconds
+ */
+gint64 tw_state_get_first_sign_on(TwState *state);
+
+/**
+ * tw_state_get_delivered_count:
+ * @state: the state
+ *
+ * Returns: how many delivered ids are remembered
+ */
+guint tw_state_get_delivered_count(TwState *state);
+
+/**
+ * tw_state_save:
+ * @state: the state
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * Prunes the delivered ids to the window and writes the sync file
+ * atomically and durably.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean tw_state_save(TwState *state, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwState, tw_state_free)
+
+G_END_DECLS

@@ -1,0 +1,251 @@
+/*
+ * Unit tests of tw-state: the refresh-token choice and the files that must
+ * survive crashes and restarts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tw-state.h"
+
+typedef struct {
+	char *directory;
+} Fixture;
+
+static void
+fixture_set_up(Fixture *fixture, gconstpointer data)
+{
+	fixture->directory = g_dir_make_tmp("twdm-state-XXXXXX", NULL);
+	g_assert_nonnull(fixture->directory);
+}
+
+static void
+remove_tree(const char *path)
+{
+	GDir *dir = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+
+		if (g_file_test(child, G_FILE_TEST_IS_DIR))
+			remove_tree(child);
+		else
+			g_unlink(child);
+	}
+	if (dir != NULL)
+		g_dir_close(dir);
+	g_rmdir(path);
+}
+
+static void
+fixture_tear_down(Fixture *fixture, gconstpointer data)
+{
+	remove_tree(fixture->directory);
+	g_free(fixture->directory);
+}
+
+static char *
+state_dir(Fixture *fixture)
+{
+	return g_build_filename(fixture->directory, "twdm", NULL);
+}
+
+static void
+test_token_choice(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+	g_assert_nonnull(state);
+	g_assert_true(tw_state_is_new(state));
+	/* Nothing stored: the configured token is the only one. */
+	g_assert_null(tw_state_choose_refresh_token(state, NULL));
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, "first"), ==,
+			"first");
+
+	g_assert_true(
+		tw_state_store_refresh_token(state, "second", "first", NULL));
+	/* bitlbee hands over the first password again: it is spent. */
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, "first"), ==,
+			"second");
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, ""), ==,
+			"second");
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, NULL), ==,
+			"second");
+	/* A token never seen before was newly entered by the user. */
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, "typed-anew"),
+			==, "typed-anew");
+}
+
+static void
+test_token_survives_restart(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autofree char *path = g_build_filename(dir, "acme.token", NULL);
+	g_autofree char *contents = NULL;
+	struct stat info;
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_true(tw_state_store_refresh_token(state, "r1", "r0",
+							   NULL));
+		g_assert_true(tw_state_store_refresh_token(state, "r2", "r1",
+							   NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpstr(tw_state_get_refresh_token(state), ==, "r2");
+		g_assert_cmpstr(tw_state_choose_refresh_token(state, "r0"), ==,
+				"r2");
+		g_assert_cmpstr(tw_state_choose_refresh_token(state, "r1"), ==,
+				"r2");
+	}
+	/* Owner-only files in an owner-only directory. */
+	g_assert_cmpint(g_stat(path, &info), ==, 0);
+	g_assert_cmpint(info.st_mode & 0777, ==, 0600);
+	g_assert_cmpint(g_stat(dir, &info), ==, 0);
+	g_assert_cmpint(info.st_mode & 0777, ==, 0700);
+	/* Spent tokens are kept only as fingerprints. */
+	g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+	g_assert_null(strstr(contents, "\"r1\""));
+	g_assert_null(strstr(contents, "\"r0\""));
+	g_assert_nonnull(strstr(contents, "\"r2\""));
+}
+
+static void
+test_delivered_persisted_on_save(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	gint64 now = g_get_real_time();
+	g_autofree char *path = g_build_filename(dir, "acme.json", NULL);
+	struct stat info;
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		tw_state_mark_delivered(state, "1001", now - 5);
+		tw_state_mark_delivered(state, "1002", now);
+		g_assert_true(tw_state_is_delivered(state, "1001"));
+		g_assert_true(tw_state_save(state, NULL));
+		/* Not saved: lost, as after a crash. */
+		tw_state_mark_delivered(state, "1003", now);
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_false(tw_state_is_new(state));
+		g_assert_true(tw_state_is_delivered(state, "1001"));
+		g_assert_true(tw_state_is_delivered(state, "1002"));
+		g_assert_false(tw_state_is_delivered(state, "1003"));
+		g_assert_cmpint(tw_state_get_newest_delivered_time(state), ==,
+				now);
+	}
+	g_assert_cmpint(g_stat(path, &info), ==, 0);
+	g_assert_cmpint(info.st_mode & 0777, ==, 0600);
+}
+
+static void
+test_first_sign_on_kept(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	gint64 first;
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		first = tw_state_get_first_sign_on(state);
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	g_usleep(2000);
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpint(tw_state_get_first_sign_on(state), ==, first);
+	}
+}
+
+static void
+test_pruning(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+	gint64 now = g_get_real_time();
+
+	tw_state_mark_delivered(state, "1", now - TW_STATE_DELIVERED_WINDOW -
+						     G_TIME_SPAN_HOUR);
+	tw_state_mark_delivered(state, "2", now - G_TIME_SPAN_HOUR);
+	tw_state_mark_delivered(state, "3", now);
+	g_assert_true(tw_state_save(state, NULL));
+	g_assert_false(tw_state_is_delivered(state, "1"));
+	g_assert_true(tw_state_is_delivered(state, "2"));
+	g_assert_true(tw_state_is_delivered(state, "3"));
+
+	for (guint i = 0; i < TW_STATE_MAX_DELIVERED + 10; i++) {
+		char id[32];
+
+		g_snprintf(id, sizeof(id), "%u", 100000 + i);
+		tw_state_mark_delivered(state, id, now - i);
+	}
+	g_assert_true(tw_state_save(state, NULL));
+	g_assert_cmpuint(tw_state_get_delivered_count(state), ==,
+			 TW_STATE_MAX_DELIVERED);
+	/* The newest stay. */
+	g_assert_true(tw_state_is_delivered(state, "100000"));
+	g_assert_true(tw_state_is_delivered(state, "3"));
+}
+
+static void
+test_corrupt_file_moved_aside(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autofree char *path = g_build_filename(dir, "acme.json", NULL);
+	g_autofree char *aside = g_strconcat(path, ".corrupt", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(path, "{\"delivered\":[[", -1, NULL));
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_nonnull(state);
+		g_assert_cmpuint(tw_state_get_delivered_count(state), ==, 0);
+	}
+	g_assert_true(g_file_test(aside, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_unwritable_directory(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *file = g_build_filename(fixture->directory, "plain",
+						 NULL);
+	g_autofree char *dir = g_build_filename(file, "twdm", NULL);
+
+	/* A path below a regular file cannot be created. */
+	g_assert_true(g_file_set_contents(file, "x", -1, NULL));
+	g_assert_null(tw_state_open(dir, "acme", &error));
+	g_assert_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, func)                                                        \
+	g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+	ADD("/state/token/choice", test_token_choice);
+	ADD("/state/token/survives-restart", test_token_survives_restart);
+	ADD("/state/delivered/persisted-on-save",
+	    test_delivered_persisted_on_save);
+	ADD("/state/first-sign-on/kept", test_first_sign_on_kept);
+	ADD("/state/delivered/pruning", test_pruning);
+	ADD("/state/corrupt-file-moved-aside", test_corrupt_file_moved_aside);
+	ADD("/state/unwritable-directory", test_unwritable_directory);
+#undef ADD
+	return g_test_run();
+}
