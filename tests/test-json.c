@@ -1,0 +1,941 @@
+/*
+ * Unit tests of tw-json against real-shaped bodies in tests/data.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "tw-json.h"
+
+/* 2022-10-19T20:58:00.000Z and friends, in microseconds. */
+#define TIME_2022_10_19_20_58_00     G_GINT64_CONSTANT(1666213080000000)
+#define TIME_2022_10_19_20_45_58     G_GINT64_CONSTANT(1666212358000000)
+#define TIME_2022_10_19_20_58_09     G_GINT64_CONSTANT(1666213089000000)
+#define TIME_2022_10_25_23_16_15     G_GINT64_CONSTANT(1666739775000000)
+#define TIME_2022_10_25_23_16_15_123 G_GINT64_CONSTANT(1666739775123000)
+
+static char *
+load_fixture(const char *name, gsize *length)
+{
+	g_autofree char *path =
+	    g_test_build_filename(G_TEST_DIST, "data", name, NULL);
+	g_autoptr(GError) error = NULL;
+	char *contents = NULL;
+
+	g_file_get_contents(path, &contents, length, &error);
+	g_assert_no_error(error);
+	return contents;
+}
+
+static TwDmPage *
+parse_page_fixture(const char *name)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture(name, &length);
+	g_autoptr(GError) error = NULL;
+	TwDmPage *page = tw_json_parse_dm_page(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(page);
+	return page;
+}
+
+static const TwDmEvent *
+page_event(const TwDmPage *page, guint index)
+{
+	g_assert_cmpuint(index, <, page->events->len);
+	return g_ptr_array_index(page->events, index);
+}
+
+static const char *
+string_at(const GPtrArray *array, guint index)
+{
+	g_assert_cmpuint(index, <, array->len);
+	return g_ptr_array_index(array, index);
+}
+
+/* --- DM pages ----------------------------------------------------------- */
+
+static void
+test_dm_page_mixed(void)
+{
+	g_autoptr(TwDmPage) page = parse_page_fixture("dm-page-mixed.json");
+
+	g_assert_cmpuint(page->events->len, ==, 3);
+	g_assert_cmpuint(page->result_count, ==, 3);
+	g_assert_null(page->next_token);
+
+	const TwDmEvent *leave = page_event(page, 0);
+	g_assert_cmpstr(leave->id, ==, "1582838535115067392");
+	g_assert_cmpint(leave->type, ==, TW_DM_EVENT_PARTICIPANTS_LEAVE);
+	g_assert_null(leave->text);
+	g_assert_null(leave->sender_id);
+	g_assert_cmpstr(leave->conversation_id, ==, "1578398451921985538");
+	g_assert_true(tw_dm_event_is_group(leave));
+	g_assert_cmpint(leave->created_at, ==, TIME_2022_10_19_20_58_09);
+	g_assert_cmpuint(leave->participant_ids->len, ==, 1);
+	g_assert_cmpstr(string_at(leave->participant_ids, 0), ==, "944480690");
+
+	const TwDmEvent *message = page_event(page, 1);
+	g_assert_cmpstr(message->id, ==, "1582838499983564806");
+	g_assert_cmpint(message->type, ==, TW_DM_EVENT_MESSAGE_CREATE);
+	g_assert_cmpstr(message->text, ==,
+			"Here's a photo... https://t.co/xxxxxxxxxx");
+	g_assert_cmpstr(message->sender_id, ==, "944480690");
+	g_assert_cmpint(message->created_at, ==, TIME_2022_10_19_20_58_00);
+	g_assert_cmpuint(message->participant_ids->len, ==, 0);
+	g_assert_cmpuint(message->media_keys->len, ==, 1);
+	g_assert_cmpstr(string_at(message->media_keys, 0), ==,
+			"3_1583157113245011970");
+	g_assert_cmpuint(message->urls->len, ==, 1);
+	const TwUrlEntity *entity = g_ptr_array_index(message->urls, 0);
+	g_assert_cmpint(entity->start, ==, 18);
+	g_assert_cmpint(entity->end, ==, 41);
+	g_assert_cmpstr(entity->url, ==, "https://t.co/xxxxxxxxxx");
+	g_assert_cmpstr(
+	    entity->expanded_url, ==,
+	    "https://x.com/FloodSocial/status/1582838499983564806/photo/1");
+	g_assert_cmpstr(entity->display_url, ==, "pic.x.com/xxxxxxxxxx");
+
+	const TwDmEvent *join = page_event(page, 2);
+	g_assert_cmpstr(join->id, ==, "1582835469712138240");
+	g_assert_cmpint(join->type, ==, TW_DM_EVENT_PARTICIPANTS_JOIN);
+	g_assert_cmpstr(join->sender_id, ==, "17200003");
+	g_assert_cmpint(join->created_at, ==, TIME_2022_10_19_20_45_58);
+	g_assert_cmpuint(join->participant_ids->len, ==, 1);
+	g_assert_cmpstr(string_at(join->participant_ids, 0), ==, "944480690");
+
+	g_assert_cmpuint(g_hash_table_size(page->users), ==, 2);
+	const TwUser *demos = g_hash_table_lookup(page->users, "944480690");
+	g_assert_nonnull(demos);
+	g_assert_cmpstr(demos->id, ==, "944480690");
+	g_assert_cmpstr(demos->username, ==, "FloodSocial");
+	g_assert_cmpstr(demos->name, ==, "API Demos");
+	g_assert_cmpint(demos->receives_your_dm, ==, -1);
+	g_assert_cmpint(demos->followers_count, ==, -1);
+	const TwUser *jane = g_hash_table_lookup(page->users, "17200003");
+	g_assert_nonnull(jane);
+	g_assert_cmpstr(jane->username, ==, "janedoe");
+	g_assert_cmpint(jane->receives_your_dm, ==, TRUE);
+	g_assert_false(jane->protected_account);
+}
+
+static void
+test_dm_page_empty(void)
+{
+	g_autoptr(TwDmPage) page = parse_page_fixture("dm-page-empty.json");
+
+	g_assert_cmpuint(page->events->len, ==, 0);
+	g_assert_cmpuint(page->result_count, ==, 0);
+	g_assert_null(page->next_token);
+	g_assert_cmpuint(g_hash_table_size(page->users), ==, 0);
+}
+
+static void
+test_dm_page_next_token(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page_fixture("dm-page-next-token.json");
+
+	g_assert_cmpuint(page->events->len, ==, 1);
+	g_assert_cmpuint(page->result_count, ==, 1);
+	g_assert_cmpstr(page->next_token, ==, "18LAA581J5II7LA00C00ZZZZ");
+
+	const TwDmEvent *event = page_event(page, 0);
+	g_assert_cmpstr(event->conversation_id, ==,
+			"944480690-906948460078698496");
+	g_assert_false(tw_dm_event_is_group(event));
+	g_assert_cmpint(event->created_at, ==, TIME_2022_10_25_23_16_15);
+	g_assert_cmpstr(event->text, ==, "Hello, just you!");
+	g_assert_nonnull(g_hash_table_lookup(page->users, "944480690"));
+}
+
+static void
+test_dm_page_tweepy_default(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page_fixture("dm-page-tweepy-default.json");
+
+	g_assert_cmpuint(page->events->len, ==, 2);
+	g_assert_cmpuint(page->result_count, ==, 2);
+	g_assert_cmpstr(page->next_token, ==, "18LAA5G1V9DLILOG0G00ZZZZ");
+
+	/* Default fields only: no sender, conversation or time. */
+	const TwDmEvent *newest = page_event(page, 0);
+	g_assert_cmpstr(newest->id, ==, "1585823814956482567");
+	g_assert_cmpint(newest->type, ==, TW_DM_EVENT_MESSAGE_CREATE);
+	g_assert_cmpstr(newest->text, ==, "Testing 2");
+	g_assert_null(newest->sender_id);
+	g_assert_null(newest->conversation_id);
+	g_assert_cmpint(newest->created_at, ==, 0);
+	g_assert_false(tw_dm_event_is_group(newest));
+
+	const TwDmEvent *oldest = page_event(page, 1);
+	g_assert_cmpstr(oldest->text, ==, "Testing 1");
+	g_assert_cmpint(tw_id_compare(newest->id, oldest->id), >, 0);
+}
+
+static void
+test_dm_page_entities_nested(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page_fixture("dm-page-entities-nested.json");
+	const TwDmEvent *event = page_event(page, 0);
+
+	g_assert_cmpint(event->created_at, ==, TIME_2022_10_25_23_16_15_123);
+	g_assert_cmpstr(event->text, ==, "😀 see https://t.co/AbCdEf1234 #news");
+	g_assert_cmpuint(event->urls->len, ==, 1);
+
+	const TwUrlEntity *entity = g_ptr_array_index(event->urls, 0);
+	g_assert_cmpint(entity->start, ==, 6);
+	g_assert_cmpint(entity->end, ==, 29);
+	g_assert_cmpstr(entity->url, ==, "https://t.co/AbCdEf1234");
+	g_assert_cmpstr(entity->expanded_url, ==,
+			"https://example.com/a?b=1&c=2");
+	g_assert_cmpstr(entity->display_url, ==, "example.com/a?b=1&c=2");
+}
+
+static void
+test_dm_page_entities_toplevel(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page_fixture("dm-page-entities-toplevel.json");
+	const TwDmEvent *event = page_event(page, 0);
+
+	g_assert_cmpuint(event->urls->len, ==, 2);
+
+	const TwUrlEntity *first = g_ptr_array_index(event->urls, 0);
+	g_assert_cmpint(first->start, ==, 10);
+	g_assert_cmpint(first->end, ==, 33);
+	g_assert_cmpstr(first->url, ==, "https://t.co/One1111111");
+	g_assert_cmpstr(first->expanded_url, ==, "https://one.example/");
+
+	const TwUrlEntity *second = g_ptr_array_index(event->urls, 1);
+	g_assert_cmpint(second->start, ==, 38);
+	g_assert_cmpint(second->end, ==, 61);
+	g_assert_cmpstr(second->url, ==, "https://t.co/Two2222222");
+	g_assert_null(second->expanded_url);
+	g_assert_null(second->display_url);
+}
+
+static void
+test_dm_page_unknown_type(void)
+{
+	const char *body =
+	    "{\"data\":[{\"event_type\":\"MessageReaction\",\"id\":"
+	    "\"1585823814956482999\",\"reaction\":\"👍\"},"
+	    "{\"event_type\":\"MessageCreate\",\"id\":\"1585823814956482567\","
+	    "\"text\":\"hi\"}],\"meta\":{\"result_count\":2}}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(body, -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 2);
+	g_assert_cmpint(page_event(page, 0)->type, ==, TW_DM_EVENT_UNKNOWN);
+	g_assert_cmpstr(page_event(page, 0)->id, ==, "1585823814956482999");
+	g_assert_cmpint(page_event(page, 1)->type, ==,
+			TW_DM_EVENT_MESSAGE_CREATE);
+}
+
+/* Unknown members, wrong-typed optional members and malformed optional ids
+ * are ignored; the event itself survives. */
+static void
+test_dm_page_tolerant(void)
+{
+	const char *body =
+	    "{\"data\":[{\"event_type\":\"MessageCreate\","
+	    "\"id\":\"1585823814956482567\",\"text\":\"hi\","
+	    "\"sender_id\":\"../../2/users/me\","
+	    "\"dm_conversation_id\":\"1-2-3\","
+	    "\"created_at\":\"yesterday\","
+	    "\"participant_ids\":[\"1\",7,\"x\",\"2\"],"
+	    "\"attachments\":{\"media_keys\":\"3_1\"},"
+	    "\"entities\":{\"urls\":[{\"start\":0},{\"url\":\"https://t.co/a\"}]},"
+	    "\"future_member\":{\"nested\":[1,2,3]}}],"
+	    "\"includes\":{\"users\":[{\"name\":\"no id\"},"
+	    "{\"id\":\"5\",\"username\":\"five\"},42],\"media\":[]},"
+	    "\"errors\":[{\"detail\":\"partial\"}],"
+	    "\"meta\":{\"result_count\":\"1\",\"next_token\":\"\"}}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(body, -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 1);
+	g_assert_cmpuint(page->result_count, ==, 1);
+	g_assert_null(page->next_token);
+
+	const TwDmEvent *event = page_event(page, 0);
+	g_assert_cmpstr(event->text, ==, "hi");
+	g_assert_null(event->sender_id);
+	g_assert_null(event->conversation_id);
+	g_assert_cmpint(event->created_at, ==, 0);
+	g_assert_cmpuint(event->participant_ids->len, ==, 2);
+	g_assert_cmpstr(string_at(event->participant_ids, 0), ==, "1");
+	g_assert_cmpstr(string_at(event->participant_ids, 1), ==, "2");
+	g_assert_cmpuint(event->media_keys->len, ==, 0);
+	g_assert_cmpuint(event->urls->len, ==, 1);
+	const TwUrlEntity *entity = g_ptr_array_index(event->urls, 0);
+	g_assert_cmpstr(entity->url, ==, "https://t.co/a");
+	g_assert_cmpint(entity->start, ==, -1);
+	g_assert_cmpint(entity->end, ==, -1);
+
+	g_assert_cmpuint(g_hash_table_size(page->users), ==, 1);
+	const TwUser *five = g_hash_table_lookup(page->users, "5");
+	g_assert_nonnull(five);
+	g_assert_cmpstr(five->name, ==, "five");
+}
+
+static void
+test_dm_page_null_data(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page =
+	    tw_json_parse_dm_page("{\"data\":null}", -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 0);
+	g_assert_cmpuint(page->result_count, ==, 0);
+}
+
+/* The body need not be NUL-terminated: only @length bytes are read. */
+static void
+test_dm_page_length(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("dm-page-empty.json", &length);
+	g_autofree char *padded = g_strconcat(body, "garbage", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page =
+	    tw_json_parse_dm_page(padded, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 0);
+
+	g_autoptr(TwDmPage) broken = tw_json_parse_dm_page(padded, -1, &error);
+	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED);
+	g_assert_null(broken);
+}
+
+typedef struct {
+	const char *name;
+	const char *body;
+	int code;
+} BadBodyCase;
+
+static const BadBodyCase bad_dm_page_cases[] = {
+    {"empty", "", TW_JSON_ERROR_MALFORMED},
+    {"white-space", "  \n", TW_JSON_ERROR_MALFORMED},
+    {"html", "<html><body>Bad Gateway</body></html>", TW_JSON_ERROR_MALFORMED},
+    {"truncated-object", "{\"data\":[{\"id\":\"1\"", TW_JSON_ERROR_MALFORMED},
+    {"trailing-comma", "{\"meta\":{\"result_count\":0},}",
+     TW_JSON_ERROR_MALFORMED},
+    {"invalid-utf8", "{\"data\":[],\"x\":\"\xff\xfe\"}",
+     TW_JSON_ERROR_MALFORMED},
+    {"array", "[{\"id\":\"1\",\"event_type\":\"MessageCreate\"}]",
+     TW_JSON_ERROR_SHAPE},
+    {"string", "\"data\"", TW_JSON_ERROR_SHAPE},
+    {"number", "42", TW_JSON_ERROR_SHAPE},
+    {"null", "null", TW_JSON_ERROR_SHAPE},
+    {"data-object",
+     "{\"data\":{\"id\":\"1\",\"event_type\":\"MessageCreate\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"data-string", "{\"data\":\"events\"}", TW_JSON_ERROR_SHAPE},
+    {"event-not-object", "{\"data\":[\"1\"]}", TW_JSON_ERROR_SHAPE},
+    {"event-without-id",
+     "{\"data\":[{\"event_type\":\"MessageCreate\",\"text\":\"x\"}]}",
+     TW_JSON_ERROR_SHAPE},
+    {"event-with-bad-id",
+     "{\"data\":[{\"id\":\"12/34\",\"event_type\":\"MessageCreate\"}]}",
+     TW_JSON_ERROR_SHAPE},
+    {"event-without-type", "{\"data\":[{\"id\":\"1\",\"text\":\"x\"}]}",
+     TW_JSON_ERROR_SHAPE},
+    {"event-type-number", "{\"data\":[{\"id\":\"1\",\"event_type\":3}]}",
+     TW_JSON_ERROR_SHAPE},
+    /* One bad event spoils the page: skipping it would lose a message. */
+    {"second-event-bad",
+     "{\"data\":[{\"id\":\"1\",\"event_type\":\"MessageCreate\"},{}]}",
+     TW_JSON_ERROR_SHAPE},
+};
+
+static void
+test_dm_page_bad(gconstpointer data)
+{
+	const BadBodyCase *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(c->body, -1, &error);
+
+	g_assert_null(page);
+	g_assert_error(error, TW_JSON_ERROR, c->code);
+	g_assert_nonnull(error->message);
+}
+
+static void
+test_dm_page_truncated_fixture(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("dm-page-truncated.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(body, length, &error);
+
+	g_assert_null(page);
+	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED);
+
+	/* Every prefix of a real page is refused, none crashes. */
+	g_autofree char *full = load_fixture("dm-page-mixed.json", &length);
+	while (length > 0 && g_ascii_isspace(full[length - 1]))
+		length--;
+	for (gsize cut = 0; cut < length; cut++) {
+		g_autoptr(GError) cut_error = NULL;
+		g_autoptr(TwDmPage) cut_page =
+		    tw_json_parse_dm_page(full, cut, &cut_error);
+
+		g_assert_null(cut_page);
+		g_assert_error(cut_error, TW_JSON_ERROR,
+			       TW_JSON_ERROR_MALFORMED);
+	}
+}
+
+static void
+test_dm_page_errors_only(void)
+{
+	const char *body =
+	    "{\"errors\":[{\"detail\":\"Could not find conversation.\","
+	    "\"title\":\"Not Found Error\",\"type\":"
+	    "\"https://api.twitter.com/2/problems/resource-not-found\"}]}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(body, -1, &error);
+
+	g_assert_null(page);
+	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE);
+	g_assert_cmpstr(error->message, ==, "Could not find conversation.");
+}
+
+/* --- users -------------------------------------------------------------- */
+
+static void
+test_user_me(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("user-me.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(user->id, ==, "1072250532645998596");
+	g_assert_cmpstr(user->username, ==, "TweepyDev");
+	g_assert_cmpstr(user->name, ==, "Tweepy Testing");
+	g_assert_null(user->profile_image_url);
+	g_assert_null(user->description);
+	g_assert_cmpint(user->receives_your_dm, ==, -1);
+	g_assert_cmpint(user->followers_count, ==, -1);
+	g_assert_cmpint(user->following_count, ==, -1);
+	g_assert_false(user->verified);
+	g_assert_false(user->protected_account);
+}
+
+static void
+test_user_full(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("user-full.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(user->id, ==, "1072250532645998596");
+	g_assert_cmpstr(user->username, ==, "TweepyDev");
+	g_assert_cmpstr(user->profile_image_url, ==,
+			"https://pbs.twimg.com/profile_images/"
+			"1072250849882386432/ZcfyJmCA_normal.jpg");
+	g_assert_cmpstr(user->description, ==,
+			"Testing Tweepy <3 & \"friends\"");
+	/* X sends "" for an unset location. */
+	g_assert_null(user->location);
+	g_assert_cmpstr(user->url, ==, "https://t.co/4Vg2Hm1iEh");
+	g_assert_true(user->verified);
+	g_assert_true(user->protected_account);
+	g_assert_cmpint(user->receives_your_dm, ==, FALSE);
+	g_assert_cmpint(user->followers_count, ==, 12);
+	g_assert_cmpint(user->following_count, ==, 3);
+}
+
+static void
+test_user_unknown(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("user-unknown.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(body, length, &error);
+
+	g_assert_null(user);
+	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE);
+	g_assert_cmpstr(error->message, ==,
+			"Could not find user with username: [nosuchuser].");
+}
+
+static const BadBodyCase bad_user_cases[] = {
+    {"truncated", "{\"data\":{\"id\":\"1\",\"username\":\"a",
+     TW_JSON_ERROR_MALFORMED},
+    {"array", "[]", TW_JSON_ERROR_SHAPE},
+    {"no-data", "{}", TW_JSON_ERROR_SHAPE},
+    {"data-null", "{\"data\":null}", TW_JSON_ERROR_SHAPE},
+    {"data-array", "{\"data\":[{\"id\":\"1\",\"username\":\"a\"}]}",
+     TW_JSON_ERROR_SHAPE},
+    {"no-id", "{\"data\":{\"username\":\"a\"}}", TW_JSON_ERROR_SHAPE},
+    {"bad-id", "{\"data\":{\"id\":\"a1\",\"username\":\"a\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"no-username", "{\"data\":{\"id\":\"1\",\"name\":\"A\"}}",
+     TW_JSON_ERROR_SHAPE},
+};
+
+static void
+test_user_bad(gconstpointer data)
+{
+	const BadBodyCase *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(c->body, -1, &error);
+
+	g_assert_null(user);
+	g_assert_error(error, TW_JSON_ERROR, c->code);
+}
+
+static void
+test_user_name_fallback(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(
+	    "{\"data\":{\"id\":\"1\",\"username\":\"someone\"}}", -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(user->name, ==, "someone");
+}
+
+static void
+test_users_by(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("users-by.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) users = tw_json_parse_users(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(users->len, ==, 2);
+	const TwUser *first = g_ptr_array_index(users, 0);
+	const TwUser *second = g_ptr_array_index(users, 1);
+	g_assert_cmpstr(first->id, ==, "783214");
+	g_assert_cmpstr(first->username, ==, "Twitter");
+	g_assert_cmpstr(second->id, ==, "2244994945");
+	g_assert_cmpstr(second->name, ==, "Twitter Dev");
+}
+
+static void
+test_users_none(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("user-unknown.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) users = tw_json_parse_users(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(users);
+	g_assert_cmpuint(users->len, ==, 0);
+}
+
+static const BadBodyCase bad_users_cases[] = {
+    {"malformed", "{\"data\":[", TW_JSON_ERROR_MALFORMED},
+    {"array", "[{\"id\":\"1\",\"username\":\"a\"}]", TW_JSON_ERROR_SHAPE},
+    {"data-object", "{\"data\":{\"id\":\"1\",\"username\":\"a\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"user-not-object", "{\"data\":[\"1\"]}", TW_JSON_ERROR_SHAPE},
+    {"user-without-id", "{\"data\":[{\"username\":\"a\"}]}",
+     TW_JSON_ERROR_SHAPE},
+};
+
+static void
+test_users_bad(gconstpointer data)
+{
+	const BadBodyCase *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) users = tw_json_parse_users(c->body, -1, &error);
+
+	g_assert_null(users);
+	g_assert_error(error, TW_JSON_ERROR, c->code);
+}
+
+/* --- tokens and send results -------------------------------------------- */
+
+static void
+test_token_full(void)
+{
+	gsize length = 0;
+	g_autofree char *body = load_fixture("token.json", &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwToken) token = tw_json_parse_token(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(
+	    token->access_token, ==,
+	    "VGhpcyBpcyBub3QgYSByZWFsIHRva2Vu:1678000000000:1:0:at:1");
+	g_assert_cmpstr(
+	    token->refresh_token, ==,
+	    "UmVmcmVzaCB0b2tlbiBmb3IgdGVzdHM:1678000000000:1:1:rt:1");
+	g_assert_cmpstr(
+	    token->scope, ==,
+	    "tweet.read users.read dm.read dm.write offline.access");
+	g_assert_cmpint(token->expires_in, ==, 7200);
+}
+
+static void
+test_token_minimal(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwToken) token = tw_json_parse_token(
+	    "{\"token_type\":\"bearer\",\"access_token\":\"abc\"}", -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(token->access_token, ==, "abc");
+	g_assert_null(token->refresh_token);
+	g_assert_null(token->scope);
+	g_assert_cmpint(token->expires_in, ==, 0);
+}
+
+static const BadBodyCase bad_token_cases[] = {
+    {"malformed", "{\"access_token\":", TW_JSON_ERROR_MALFORMED},
+    {"array", "[\"abc\"]", TW_JSON_ERROR_SHAPE},
+    {"no-access-token", "{\"refresh_token\":\"r\",\"expires_in\":7200}",
+     TW_JSON_ERROR_SHAPE},
+    {"empty-access-token", "{\"access_token\":\"\"}", TW_JSON_ERROR_SHAPE},
+    {"access-token-number", "{\"access_token\":12}", TW_JSON_ERROR_SHAPE},
+    {"oauth-error",
+     "{\"error\":\"invalid_grant\",\"error_description\":\"expired\"}",
+     TW_JSON_ERROR_SHAPE},
+};
+
+static void
+test_token_bad(gconstpointer data)
+{
+	const BadBodyCase *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwToken) token = tw_json_parse_token(c->body, -1, &error);
+
+	g_assert_null(token);
+	g_assert_error(error, TW_JSON_ERROR, c->code);
+}
+
+typedef struct {
+	const char *fixture;
+	const char *conversation_id;
+	const char *event_id;
+} SendResultCase;
+
+static const SendResultCase send_result_cases[] = {
+    {"send-result.json", "750362064426721281-1072250532645998596",
+     "1585800613253812228"},
+    {"send-result-unwrapped.json", "750362064426721281-1072250532645998596",
+     "1585800613253812228"},
+    {"send-result-group.json", "1585800614365339648", "1585800614365339652"},
+};
+
+static void
+test_send_result(gconstpointer data)
+{
+	const SendResultCase *c = data;
+	gsize length = 0;
+	g_autofree char *body = load_fixture(c->fixture, &length);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwSendResult) result =
+	    tw_json_parse_send_result(body, length, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(result->conversation_id, ==, c->conversation_id);
+	g_assert_cmpstr(result->event_id, ==, c->event_id);
+}
+
+static const BadBodyCase bad_send_result_cases[] = {
+    {"truncated", "{\"data\":{\"dm_conversation_id\":\"1-2\"",
+     TW_JSON_ERROR_MALFORMED},
+    {"array", "[]", TW_JSON_ERROR_SHAPE},
+    {"empty-object", "{}", TW_JSON_ERROR_SHAPE},
+    {"no-event-id", "{\"data\":{\"dm_conversation_id\":\"1-2\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"no-conversation-id", "{\"data\":{\"dm_event_id\":\"3\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"bad-conversation-id",
+     "{\"data\":{\"dm_conversation_id\":\"1-2/x\",\"dm_event_id\":\"3\"}}",
+     TW_JSON_ERROR_SHAPE},
+    {"problem",
+     "{\"title\":\"Forbidden\",\"type\":\"about:blank\",\"status\":403}",
+     TW_JSON_ERROR_SHAPE},
+};
+
+static void
+test_send_result_bad(gconstpointer data)
+{
+	const BadBodyCase *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwSendResult) result =
+	    tw_json_parse_send_result(c->body, -1, &error);
+
+	g_assert_null(result);
+	g_assert_error(error, TW_JSON_ERROR, c->code);
+}
+
+/* --- problems ----------------------------------------------------------- */
+
+typedef struct {
+	const char *fixture;
+	guint status;
+	const char *type;
+	const char *title;
+	const char *detail;
+	/* A name tw_problem_has_type() must accept. */
+	const char *type_name;
+} ProblemCase;
+
+static const ProblemCase problem_cases[] = {
+    {"problem-401.json", 401, "about:blank", "Unauthorized", "Unauthorized",
+     "about:blank"},
+    {"problem-403-forbidden.json", 403, "about:blank", "Forbidden", "Forbidden",
+     "about:blank"},
+    {"problem-403-unsupported-authentication.json", 403,
+     "https://api.twitter.com/2/problems/unsupported-authentication",
+     "Unsupported Authentication",
+     "Authenticating with OAuth 2.0 Application-Only is forbidden for this "
+     "endpoint.  Supported authentication types are [OAuth 1.0a User "
+     "Context, OAuth 2.0 User Context].",
+     "unsupported-authentication"},
+    {"problem-403-client-forbidden.json", 403,
+     "https://api.twitter.com/2/problems/client-forbidden", "Client Forbidden",
+     "When authenticating requests to the Twitter API v2 endpoints, you "
+     "must use keys and tokens from a Twitter developer App that is "
+     "attached to a Project. You can create a project via the developer "
+     "portal.",
+     "client-forbidden"},
+    {"problem-429.json", 429, "about:blank", "Too Many Requests",
+     "Too Many Requests", "about:blank"},
+    {"problem-429-usage-capped.json", 429,
+     "https://api.twitter.com/2/problems/usage-capped", "UsageCapExceeded",
+     "Usage cap exceeded: Monthly product cap", "usage-capped"},
+    {"problem-402-credits.json", 402,
+     "https://api.twitter.com/2/problems/credits", "CreditsDepleted",
+     "Your enrolled account does not have any credits", "credits"},
+    {"problem-402-credits-depleted.json", 402,
+     "https://api.x.com/2/problems/credits-depleted", "Payment Required",
+     "Your enrolled account does not have any credits", "credits-depleted"},
+    {"problem-400-invalid-request.json", 400,
+     "https://api.twitter.com/2/problems/invalid-request", "Invalid Request",
+     "One or more parameters to your request was invalid.", "invalid-request"},
+    {"problem-400-errors-only-message.json", 400,
+     "https://api.x.com/2/problems/invalid-request", "Invalid Request",
+     "The `text` body parameter is too long", "invalid-request"},
+    {"oauth-invalid-request.json", 400, "invalid_request", NULL,
+     "Value passed for the authorization code was invalid.", "invalid_request"},
+    {"oauth-unauthorized-client.json", 401, "unauthorized_client", NULL,
+     "Missing valid authorization header", "unauthorized_client"},
+    {"user-unknown.json", 404,
+     "https://api.twitter.com/2/problems/resource-not-found", "Not Found Error",
+     "Could not find user with username: [nosuchuser].", "resource-not-found"},
+};
+
+static void
+test_problem(gconstpointer data)
+{
+	const ProblemCase *c = data;
+	gsize length = 0;
+	g_autofree char *body = load_fixture(c->fixture, &length);
+	g_autoptr(TwProblem) problem =
+	    tw_json_parse_problem(c->status, body, length);
+
+	g_assert_cmpuint(problem->status, ==, c->status);
+	g_assert_cmpstr(problem->type, ==, c->type);
+	g_assert_cmpstr(problem->title, ==, c->title);
+	g_assert_cmpstr(problem->detail, ==, c->detail);
+	g_assert_true(tw_problem_has_type(problem, c->type_name));
+	g_assert_false(tw_problem_has_type(problem, "conflict"));
+}
+
+/* Both spellings of the out-of-credits type are told apart by name. */
+static void
+test_problem_credits_types(void)
+{
+	gsize length = 0;
+	g_autofree char *old_body =
+	    load_fixture("problem-402-credits.json", &length);
+	g_autoptr(TwProblem) old_problem =
+	    tw_json_parse_problem(402, old_body, length);
+	g_autofree char *new_body =
+	    load_fixture("problem-402-credits-depleted.json", &length);
+	g_autoptr(TwProblem) new_problem =
+	    tw_json_parse_problem(402, new_body, length);
+
+	g_assert_true(tw_problem_has_type(old_problem, "credits"));
+	g_assert_false(tw_problem_has_type(old_problem, "credits-depleted"));
+	g_assert_true(tw_problem_has_type(new_problem, "credits-depleted"));
+	g_assert_false(tw_problem_has_type(new_problem, "credits"));
+}
+
+typedef struct {
+	const char *name;
+	const char *body;
+	guint status;
+	const char *type;
+	const char *title;
+	const char *detail;
+} UnreadableProblemCase;
+
+static const UnreadableProblemCase unreadable_problem_cases[] = {
+    {"null", NULL, 503, NULL, NULL, "HTTP 503"},
+    {"empty", "", 502, NULL, NULL, "HTTP 502"},
+    {"html", "<html><body><h1>503 Service Unavailable</h1></body></html>", 503,
+     NULL, NULL, "HTTP 503"},
+    {"truncated", "{\"title\":\"Too Many", 429, NULL, NULL, "HTTP 429"},
+    {"array", "[{\"detail\":\"x\"}]", 500, NULL, NULL, "HTTP 500"},
+    {"empty-object", "{}", 500, NULL, NULL, "HTTP 500"},
+    {"wrong-types", "{\"title\":1,\"detail\":[\"x\"],\"type\":{}}", 500, NULL,
+     NULL, "HTTP 500"},
+    {"title-only", "{\"title\":\"Service Unavailable\"}", 503, NULL,
+     "Service Unavailable", "Service Unavailable"},
+    {"v1-errors",
+     "{\"errors\":[{\"code\":88,\"message\":"
+     "\"Rate limit exceeded\"}]}",
+     429, NULL, NULL, "Rate limit exceeded"},
+    {"errors-detail",
+     "{\"errors\":[{\"detail\":\"first\",\"message\":\"m\"},"
+     "{\"detail\":\"second\"}],\"title\":\"Invalid Request\"}",
+     400, NULL, "Invalid Request", "first"},
+    {"errors-not-objects", "{\"errors\":[\"x\"]}", 400, NULL, NULL, "HTTP 400"},
+};
+
+static void
+test_problem_unreadable(gconstpointer data)
+{
+	const UnreadableProblemCase *c = data;
+	g_autoptr(TwProblem) problem =
+	    tw_json_parse_problem(c->status, c->body, -1);
+
+	g_assert_nonnull(problem);
+	g_assert_cmpuint(problem->status, ==, c->status);
+	g_assert_cmpstr(problem->type, ==, c->type);
+	g_assert_cmpstr(problem->title, ==, c->title);
+	g_assert_cmpstr(problem->detail, ==, c->detail);
+}
+
+/* --- building the send body --------------------------------------------- */
+
+typedef struct {
+	const char *name;
+	const char *text;
+	const char *expected;
+} MessageBodyCase;
+
+static const MessageBodyCase message_body_cases[] = {
+    {"plain", "Hello!", "{\"text\":\"Hello!\"}"},
+    {"empty", "", "{\"text\":\"\"}"},
+    {"quotes", "say \"hi\"", "{\"text\":\"say \\\"hi\\\"\"}"},
+    {"backslash", "C:\\dir", "{\"text\":\"C:\\\\dir\"}"},
+    {"newline", "a\nb\r\n\tc", "{\"text\":\"a\\nb\\r\\n\\tc\"}"},
+    {"control", "bell\a", "{\"text\":\"bell\\u0007\"}"},
+    {"utf8", "grüße 😀 日本", "{\"text\":\"grüße 😀 日本\"}"},
+    {"markup", "<b>x</b> & don't", "{\"text\":\"<b>x</b> & don't\"}"},
+};
+
+static void
+test_message_body(gconstpointer data)
+{
+	const MessageBodyCase *c = data;
+	g_autofree char *body = tw_json_build_message_body(c->text);
+
+	g_assert_cmpstr(body, ==, c->expected);
+
+	/* And it reads back as the same text. */
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	json_parser_load_from_data(parser, body, -1, &error);
+	g_assert_no_error(error);
+	JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+	g_assert_cmpstr(json_object_get_string_member(root, "text"), ==,
+			c->text);
+}
+
+static void
+test_message_body_invalid_utf8(void)
+{
+	g_autofree char *body = tw_json_build_message_body("ab\xff"
+							   "c");
+
+	g_assert_true(g_utf8_validate(body, -1, NULL));
+	g_assert_cmpstr(body, ==,
+			"{\"text\":\"ab\xef\xbf\xbd"
+			"c\"}");
+}
+
+/* Registers one test per table row, under @prefix/<name> (a fixture's
+ * name without ".json"). */
+#define ADD_TABLE(prefix, cases, func, name_member)                            \
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {                      \
+		g_autofree char *path =                                        \
+		    g_strdup_printf("%s/%s", prefix, cases[i].name_member);    \
+		if (g_str_has_suffix(path, ".json"))                           \
+			path[strlen(path) - strlen(".json")] = '\0';           \
+		g_test_add_data_func(path, &cases[i], func);                   \
+	}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+
+	g_test_add_func("/json/dm-page/mixed", test_dm_page_mixed);
+	g_test_add_func("/json/dm-page/empty", test_dm_page_empty);
+	g_test_add_func("/json/dm-page/next-token", test_dm_page_next_token);
+	g_test_add_func("/json/dm-page/tweepy-default",
+			test_dm_page_tweepy_default);
+	g_test_add_func("/json/dm-page/entities-nested",
+			test_dm_page_entities_nested);
+	g_test_add_func("/json/dm-page/entities-toplevel",
+			test_dm_page_entities_toplevel);
+	g_test_add_func("/json/dm-page/unknown-type",
+			test_dm_page_unknown_type);
+	g_test_add_func("/json/dm-page/tolerant", test_dm_page_tolerant);
+	g_test_add_func("/json/dm-page/null-data", test_dm_page_null_data);
+	g_test_add_func("/json/dm-page/length", test_dm_page_length);
+	g_test_add_func("/json/dm-page/truncated",
+			test_dm_page_truncated_fixture);
+	g_test_add_func("/json/dm-page/errors-only", test_dm_page_errors_only);
+	ADD_TABLE("/json/dm-page/bad", bad_dm_page_cases, test_dm_page_bad,
+		  name);
+
+	g_test_add_func("/json/user/me", test_user_me);
+	g_test_add_func("/json/user/full", test_user_full);
+	g_test_add_func("/json/user/unknown", test_user_unknown);
+	g_test_add_func("/json/user/name-fallback", test_user_name_fallback);
+	ADD_TABLE("/json/user/bad", bad_user_cases, test_user_bad, name);
+	g_test_add_func("/json/users/by", test_users_by);
+	g_test_add_func("/json/users/none", test_users_none);
+	ADD_TABLE("/json/users/bad", bad_users_cases, test_users_bad, name);
+
+	g_test_add_func("/json/token/full", test_token_full);
+	g_test_add_func("/json/token/minimal", test_token_minimal);
+	ADD_TABLE("/json/token/bad", bad_token_cases, test_token_bad, name);
+
+	ADD_TABLE("/json/send-result", send_result_cases, test_send_result,
+		  fixture);
+	ADD_TABLE("/json/send-result/bad", bad_send_result_cases,
+		  test_send_result_bad, name);
+
+	ADD_TABLE("/json/problem", problem_cases, test_problem, fixture);
+	g_test_add_func("/json/problem/credits-types",
+			test_problem_credits_types);
+	ADD_TABLE("/json/problem/unreadable", unreadable_problem_cases,
+		  test_problem_unreadable, name);
+
+	ADD_TABLE("/json/message-body", message_body_cases, test_message_body,
+		  name);
+	g_test_add_func("/json/message-body/invalid-utf8",
+			test_message_body_invalid_utf8);
+
+	return g_test_run();
+}
