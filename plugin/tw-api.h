@@ -316,7 +316,7 @@ guint64 tw_api_send_dm_to_conversation(TwApi *api,
  * Returns: (transfer full): the URL
  */
 char *tw_api_build_url(TwApi *api, const char *path, const char *first_name,
-		       ...) G_GNUC_NULL_TERMINATED;
+		       ...);
 
 /**
  * tw_api_error_from_status:
