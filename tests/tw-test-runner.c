@@ -23,6 +23,8 @@ struct _TwTestRunner {
 	GString *stderr_text;
 	gboolean stdout_closed;
 	gboolean stderr_closed;
+	gboolean waiting;
+	gboolean exited;
 };
 
 static void read_stdout_line(TwTestRunner *runner);
@@ -273,8 +275,16 @@ process_exited(gpointer data)
 {
 	TwTestRunner *runner = data;
 
-	return g_subprocess_get_if_exited(runner->process) ||
-	       g_subprocess_get_if_signaled(runner->process);
+	return runner->exited;
+}
+
+static void
+exited_cb(GObject *source, GAsyncResult *result, gpointer data)
+{
+	TwTestRunner *runner = data;
+
+	g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+	runner->exited = TRUE;
 }
 
 static gboolean
@@ -309,7 +319,10 @@ static gboolean
 wait_for_exit(TwTestRunner *runner, guint timeout_ms)
 {
 	/* g_subprocess_wait would block the loop the pipes need. */
-	g_subprocess_wait_async(runner->process, NULL, NULL, NULL);
+	if (!runner->waiting)
+		g_subprocess_wait_async(runner->process, NULL, exited_cb,
+					runner);
+	runner->waiting = TRUE;
 	return tw_test_wait_until(process_exited, runner, timeout_ms);
 }
 
