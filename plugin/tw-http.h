@@ -116,8 +116,7 @@ void tw_http_request_add_header(TwHttpRequest *request, const char *name,
  * @secret: %TRUE when the body holds credentials and must not be logged
  */
 void tw_http_request_set_body(TwHttpRequest *request, const char *content_type,
-			      const char *body, gssize length,
-			      gboolean secret);
+			      const char *body, gssize length, gboolean secret);
 
 /**
  * tw_http_request_set_timeout:
@@ -212,7 +211,8 @@ void tw_http_free(TwHttp *http);
  * @username: (nullable): proxy user name
  * @password: (nullable): proxy password; never logged
  *
- * Applies to requests sent afterwards.
+ * Applies to requests sent afterwards. Loopback hosts are always reached
+ * directly: a proxy cannot reach this machine's loopback interface.
  */
 void tw_http_set_proxy(TwHttp *http, const char *proxy_url,
 		       const char *username, const char *password);
@@ -222,6 +222,12 @@ void tw_http_set_proxy(TwHttp *http, const char *proxy_url,
  * @http: the client
  * @ca_file: (nullable): a PEM bundle of extra CAs to trust, or %NULL for the
  *   system store only
+ *
+ * The file becomes curl's CURLOPT_CAINFO, which replaces libcurl's default
+ * CA bundle. The default CA directory (CURLOPT_CAPATH, /etc/ssl/certs on
+ * Debian) stays in use, so with OpenSSL the system CAs remain trusted; with a
+ * libcurl built without a CA directory only @ca_file is trusted. Meant for
+ * tests with a private CA; verification is never turned off.
  */
 void tw_http_set_ca_file(TwHttp *http, const char *ca_file);
 
@@ -245,9 +251,8 @@ void tw_http_set_debug_name(TwHttp *http, const char *name);
  *
  * Returns: an id for tw_http_cancel(), never 0
  */
-guint64 tw_http_send(TwHttp *http, TwHttpRequest *request,
-		     TwHttpDoneFunc func, gpointer user_data,
-		     GDestroyNotify destroy);
+guint64 tw_http_send(TwHttp *http, TwHttpRequest *request, TwHttpDoneFunc func,
+		     gpointer user_data, GDestroyNotify destroy);
 
 /**
  * tw_http_cancel:
