@@ -39,12 +39,16 @@ G_DEFINE_QUARK(tw-account-error-quark, tw_account_error)
 /* Refresh the access token this long before it expires. */
 #define REFRESH_MARGIN_SECONDS 300
 
-typedef void (*TwAccountOperation)(TwAccount *account);
+/* Set once the one-time notice about encrypted chats was shown. */
+#define FLAG_E2EE_NOTICE "e2ee-notice-shown"
+/* Transient failures of one message before it is given up. */
+#define SEND_MAX_ATTEMPTS 8
+/* Own events this much older than queuing may still be the message. */
+#define SEND_CLOCK_SKEW (60 * G_TIME_SPAN_SECOND)
+/* Events looked at when checking whether a message arrived. */
+#define SEND_VERIFY_PAGE 20
 
-typedef struct {
-	char *peer;
-	char *text;
-} TwOutgoing;
+typedef void (*TwAccountOperation)(TwAccount *account);
 
 struct _TwAccount {
 	/* configuration, owned copies */
@@ -67,6 +71,7 @@ struct _TwAccount {
 	TwHttp *http;
 	TwApi *api;
 	TwState *state;
+	GError *state_error;
 	TwUser *me;
 	char *refresh_token;
 	gboolean signed_on;
@@ -103,9 +108,10 @@ struct _TwAccount {
 	gboolean usage_cap_told;
 	gboolean history_gap_told;
 
-	/* sending */
-	GQueue outbox; /* TwOutgoing */
+	/* sending: the outbox lives in the state, so it survives crashes */
 	guint send_timer;
+	guint64 verify_call;
+	gboolean send_verified;
 	guint64 send_call;
 	guint64 lookup_call;
 	TwRateLimit send_limit;
@@ -121,14 +127,6 @@ static void refresh_start(TwAccount *account);
 /****************************************************************************
  * Helpers
  ****************************************************************************/
-
-static void
-outgoing_free(TwOutgoing *outgoing)
-{
-	g_free(outgoing->peer);
-	g_free(outgoing->text);
-	g_free(outgoing);
-}
 
 static guint
 add_jitter(guint milliseconds)
@@ -185,6 +183,7 @@ stop_everything(TwAccount *account)
 		tw_http_cancel_all(account->http);
 	account->refresh_call = account->me_call = account->poll_call = 0;
 	account->users_call = account->send_call = account->lookup_call = 0;
+	account->verify_call = 0;
 	g_ptr_array_set_size(account->after_refresh, 0);
 }
 
@@ -409,6 +408,15 @@ get_me_done(TwApiReply *reply, gpointer data)
 	remember_user(account, account->me);
 	account->signed_on = TRUE;
 	account->callbacks->signed_on(account->ui, account->me);
+	if (!account->failed &&
+	    !tw_state_get_flag(account->state, FLAG_E2EE_NOTICE)) {
+		notice(account, TW_ACCOUNT_NOTICE_INFO, NULL,
+		       "X's end-to-end encrypted chats (\"XChat\") are not "
+		       "available through the X API: only unencrypted direct "
+		       "messages appear here.");
+		tw_state_set_flag(account->state, FLAG_E2EE_NOTICE);
+		save_state(account);
+	}
 	if (!account->failed) {
 		poll_schedule(account, 0);
 		send_next(account);
@@ -445,11 +453,9 @@ start_cb(gpointer data)
 			  account->api_base, error->message);
 		return G_SOURCE_REMOVE;
 	}
-	account->state = tw_state_open(account->state_directory,
-				       account->username, &error);
 	if (account->state == NULL) {
 		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_STATE,
-			  "%s", error->message);
+			  "%s", account->state_error->message);
 		return G_SOURCE_REMOVE;
 	}
 	token = tw_state_choose_refresh_token(account->state,
@@ -887,8 +893,8 @@ send_schedule(TwAccount *account, guint delay_ms)
 }
 
 static void
-send_wait(TwAccount *account, const TwOutgoing *outgoing, guint delay_ms,
-	  const char *why)
+send_wait(TwAccount *account, const TwStateOutgoing *outgoing,
+	  guint delay_ms, const char *why)
 {
 	if (!account->send_wait_told) {
 		g_autofree char *text = g_strdup_printf(
@@ -898,40 +904,63 @@ send_wait(TwAccount *account, const TwOutgoing *outgoing, guint delay_ms,
 
 		account->send_wait_told = TRUE;
 		notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
-		       outgoing->peer, text);
+		       outgoing->conversation, text);
 	}
 	send_schedule(account, delay_ms);
 }
 
+/* The head of the outbox is done with: sent, found sent, or given up. */
 static void
-send_drop_head(TwAccount *account, const char *failure)
+send_finish_head(TwAccount *account, const char *event_id,
+		 const char *failure)
 {
-	TwOutgoing *outgoing = g_queue_pop_head(&account->outbox);
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
 	if (failure != NULL)
-		notice(account, TW_ACCOUNT_NOTICE_SEND_FAILED, outgoing->peer,
-		       failure);
-	outgoing_free(outgoing);
+		notice(account, TW_ACCOUNT_NOTICE_SEND_FAILED,
+		       outgoing->conversation, failure);
+	/* Its id is delivered: the poll must not show it again. */
+	if (event_id != NULL)
+		tw_state_mark_delivered(account->state, event_id, 0);
+	tw_state_outbox_pop(account->state);
+	save_state(account);
 	account->send_failures = 0;
 	account->send_retried = FALSE;
 	account->send_wait_told = FALSE;
+	account->send_verified = FALSE;
+}
+
+static void
+send_transient_failure(TwAccount *account, const GError *error)
+{
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	account->send_failures++;
+	if (account->send_failures > SEND_MAX_ATTEMPTS) {
+		g_autofree char *text = g_strdup_printf(
+			"Message not sent: X did not answer after %u tries "
+			"(%s).",
+			SEND_MAX_ATTEMPTS, error->message);
+
+		send_finish_head(account, NULL, text);
+		send_next(account);
+		return;
+	}
+	send_wait(account, outgoing, backoff_delay(account->send_failures),
+		  "X did not answer");
 }
 
 static void
 send_done(TwApiReply *reply, gpointer data)
 {
 	TwAccount *account = data;
-	TwOutgoing *outgoing = g_queue_peek_head(&account->outbox);
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
 	account->send_call = 0;
 	if (reply->rate_limit.known)
 		account->send_limit = reply->rate_limit;
 	if (reply->error == NULL) {
-		/* Its id is delivered: the poll must not show it again. */
-		tw_state_mark_delivered(account->state, reply->sent->event_id,
-					0);
-		save_state(account);
-		send_drop_head(account, NULL);
+		send_finish_head(account, reply->sent->event_id, NULL);
 		send_next(account);
 		return;
 	}
@@ -945,10 +974,8 @@ send_done(TwApiReply *reply, gpointer data)
 			  until_reset_delay(&account->send_limit),
 			  "X's sending limit is reached");
 	} else if (is_transient_error(reply->error)) {
-		account->send_failures++;
-		send_wait(account, outgoing,
-			  backoff_delay(account->send_failures),
-			  "X did not answer");
+		/* The POST may have arrived: check before sending again. */
+		send_transient_failure(account, reply->error);
 	} else {
 		g_autofree char *text = NULL;
 
@@ -957,11 +984,11 @@ send_done(TwApiReply *reply, gpointer data)
 			text = g_strdup_printf(
 				"Message not sent: @%s does not accept your "
 				"direct messages (%s).",
-				outgoing->peer, reply->error->message);
+				outgoing->conversation, reply->error->message);
 		else
 			text = g_strdup_printf("Message not sent: %s",
 					       reply->error->message);
-		send_drop_head(account, text);
+		send_finish_head(account, NULL, text);
 		send_next(account);
 	}
 }
@@ -970,7 +997,7 @@ static void
 lookup_done(TwApiReply *reply, gpointer data)
 {
 	TwAccount *account = data;
-	TwOutgoing *outgoing = g_queue_peek_head(&account->outbox);
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
 	account->lookup_call = 0;
 	if (reply->error == NULL) {
@@ -985,41 +1012,85 @@ lookup_done(TwApiReply *reply, gpointer data)
 	if (is_transient_error(reply->error) ||
 	    g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_RATE_LIMITED)) {
-		account->send_failures++;
-		send_wait(account, outgoing,
-			  backoff_delay(account->send_failures),
-			  "X did not answer");
+		send_transient_failure(account, reply->error);
 		return;
 	}
 	{
 		g_autofree char *text = g_strdup_printf(
 			"Message not sent: there is no X user @%s (%s).",
-			outgoing->peer, reply->error->message);
+			outgoing->conversation, reply->error->message);
 
-		send_drop_head(account, text);
+		send_finish_head(account, NULL, text);
 	}
+	send_next(account);
+}
+
+/* After a crash or a lost answer, a message marked attempted may have
+ * arrived: look for it in the conversation before sending it again. */
+static void
+verify_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	account->verify_call = 0;
+	if (reply->rate_limit.known)
+		account->read_limit = reply->rate_limit;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    retry_after_refresh(account, &account->send_retried, send_next))
+		return;
+	if (reply->error != NULL) {
+		if (g_error_matches(reply->error, TW_API_ERROR,
+				    TW_API_ERROR_RATE_LIMITED))
+			send_wait(account, outgoing,
+				  until_reset_delay(&account->read_limit),
+				  "X's reading limit is reached");
+		else
+			send_transient_failure(account, reply->error);
+		return;
+	}
+	for (guint i = 0; i < reply->page->events->len; i++) {
+		const TwDmEvent *event = reply->page->events->pdata[i];
+
+		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
+		    is_own_event(account, event) &&
+		    g_strcmp0(event->text, outgoing->text) == 0 &&
+		    (event->created_at == 0 ||
+		     event->created_at >=
+			     outgoing->queued_at - SEND_CLOCK_SKEW) &&
+		    !tw_state_is_delivered(account->state, event->id)) {
+			g_debug("%s: queued message %s was sent before as %s",
+				account->username, outgoing->id, event->id);
+			send_finish_head(account, event->id, NULL);
+			send_next(account);
+			return;
+		}
+	}
+	account->send_verified = TRUE;
 	send_next(account);
 }
 
 static void
 send_next(TwAccount *account)
 {
-	TwOutgoing *outgoing;
+	TwStateOutgoing *outgoing;
 	const char *peer_id;
 
 	if (!account->signed_on || account->failed ||
 	    account->send_call != 0 || account->lookup_call != 0 ||
-	    account->send_timer != 0 || account->refresh_call != 0)
+	    account->verify_call != 0 || account->send_timer != 0 ||
+	    account->refresh_call != 0)
 		return;
-	outgoing = g_queue_peek_head(&account->outbox);
+	outgoing = tw_state_outbox_peek(account->state);
 	if (outgoing == NULL)
 		return;
-	if (!tw_api_username_is_valid(outgoing->peer)) {
+	if (!tw_api_username_is_valid(outgoing->conversation)) {
 		g_autofree char *text = g_strdup_printf(
 			"Message not sent: \"%s\" is not a valid X handle.",
-			outgoing->peer);
+			outgoing->conversation);
 
-		send_drop_head(account, text);
+		send_finish_head(account, NULL, text);
 		send_next(account);
 		return;
 	}
@@ -1030,13 +1101,34 @@ send_next(TwAccount *account)
 			  "X's sending limit is reached");
 		return;
 	}
-	peer_id = g_hash_table_lookup(account->handle_ids, outgoing->peer);
-	if (peer_id == NULL) {
-		account->lookup_call = tw_api_get_user_by_username(
-			account->api, outgoing->peer, lookup_done, account,
-			NULL);
+	if (account->send_limit.daily_known &&
+	    account->send_limit.daily_remaining <= 0 &&
+	    account->send_limit.daily_reset * G_USEC_PER_SEC >
+		    g_get_real_time()) {
+		TwRateLimit daily = {.known = TRUE,
+				     .reset = account->send_limit.daily_reset};
+
+		send_wait(account, outgoing, until_reset_delay(&daily),
+			  "X's daily sending limit is reached");
 		return;
 	}
+	peer_id = g_hash_table_lookup(account->handle_ids,
+				      outgoing->conversation);
+	if (peer_id == NULL) {
+		account->lookup_call = tw_api_get_user_by_username(
+			account->api, outgoing->conversation, lookup_done,
+			account, NULL);
+		return;
+	}
+	if (outgoing->attempted && !account->send_verified) {
+		account->verify_call = tw_api_list_conversation_events(
+			account->api, peer_id, SEND_VERIFY_PAGE, verify_done,
+			account, NULL);
+		return;
+	}
+	/* Durable before the POST: a crash from here on is checked for. */
+	outgoing->attempted = TRUE;
+	save_state(account);
 	account->send_call =
 		tw_api_send_dm_to_user(account->api, peer_id, outgoing->text,
 				       send_done, account, NULL);
@@ -1074,7 +1166,10 @@ tw_account_new(const TwAccountConfig *config,
 	account->handle_ids =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	account->page_size = POLL_PAGE_IDLE;
-	g_queue_init(&account->outbox);
+
+	/* Opened now, so messages can be queued durably at any time. */
+	account->state = tw_state_open(account->state_directory,
+				       account->username, &account->state_error);
 
 	account->http = tw_http_new();
 	tw_http_set_debug_name(account->http, account->username);
@@ -1094,8 +1189,8 @@ tw_account_free(TwAccount *account)
 	g_clear_pointer(&account->api, tw_api_free);
 	g_clear_pointer(&account->http, tw_http_free);
 	g_clear_pointer(&account->state, tw_state_free);
+	g_clear_error(&account->state_error);
 	g_clear_pointer(&account->me, tw_user_free);
-	g_queue_clear_full(&account->outbox, (GDestroyNotify)outgoing_free);
 	g_ptr_array_unref(account->after_refresh);
 	g_ptr_array_unref(account->batch);
 	g_hash_table_destroy(account->users);
@@ -1131,14 +1226,15 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
 	g_autofree char *handle = g_ascii_strdown(peer, -1);
 
-	for (guint i = 0; i < parts->len; i++) {
-		TwOutgoing *outgoing = g_new0(TwOutgoing, 1);
-
-		outgoing->peer = g_strdup(handle);
-		outgoing->text = g_strdup(parts->pdata[i]);
-		g_queue_push_tail(&account->outbox, outgoing);
-	}
-	if (parts->len > 0 && account->send_timer == 0)
+	if (account->state == NULL)
+		return 0;
+	for (guint i = 0; i < parts->len; i++)
+		tw_state_outbox_push(account->state, handle, parts->pdata[i]);
+	if (parts->len == 0)
+		return 0;
+	/* On disk before the user is told it went out. */
+	save_state(account);
+	if (account->send_timer == 0)
 		send_schedule(account, 0);
 	return parts->len;
 }

@@ -483,6 +483,26 @@ tw_api_list_dm_events(TwApi *api, guint max_results,
 			  FALSE, func, user_data, destroy);
 }
 
+guint64
+tw_api_list_conversation_events(TwApi *api, const char *participant_id,
+				guint max_results, TwApiFunc func,
+				gpointer user_data, GDestroyNotify destroy)
+{
+	char count[16];
+	g_autofree char *escaped = path_escape(participant_id);
+	g_autofree char *path = g_strconcat("/2/dm_conversations/with/",
+					    escaped, "/dm_events", NULL);
+	g_autofree char *url = NULL;
+
+	g_snprintf(count, sizeof(count), "%u", CLAMP(max_results, 1, 100));
+	url = tw_api_build_url(api, path, "max_results", count,
+			       "dm_event.fields", DM_EVENT_FIELDS, "expansions",
+			       DM_EXPANSIONS, "user.fields", TW_API_USER_FIELDS,
+			       "media.fields", MEDIA_FIELDS, NULL);
+	return call_start(api, tw_http_request_new("GET", url), PARSE_PAGE,
+			  FALSE, func, user_data, destroy);
+}
+
 static guint64
 send_message(TwApi *api, const char *path, const char *text, TwApiFunc func,
 	     gpointer user_data, GDestroyNotify destroy)

@@ -269,6 +269,27 @@ guint64 tw_api_list_dm_events(TwApi *api, guint max_results,
 			      gpointer user_data, GDestroyNotify destroy);
 
 /**
+ * tw_api_list_conversation_events:
+ * @api: the client
+ * @participant_id: the other person of a 1:1 conversation
+ * @max_results: 1 to 100
+ * @func: gets reply->page
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/dm_conversations/with/:participant_id/dm_events, newest first,
+ * with the same fields as tw_api_list_dm_events(). It shares the DM read
+ * budget; the plugin uses it to check whether a message it may have sent
+ * before a crash arrived.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_list_conversation_events(TwApi *api, const char *participant_id,
+					guint max_results, TwApiFunc func,
+					gpointer user_data,
+					GDestroyNotify destroy);
+
+/**
  * tw_api_send_dm_to_user:
  * @api: the client
  * @participant_id: the recipient's user id

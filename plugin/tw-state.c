@@ -27,7 +27,19 @@ struct _TwState {
 	GHashTable *delivered;
 	gint64 newest_delivered;
 	gint64 first_sign_on;
+	GQueue outbox; /* TwStateOutgoing, oldest first */
+	GHashTable *flags; /* set of names */
+	guint64 next_outgoing;
 };
+
+static void
+outgoing_free(TwStateOutgoing *outgoing)
+{
+	g_free(outgoing->id);
+	g_free(outgoing->conversation);
+	g_free(outgoing->text);
+	g_free(outgoing);
+}
 
 /****************************************************************************
  * Files
@@ -141,18 +153,61 @@ remember_delivered(TwState *state, const char *event_id, gint64 created_at)
 }
 
 static void
+load_outbox(TwState *state, JsonArray *outbox)
+{
+	for (guint i = 0; outbox != NULL && i < json_array_get_length(outbox);
+	     i++) {
+		JsonNode *node = json_array_get_element(outbox, i);
+		JsonObject *entry;
+		const char *conversation, *text, *id;
+		TwStateOutgoing *outgoing;
+
+		if (!JSON_NODE_HOLDS_OBJECT(node))
+			continue;
+		entry = json_node_get_object(node);
+		id = json_object_get_string_member_with_default(entry, "id",
+								NULL);
+		conversation = json_object_get_string_member_with_default(
+			entry, "conversation", NULL);
+		text = json_object_get_string_member_with_default(entry, "text",
+								  NULL);
+		if (id == NULL || conversation == NULL || text == NULL)
+			continue;
+		outgoing = g_new0(TwStateOutgoing, 1);
+		outgoing->id = g_strdup(id);
+		outgoing->conversation = g_strdup(conversation);
+		outgoing->text = g_strdup(text);
+		outgoing->queued_at = json_object_get_int_member_with_default(
+			entry, "queued_at", 0);
+		outgoing->attempted = json_object_get_boolean_member_with_default(
+			entry, "attempted", FALSE);
+		g_queue_push_tail(&state->outbox, outgoing);
+	}
+}
+
+static void
 load_sync_file(TwState *state)
 {
 	gboolean exists;
 	g_autoptr(JsonObject) object =
 		read_json_object(state->sync_path, &exists);
 	JsonArray *delivered;
+	JsonArray *flags;
 
 	state->is_new = !exists;
 	if (object == NULL)
 		return;
 	state->first_sign_on = json_object_get_int_member_with_default(
 		object, "first_sign_on", state->first_sign_on);
+	load_outbox(state, get_array_member(object, "outbox"));
+	flags = get_array_member(object, "flags");
+	for (guint i = 0; flags != NULL && i < json_array_get_length(flags);
+	     i++) {
+		const char *name = json_array_get_string_element(flags, i);
+
+		if (name != NULL)
+			g_hash_table_add(state->flags, g_strdup(name));
+	}
 	delivered = get_array_member(object, "delivered");
 	for (guint i = 0;
 	     delivered != NULL && i < json_array_get_length(delivered); i++) {
@@ -192,6 +247,9 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	state->delivered =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	state->first_sign_on = g_get_real_time();
+	g_queue_init(&state->outbox);
+	state->flags = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     NULL);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -205,6 +263,8 @@ tw_state_free(TwState *state)
 	tw_auth_wipe_string(state->refresh_token);
 	g_ptr_array_unref(state->spent_tokens);
 	g_hash_table_destroy(state->delivered);
+	g_queue_clear_full(&state->outbox, (GDestroyNotify)outgoing_free);
+	g_hash_table_destroy(state->flags);
 	g_free(state->token_path);
 	g_free(state->sync_path);
 	g_free(state);
@@ -315,6 +375,93 @@ tw_state_get_delivered_count(TwState *state)
 	return g_hash_table_size(state->delivered);
 }
 
+TwStateOutgoing *
+tw_state_outbox_push(TwState *state, const char *conversation,
+		     const char *text)
+{
+	TwStateOutgoing *outgoing = g_new0(TwStateOutgoing, 1);
+
+	outgoing->queued_at = g_get_real_time();
+	/* Unique across restarts: time plus a counter. */
+	outgoing->id = g_strdup_printf("%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT,
+				       outgoing->queued_at,
+				       state->next_outgoing++);
+	outgoing->conversation = g_strdup(conversation);
+	outgoing->text = g_strdup(text);
+	g_queue_push_tail(&state->outbox, outgoing);
+	return outgoing;
+}
+
+TwStateOutgoing *
+tw_state_outbox_peek(TwState *state)
+{
+	return g_queue_peek_head(&state->outbox);
+}
+
+guint
+tw_state_outbox_get_length(TwState *state)
+{
+	return g_queue_get_length(&state->outbox);
+}
+
+void
+tw_state_outbox_pop(TwState *state)
+{
+	TwStateOutgoing *outgoing = g_queue_pop_head(&state->outbox);
+
+	if (outgoing != NULL)
+		outgoing_free(outgoing);
+}
+
+gboolean
+tw_state_get_flag(TwState *state, const char *name)
+{
+	return g_hash_table_contains(state->flags, name);
+}
+
+void
+tw_state_set_flag(TwState *state, const char *name)
+{
+	g_hash_table_add(state->flags, g_strdup(name));
+}
+
+static void
+build_outbox(TwState *state, JsonBuilder *builder)
+{
+	json_builder_set_member_name(builder, "outbox");
+	json_builder_begin_array(builder);
+	for (GList *link = state->outbox.head; link != NULL;
+	     link = link->next) {
+		TwStateOutgoing *outgoing = link->data;
+
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "id");
+		json_builder_add_string_value(builder, outgoing->id);
+		json_builder_set_member_name(builder, "conversation");
+		json_builder_add_string_value(builder, outgoing->conversation);
+		json_builder_set_member_name(builder, "text");
+		json_builder_add_string_value(builder, outgoing->text);
+		json_builder_set_member_name(builder, "queued_at");
+		json_builder_add_int_value(builder, outgoing->queued_at);
+		json_builder_set_member_name(builder, "attempted");
+		json_builder_add_boolean_value(builder, outgoing->attempted);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+
+	json_builder_set_member_name(builder, "flags");
+	json_builder_begin_array(builder);
+	{
+		GHashTableIter iter;
+		gpointer name;
+
+		g_hash_table_iter_init(&iter, state->flags);
+		while (g_hash_table_iter_next(&iter, &name, NULL))
+			json_builder_add_string_value(builder, name);
+	}
+	json_builder_end_array(builder);
+}
+
 typedef struct {
 	const char *id;
 	gint64 created_at;
@@ -355,6 +502,7 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_add_int_value(builder, STATE_FILE_VERSION);
 	json_builder_set_member_name(builder, "first_sign_on");
 	json_builder_add_int_value(builder, state->first_sign_on);
+	build_outbox(state, builder);
 	json_builder_set_member_name(builder, "delivered");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {

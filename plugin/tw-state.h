@@ -7,8 +7,9 @@
  * - "<username>.token": the newest refresh token and fingerprints of the
  *   tokens it replaced (the plugin's password store; bitlbee never saves a
  *   password the plugin changes);
- * - "<username>.json": delivered event ids with their times, and the time
- *   of the first sign-on.
+ * - "<username>.json": delivered event ids with their times, the time of
+ *   the first sign-on, one-time notices already shown, and the outbox of
+ *   messages not yet confirmed sent.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -152,6 +153,80 @@ gint64 tw_state_get_first_sign_on(TwState *state);
  * Returns: how many delivered ids are remembered
  */
 guint tw_state_get_delivered_count(TwState *state);
+
+/**
+ * TwStateOutgoing:
+ * @id: local id of the queued message
+ * @conversation: the conversation: a peer handle (1:1) or a group id
+ * @text: plain text of one DM (already split)
+ * @queued_at: when the user sent it, Unix microseconds
+ * @attempted: %TRUE once a POST may have reached X: after a crash the
+ *   conversation must be checked before sending again
+ *
+ * A message in the outbox.
+ */
+typedef struct {
+	char *id;
+	char *conversation;
+	char *text;
+	gint64 queued_at;
+	gboolean attempted;
+} TwStateOutgoing;
+
+/**
+ * tw_state_outbox_push:
+ * @state: the state
+ * @conversation: peer handle or group id
+ * @text: one DM's text
+ *
+ * Appends a message to the outbox (in memory; tw_state_save() writes it).
+ *
+ * Returns: (transfer none): the new entry, valid until removed
+ */
+TwStateOutgoing *tw_state_outbox_push(TwState *state, const char *conversation,
+				      const char *text);
+
+/**
+ * tw_state_outbox_peek:
+ * @state: the state
+ *
+ * Returns: (transfer none) (nullable): the oldest queued message
+ */
+TwStateOutgoing *tw_state_outbox_peek(TwState *state);
+
+/**
+ * tw_state_outbox_get_length:
+ * @state: the state
+ *
+ * Returns: how many messages wait in the outbox
+ */
+guint tw_state_outbox_get_length(TwState *state);
+
+/**
+ * tw_state_outbox_pop:
+ * @state: the state
+ *
+ * Removes the oldest queued message (sent, or given up).
+ */
+void tw_state_outbox_pop(TwState *state);
+
+/**
+ * tw_state_get_flag:
+ * @state: the state
+ * @name: a flag name, e.g. a one-time notice
+ *
+ * Returns: whether the flag was set on this account
+ */
+gboolean tw_state_get_flag(TwState *state, const char *name);
+
+/**
+ * tw_state_set_flag:
+ * @state: the state
+ * @name: a flag name
+ *
+ * Sets a persistent flag (written by tw_state_save()).
+ */
+void tw_state_set_flag(TwState *state, const char *name);
 
 /**
  * tw_state_save:

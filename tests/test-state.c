@@ -232,6 +232,51 @@ test_unwritable_directory(Fixture *fixture, gconstpointer data)
 	g_assert_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO);
 }
 
+static void
+test_outbox_survives_restart(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		TwStateOutgoing *first;
+
+		first = tw_state_outbox_push(state, "alice", "one");
+		tw_state_outbox_push(state, "bob", "two \"quoted\"\nline");
+		first->attempted = TRUE;
+		tw_state_set_flag(state, "shown");
+		g_assert_true(tw_state_save(state, NULL));
+		/* Queued after the last save: lost, as after a crash. */
+		tw_state_outbox_push(state, "carol", "three");
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		TwStateOutgoing *head;
+
+		g_assert_true(tw_state_get_flag(state, "shown"));
+		g_assert_false(tw_state_get_flag(state, "other"));
+		g_assert_cmpuint(tw_state_outbox_get_length(state), ==, 2);
+		head = tw_state_outbox_peek(state);
+		g_assert_cmpstr(head->conversation, ==, "alice");
+		g_assert_cmpstr(head->text, ==, "one");
+		g_assert_true(head->attempted);
+		g_assert_cmpint(head->queued_at, >, 0);
+		tw_state_outbox_pop(state);
+		head = tw_state_outbox_peek(state);
+		g_assert_cmpstr(head->conversation, ==, "bob");
+		g_assert_cmpstr(head->text, ==, "two \"quoted\"\nline");
+		g_assert_false(head->attempted);
+		tw_state_outbox_pop(state);
+		g_assert_null(tw_state_outbox_peek(state));
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpuint(tw_state_outbox_get_length(state), ==, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,6 +291,7 @@ main(int argc, char **argv)
 	ADD("/state/delivered/pruning", test_pruning);
 	ADD("/state/corrupt-file-moved-aside", test_corrupt_file_moved_aside);
 	ADD("/state/unwritable-directory", test_unwritable_directory);
+	ADD("/state/outbox/survives-restart", test_outbox_survives_restart);
 #undef ADD
 	return g_test_run();
 }
