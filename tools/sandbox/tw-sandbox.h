@@ -349,6 +349,18 @@ void tw_sandbox_expire_access_tokens(TwSandbox *sandbox);
 void tw_sandbox_set_customers_mode(TwSandbox *sandbox, const char *account_id,
 				   guint interval_ms);
 
+/**
+ * tw_sandbox_dup_state_json:
+ * @sandbox: the server
+ *
+ * The whole world as one compact JSON object: "counters", "users",
+ * "conversations", "messages" (every event, oldest first, all fields) and
+ * "request_count". For soak comparisons and twdm-sandbox --state-out.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *tw_sandbox_dup_state_json(TwSandbox *sandbox);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSandbox, tw_sandbox_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSandboxRequest, tw_sandbox_request_free)
 
