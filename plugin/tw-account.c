@@ -103,6 +103,7 @@ struct _TwAccount {
 	gint64 poll_horizon;
 	gint64 poll_stop_time;
 	GPtrArray *batch; /* TwDmEvent, collected over the pages of one poll */
+	GPtrArray *waiting; /* TwDmEvent held back until a send is confirmed */
 	GHashTable *users; /* user id -> TwUser */
 	GHashTable *handle_ids; /* lower-case handle -> user id */
 	gboolean usage_cap_told;
@@ -576,18 +577,35 @@ is_own_event(TwAccount *account, const TwDmEvent *event)
 	return g_strcmp0(event->sender_id, account->me->id) == 0;
 }
 
-/* Which events of the batch can be shown now; others stay for later. */
+/* A send whose event id is not known yet: a POST in flight, or one that
+ * may have arrived before a crash or a lost answer. */
+static gboolean
+own_send_unconfirmed(TwAccount *account)
+{
+	TwStateOutgoing *head = account->state != NULL
+					? tw_state_outbox_peek(account->state)
+					: NULL;
+
+	return account->send_call != 0 || account->verify_call != 0 ||
+	       (head != NULL && head->attempted && !account->send_verified);
+}
+
+/* Own events wait while a send is unconfirmed: an echo cannot be told
+ * from a message typed on another device until the send's id is known. */
+static gboolean
+event_must_wait(TwAccount *account, const TwDmEvent *event)
+{
+	return is_own_event(account, event) && own_send_unconfirmed(account);
+}
+
+/* Which events of the batch can be shown now. */
 static gboolean
 event_is_deliverable(TwAccount *account, const TwDmEvent *event)
 {
 	if (event->type != TW_DM_EVENT_MESSAGE_CREATE ||
 	    tw_dm_event_is_group(event))
 		return FALSE;
-	/* Our own send may still be waiting for its 201: its id is not
-	 * known yet, so an echo cannot be told from another device. */
-	if (is_own_event(account, event) && account->send_call != 0)
-		return FALSE;
-	return TRUE;
+	return !event_must_wait(account, event);
 }
 
 static void
@@ -645,6 +663,13 @@ tell_history_gap(TwAccount *account)
 
 static void deliver_batch(TwAccount *account);
 
+static gboolean
+same_event_id(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(((const TwDmEvent *)a)->id,
+			 ((const TwDmEvent *)b)->id) == 0;
+}
+
 static void
 users_done(TwApiReply *reply, gpointer data)
 {
@@ -701,6 +726,16 @@ deliver_batch(TwAccount *account)
 
 	if (lookup_missing_peers(account))
 		return;
+	/* Events held back earlier get another chance. */
+	for (guint i = 0; i < account->waiting->len; i++) {
+		TwDmEvent *event = account->waiting->pdata[i];
+
+		if (!g_ptr_array_find_with_equal_func(account->batch, event,
+						      same_event_id, NULL))
+			g_ptr_array_add(account->batch,
+					tw_dm_event_copy(event));
+	}
+	g_ptr_array_set_size(account->waiting, 0);
 	g_ptr_array_sort(account->batch, compare_oldest_first);
 	for (guint i = 0; i < account->batch->len && !account->failed; i++) {
 		const TwDmEvent *event = account->batch->pdata[i];
@@ -712,6 +747,16 @@ deliver_batch(TwAccount *account)
 			/* Older than this account shows: handled, silently. */
 			tw_state_mark_delivered(account->state, event->id,
 						event->created_at);
+			continue;
+		}
+		if (event_must_wait(account, event)) {
+			/* Kept until the send is confirmed: later pages may
+			 * no longer reach back to it. */
+			if (!g_ptr_array_find_with_equal_func(
+				    account->waiting, event, same_event_id,
+				    NULL))
+				g_ptr_array_add(account->waiting,
+						tw_dm_event_copy(event));
 			continue;
 		}
 		if (!event_is_deliverable(account, event))
@@ -1161,6 +1206,8 @@ tw_account_new(const TwAccountConfig *config,
 	account->after_refresh = g_ptr_array_new();
 	account->batch =
 		g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
+	account->waiting =
+		g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
 	account->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					       (GDestroyNotify)tw_user_free);
 	account->handle_ids =
@@ -1193,6 +1240,7 @@ tw_account_free(TwAccount *account)
 	g_clear_pointer(&account->me, tw_user_free);
 	g_ptr_array_unref(account->after_refresh);
 	g_ptr_array_unref(account->batch);
+	g_ptr_array_unref(account->waiting);
 	g_hash_table_destroy(account->users);
 	g_hash_table_destroy(account->handle_ids);
 	tw_auth_wipe_string(account->refresh_token);

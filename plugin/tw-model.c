@@ -158,6 +158,45 @@ tw_dm_event_free(TwDmEvent *event)
 	g_free(event);
 }
 
+static GPtrArray *
+copy_strings(const GPtrArray *strings)
+{
+	GPtrArray *copy = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < strings->len; i++)
+		g_ptr_array_add(copy, g_strdup(strings->pdata[i]));
+	return copy;
+}
+
+TwDmEvent *
+tw_dm_event_copy(const TwDmEvent *event)
+{
+	TwDmEvent *copy = tw_dm_event_new();
+
+	copy->id = g_strdup(event->id);
+	copy->type = event->type;
+	copy->text = g_strdup(event->text);
+	copy->sender_id = g_strdup(event->sender_id);
+	copy->conversation_id = g_strdup(event->conversation_id);
+	copy->created_at = event->created_at;
+	g_ptr_array_unref(copy->participant_ids);
+	copy->participant_ids = copy_strings(event->participant_ids);
+	g_ptr_array_unref(copy->media_keys);
+	copy->media_keys = copy_strings(event->media_keys);
+	for (guint i = 0; i < event->urls->len; i++) {
+		const TwUrlEntity *entity = event->urls->pdata[i];
+		TwUrlEntity *entity_copy = g_new0(TwUrlEntity, 1);
+
+		entity_copy->start = entity->start;
+		entity_copy->end = entity->end;
+		entity_copy->url = g_strdup(entity->url);
+		entity_copy->expanded_url = g_strdup(entity->expanded_url);
+		entity_copy->display_url = g_strdup(entity->display_url);
+		g_ptr_array_add(copy->urls, entity_copy);
+	}
+	return copy;
+}
+
 gboolean
 tw_dm_event_is_group(const TwDmEvent *event)
 {

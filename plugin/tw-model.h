@@ -130,6 +130,8 @@ typedef struct {
 TwDmEvent *tw_dm_event_new(void);
 /** @event: (transfer full) (nullable): frees the event. */
 void tw_dm_event_free(TwDmEvent *event);
+/** Returns: (transfer full): a deep copy of @event. */
+TwDmEvent *tw_dm_event_copy(const TwDmEvent *event);
 
 /**
  * tw_dm_event_is_group:

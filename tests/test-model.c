@@ -180,6 +180,45 @@ static const IsGroupCase is_group_cases[] = {
 };
 
 static void
+test_dm_event_copy(void)
+{
+	g_autoptr(TwDmEvent) event = tw_dm_event_new();
+	g_autoptr(TwDmEvent) copy = NULL;
+	TwUrlEntity *entity = g_new0(TwUrlEntity, 1);
+
+	event->id = g_strdup("1582838499983564806");
+	event->type = TW_DM_EVENT_MESSAGE_CREATE;
+	event->text = g_strdup("see https://t.co/x");
+	event->sender_id = g_strdup("944480690");
+	event->conversation_id = g_strdup("944480690-906948460078698496");
+	event->created_at = 1666213080000000;
+	g_ptr_array_add(event->participant_ids, g_strdup("17200003"));
+	g_ptr_array_add(event->media_keys, g_strdup("3_1"));
+	entity->start = 4;
+	entity->end = 18;
+	entity->url = g_strdup("https://t.co/x");
+	entity->expanded_url = g_strdup("https://example.com/");
+	g_ptr_array_add(event->urls, entity);
+
+	copy = tw_dm_event_copy(event);
+	g_assert_cmpstr(copy->id, ==, event->id);
+	g_assert_cmpint(copy->type, ==, TW_DM_EVENT_MESSAGE_CREATE);
+	g_assert_cmpstr(copy->text, ==, event->text);
+	g_assert_cmpstr(copy->sender_id, ==, event->sender_id);
+	g_assert_cmpstr(copy->conversation_id, ==, event->conversation_id);
+	g_assert_cmpint(copy->created_at, ==, event->created_at);
+	g_assert_cmpuint(copy->participant_ids->len, ==, 1);
+	g_assert_cmpstr(copy->participant_ids->pdata[0], ==, "17200003");
+	g_assert_true(copy->participant_ids->pdata[0] !=
+		      event->participant_ids->pdata[0]);
+	g_assert_cmpstr(copy->media_keys->pdata[0], ==, "3_1");
+	g_assert_cmpuint(copy->urls->len, ==, 1);
+	g_assert_cmpint(((TwUrlEntity *)copy->urls->pdata[0])->end, ==, 18);
+	g_assert_cmpstr(((TwUrlEntity *)copy->urls->pdata[0])->expanded_url,
+			==, "https://example.com/");
+}
+
+static void
 test_dm_event_is_group(void)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(is_group_cases); i++) {
@@ -331,6 +370,7 @@ main(int argc, char **argv)
 	g_test_add_func("/model/user/new-copy", test_user_new_copy);
 	g_test_add_func("/model/dm-event/new", test_dm_event_new);
 	g_test_add_func("/model/dm-event/is-group", test_dm_event_is_group);
+	g_test_add_func("/model/dm-event/copy", test_dm_event_copy);
 	g_test_add_func("/model/dm-page/new", test_dm_page_new);
 	g_test_add_func("/model/token/free", test_token_free);
 	g_test_add_func("/model/problem/new", test_problem_new);
