@@ -13,131 +13,36 @@
 #include "tw-sandbox.h"
 #include "tw-test-loop.h"
 #include "tw-test-runner.h"
+#include "tw-test-world.h"
 
-#define ACCOUNT "acme_support"
-#define WAIT_MS (g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0 ? 60000 : 15000)
+#define ACCOUNT TW_TEST_ACCOUNT
+#define WAIT_MS TW_TEST_WAIT_MS
 
-typedef struct {
-	TwSandbox *sandbox;
-	char *account_id;
-	char *refresh_token;
-	char *user_dir;
-} World;
+typedef TwTestWorld World;
 
 static void
 world_set_up(World *world, gconstpointer data)
 {
-	TwSandboxConfig config;
-	g_autoptr(GError) error = NULL;
-
-	tw_sandbox_config_init(&config);
-	/* Compressed time: 20 reads per 2 s window. */
-	config.rate_window_seconds = 2;
-	config.dm_read_limit = 20;
-	world->sandbox = tw_sandbox_new(&config);
-	g_assert_true(tw_sandbox_start(world->sandbox, 0, &error));
-	g_assert_no_error(error);
-	world->account_id =
-		tw_sandbox_add_user(world->sandbox, "Acme_Support", "Acme Support");
-	world->refresh_token =
-		tw_sandbox_issue_refresh_token(world->sandbox, world->account_id);
-	world->user_dir = tw_test_make_user_dir();
+	tw_test_world_set_up(world, NULL);
 }
 
 static void
 world_tear_down(World *world, gconstpointer data)
 {
-	tw_sandbox_free(world->sandbox);
-	tw_test_remove_tree(world->user_dir);
-	g_free(world->user_dir);
-	g_free(world->account_id);
-	g_free(world->refresh_token);
+	tw_test_world_tear_down(world);
 }
 
 static TwTestRunner *
 start_runner(World *world, const char *password, const char *api_base)
 {
-	const char *args[] = {"--account",
-			      ACCOUNT,
-			      "--password",
-			      password,
-			      "--api-base",
-			      api_base != NULL
-				      ? api_base
-				      : tw_sandbox_get_base_url(world->sandbox),
-			      "--client-id",
-			      TW_SANDBOX_CLIENT_ID,
-			      "--reconnect-delay",
-			      "1",
-			      "--debug",
-			      NULL};
-
-	return tw_test_runner_start_argv(world->user_dir, args);
+	return tw_test_world_start_runner(world, password, api_base, NULL);
 }
 
-static void
-assert_signed_on(TwTestRunner *runner)
-{
-	JsonObject *event = tw_test_runner_wait_event(runner, "signed-on", NULL,
-						      NULL, WAIT_MS);
-
-	if (event == NULL)
-		g_test_message("stderr:\n%s", tw_test_runner_get_stderr(runner));
-	g_assert_nonnull(event);
-	g_assert_cmpstr(json_object_get_string_member(event, "account"), ==,
-			ACCOUNT);
-}
-
-static gboolean
-flags_contain(JsonObject *event, const char *flag)
-{
-	JsonArray *flags = json_object_get_array_member(event, "flags");
-
-	for (guint i = 0; flags != NULL && i < json_array_get_length(flags);
-	     i++) {
-		if (g_strcmp0(json_array_get_string_element(flags, i), flag) ==
-		    0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-static guint
-count_messages_with_flag(TwTestRunner *runner, const char *flag)
-{
-	GPtrArray *events = tw_test_runner_get_events(runner);
-	guint count = 0;
-
-	for (guint i = 0; i < events->len; i++) {
-		JsonObject *event = events->pdata[i];
-
-		if (g_strcmp0(json_object_get_string_member_with_default(
-				      event, "event", NULL),
-			      "message") == 0 &&
-		    flags_contain(event, flag))
-			count++;
-	}
-	return count;
-}
-
-static char *
-create_message_at(World *world, const char *sender, const char *recipient,
-		  const char *text, gint64 created_at)
-{
-	TwSandboxMessage message = {0};
-
-	message.sender_id = sender;
-	message.recipient_id = recipient;
-	message.text = text;
-	message.created_at = created_at;
-	return tw_sandbox_create_message_full(world->sandbox, &message);
-}
-
-static void
-let_it_poll(guint milliseconds)
-{
-	tw_test_wait_for(NULL, milliseconds);
-}
+#define assert_signed_on tw_test_assert_signed_on
+#define flags_contain tw_test_event_has_flag
+#define count_messages_with_flag tw_test_count_messages_with_flag
+#define create_message_at tw_test_create_message
+#define let_it_poll tw_test_let_it_run
 
 /****************************************************************************
  * Tests

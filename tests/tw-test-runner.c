@@ -295,8 +295,8 @@ streams_closed(gpointer data)
 	return runner->stdout_closed && runner->stderr_closed;
 }
 
-static void
-runner_free(TwTestRunner *runner)
+void
+tw_test_runner_free(TwTestRunner *runner)
 {
 	/* Collect the remaining output (valgrind's report) first. */
 	tw_test_wait_until(streams_closed, runner, 10000);
@@ -347,7 +347,7 @@ tw_test_runner_quit(TwTestRunner *runner)
 	if (status != 0)
 		g_test_message("runner exited with %d; stderr:\n%s", status,
 			       runner->stderr_text->str);
-	runner_free(runner);
+	tw_test_runner_free(runner);
 	return status;
 }
 
@@ -356,7 +356,7 @@ tw_test_runner_kill(TwTestRunner *runner)
 {
 	g_subprocess_send_signal(runner->process, SIGKILL);
 	wait_for_exit(runner, 10000);
-	runner_free(runner);
+	tw_test_wait_until(streams_closed, runner, 10000);
 }
 
 char *

@@ -102,11 +102,18 @@ int tw_test_runner_quit(TwTestRunner *runner);
 
 /**
  * tw_test_runner_kill:
- * @runner: (transfer full): the runner
+ * @runner: the runner
  *
- * SIGKILLs the runner, as a crash would, and frees it.
+ * SIGKILLs the runner, as a crash would, and waits until it is gone and all
+ * its output is read. Free it with tw_test_runner_free().
  */
 void tw_test_runner_kill(TwTestRunner *runner);
+
+/**
+ * tw_test_runner_free:
+ * @runner: (transfer full): a runner that has exited
+ */
+void tw_test_runner_free(TwTestRunner *runner);
 
 /**
  * tw_test_make_user_dir:

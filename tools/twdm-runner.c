@@ -1,1 +1,2674 @@
-int main(void) { return 0; }
+/*
+ * twdm-runner: a headless libpurple UI for tests and chatbots.
+ *
+ * It hosts libpurple 2 without a window: it loads protocol plugins (the
+ * build tree's first), signs accounts on, writes everything libpurple shows
+ * to a user as JSON lines on stdout and reads commands as JSON lines from
+ * stdin. It knows nothing of the plugin's internals, only the public ids in
+ * purple-twdm.h, so it exercises the plugin exactly as Pidgin, Finch or
+ * bitlbee do. tools/RUNNER.md documents the protocol.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <purple.h>
+
+#include "purple-twdm.h"
+
+#ifndef TW_BUILD_PLUGIN_DIR
+#error "TW_BUILD_PLUGIN_DIR must name the build tree's plugin directory"
+#endif
+
+#define TW_RUNNER_UI_ID          "twdm-runner"
+#define TW_RUNNER_PLUGIN_DIR_ENV "TWDM_PLUGIN_DIR"
+/* Pidgin and Finch double the reconnect delay up to this many seconds. */
+#define TW_RUNNER_MAX_RECONNECT_DELAY 60.0
+/* Like libpurple's own away auto-response, one person gets the automatic
+ * answer at most once in this many seconds: a bot that answered every
+ * message would talk forever with another bot (or the sandbox's simulated
+ * customers, who answer every DM). */
+#define TW_RUNNER_DEFAULT_AUTO_REPLY_GAP 600.0
+
+typedef enum {
+	TW_RUNNER_EXIT_OK = 0,
+	TW_RUNNER_EXIT_USAGE = 1,
+	TW_RUNNER_EXIT_STARTUP = 2,
+} TwRunnerExitCode;
+
+typedef enum {
+	TW_RUNNER_FORMAT_JSON,
+	TW_RUNNER_FORMAT_TEXT,
+} TwRunnerFormat;
+
+/* One account as the command line or the config file describes it. */
+typedef struct {
+	char *username;
+	char *password;
+	char *protocol_id;
+	/* "key=value" strings, applied in order so later ones win. */
+	GPtrArray *options;
+} TwRunnerAccountSpec;
+
+/* Runner-side state of one account it signs on. */
+typedef struct {
+	PurpleAccount *account;
+	guint reconnect_source;
+	double reconnect_delay;
+} TwRunnerAccount;
+
+/* An open request (question) libpurple asked through the request UI ops. */
+typedef struct {
+	guint id;
+	PurpleRequestType type;
+	GCallback ok_callback;
+	GCallback cancel_callback;
+	void *user_data;
+	/* For action requests: one GCallback per offered action. */
+	GArray *action_callbacks;
+	/* For field requests: owned, destroyed when the request closes. */
+	PurpleRequestFields *fields;
+} TwRunnerRequest;
+
+typedef struct {
+	TwRunnerFormat format;
+	char *auto_reply;
+	double auto_reply_gap;
+	double reconnect_delay;
+	gboolean has_duration;
+	gboolean quit_requested;
+	gboolean core_running;
+	GMainLoop *loop;
+	/* PurpleAccount * → TwRunnerAccount * */
+	GHashTable *accounts;
+	/* The same accounts (borrowed), in the order they were given. */
+	GPtrArray *account_order;
+	/* id → TwRunnerRequest * */
+	GHashTable *requests;
+	guint next_request_id;
+	/* "account\x1fconversation" → last auto reply (monotonic µs) */
+	GHashTable *auto_replied;
+	/* TwRunnerAutoReply * waiting for the idle callback */
+	GQueue pending_replies;
+	guint auto_reply_source;
+	GHashTable *ui_info;
+	GIOChannel *stdin_channel;
+	guint stdin_source;
+	int stdin_flags;
+	guint duration_source;
+} TwRunner;
+
+static TwRunner runner;
+static int runner_signal_handle;
+
+/* ------------------------------------------------------------------------
+ * Output
+ * ------------------------------------------------------------------------ */
+
+static void tw_runner_request_quit(void);
+
+static void
+tw_runner_write_line(const char *line)
+{
+	if (fputs(line, stdout) == EOF || fputc('\n', stdout) == EOF ||
+	    fflush(stdout) == EOF) {
+		/* Nobody reads our events any more: stop like on SIGTERM. */
+		if (!runner.quit_requested)
+			g_message("stdout closed (%s), quitting",
+				  g_strerror(errno));
+		tw_runner_request_quit();
+	}
+}
+
+/* Strings from the network or a plugin might not be valid UTF-8, and JSON
+ * output must be. */
+static void
+tw_runner_add_string(JsonBuilder *builder, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	json_builder_set_member_name(builder, key);
+	if (g_utf8_validate(value, -1, NULL)) {
+		json_builder_add_string_value(builder, value);
+	} else {
+		g_autofree char *valid = g_utf8_make_valid(value, -1);
+
+		json_builder_add_string_value(builder, valid);
+	}
+}
+
+static void
+tw_runner_add_int(JsonBuilder *builder, const char *key, gint64 value)
+{
+	json_builder_set_member_name(builder, key);
+	json_builder_add_int_value(builder, value);
+}
+
+static void
+tw_runner_add_bool(JsonBuilder *builder, const char *key, gboolean value)
+{
+	json_builder_set_member_name(builder, key);
+	json_builder_add_boolean_value(builder, value);
+}
+
+/* Whole seconds print as integers, so scripts can compare them simply. */
+static void
+tw_runner_add_seconds(JsonBuilder *builder, const char *key, double seconds)
+{
+	json_builder_set_member_name(builder, key);
+	if (seconds == (double)(gint64)seconds)
+		json_builder_add_int_value(builder, (gint64)seconds);
+	else
+		json_builder_add_double_value(builder, seconds);
+}
+
+static void
+tw_runner_add_account(JsonBuilder *builder, PurpleAccount *account)
+{
+	if (account != NULL)
+		tw_runner_add_string(builder, "account",
+				     purple_account_get_username(account));
+}
+
+static JsonBuilder *
+tw_runner_event_new(const char *name)
+{
+	JsonBuilder *builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	tw_runner_add_string(builder, "event", name);
+	return builder;
+}
+
+static char *
+tw_runner_format_clock(gint64 unix_seconds)
+{
+	g_autoptr(GDateTime) time =
+	    g_date_time_new_from_unix_local(unix_seconds);
+
+	if (time == NULL)
+		time = g_date_time_new_now_local();
+	return g_date_time_format(time, "%H:%M:%S");
+}
+
+static char *
+tw_runner_node_to_text(JsonNode *node)
+{
+	if (JSON_NODE_HOLDS_VALUE(node) &&
+	    json_node_get_value_type(node) == G_TYPE_STRING)
+		return g_strdup(json_node_get_string(node));
+	return json_to_string(node, FALSE);
+}
+
+/* The human-readable form of an event, for the demo and for people. */
+static char *
+tw_runner_event_to_text(JsonObject *event)
+{
+	const char *name = json_object_get_string_member(event, "event");
+	const char *account =
+	    json_object_has_member(event, "account")
+		? json_object_get_string_member(event, "account")
+		: NULL;
+	g_autofree char *clock = NULL;
+	GString *text = g_string_new(NULL);
+
+	if (g_strcmp0(name, "message") == 0) {
+		JsonArray *flags = json_object_get_array_member(event, "flags");
+		const char *type = json_object_get_string_member(event, "type");
+		const char *who = json_object_get_string_member(event, "who");
+		const char *conversation =
+		    json_object_get_string_member(event, "conversation");
+		const char *marker = "";
+
+		for (guint i = 0; i < json_array_get_length(flags); i++) {
+			const char *flag =
+			    json_array_get_string_element(flags, i);
+
+			if (g_strcmp0(flag, "error") == 0)
+				marker = "(error) ";
+			else if (g_strcmp0(flag, "system") == 0 &&
+				 *marker == '\0')
+				marker = "(system) ";
+		}
+		clock = tw_runner_format_clock(
+		    json_object_get_int_member(event, "time"));
+		g_string_append_printf(text, "[%s] %s ", clock, account);
+		/* Say where the line went when the sender alone does not. */
+		if (g_strcmp0(type, "chat") == 0)
+			g_string_append_printf(text, "[%s] <%s> ", conversation,
+					       who);
+		else if (g_strcmp0(who, conversation) != 0)
+			g_string_append_printf(text, "<%s -> %s> ", who,
+					       conversation);
+		else
+			g_string_append_printf(text, "<%s> ", who);
+		g_string_append_printf(
+		    text, "%s%s", marker,
+		    json_object_get_string_member(event, "plain"));
+		return g_string_free(text, FALSE);
+	}
+
+	clock = tw_runner_format_clock(g_get_real_time() / G_USEC_PER_SEC);
+	g_string_append_printf(text, "[%s] ", clock);
+	if (account != NULL)
+		g_string_append_printf(text, "%s ", account);
+	g_string_append(text, name);
+
+	GList *members = json_object_get_members(event);
+	gboolean first = TRUE;
+
+	for (GList *member = members; member != NULL; member = member->next) {
+		const char *key = member->data;
+		g_autofree char *value = NULL;
+
+		if (g_str_equal(key, "event") || g_str_equal(key, "account"))
+			continue;
+		value =
+		    tw_runner_node_to_text(json_object_get_member(event, key));
+		g_string_append_printf(text, "%s%s=%s", first ? ": " : ", ",
+				       key, value);
+		first = FALSE;
+	}
+	g_list_free(members);
+	return g_string_free(text, FALSE);
+}
+
+/* Ends the event object, prints it, and frees the builder. */
+static void
+tw_runner_event_emit(JsonBuilder *builder)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *line = NULL;
+
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	g_object_unref(builder);
+
+	if (runner.format == TW_RUNNER_FORMAT_TEXT)
+		line = tw_runner_event_to_text(json_node_get_object(root));
+	else
+		line = json_to_string(root, FALSE);
+	tw_runner_write_line(line);
+}
+
+static void tw_runner_emit_command_error(const char *format, ...)
+    G_GNUC_PRINTF(1, 2);
+
+static void
+tw_runner_emit_command_error(const char *format, ...)
+{
+	JsonBuilder *builder = tw_runner_event_new("command-error");
+	g_autofree char *message = NULL;
+	va_list args;
+
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	tw_runner_add_string(builder, "error", message);
+	tw_runner_event_emit(builder);
+}
+
+/* Fatal start-up problems are events too, so a test reading stdout sees
+ * why the runner stopped; they also go to stderr for people. */
+static void
+tw_runner_emit_error(const char *message)
+{
+	JsonBuilder *builder = tw_runner_event_new("error");
+
+	g_printerr("twdm-runner: %s\n", message);
+	tw_runner_add_string(builder, "error", message);
+	tw_runner_event_emit(builder);
+}
+
+/* ------------------------------------------------------------------------
+ * Logging: stdout belongs to the event stream, so everything else,
+ * including GLib's debug and info messages and libpurple's g_print() debug
+ * output, goes to stderr.
+ * ------------------------------------------------------------------------ */
+
+static GLogWriterOutput
+tw_runner_log_writer(GLogLevelFlags level, const GLogField *fields,
+		     gsize n_fields, gpointer user_data)
+{
+	const char *domain = NULL;
+	g_autofree char *text = NULL;
+
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_str_equal(fields[i].key, "GLIB_DOMAIN"))
+			domain = fields[i].value;
+	}
+	if (g_log_writer_default_would_drop(level, domain))
+		return G_LOG_WRITER_HANDLED;
+	text = g_log_writer_format_fields(level, fields, n_fields, FALSE);
+	fprintf(stderr, "%s\n", text);
+	fflush(stderr);
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void
+tw_runner_print_to_stderr(const char *text)
+{
+	fputs(text, stderr);
+	fflush(stderr);
+}
+
+/* ------------------------------------------------------------------------
+ * Event loop UI ops, as libpurple's nullclient.c does it
+ * ------------------------------------------------------------------------ */
+
+#define TW_RUNNER_READ_CONDITIONS  (G_IO_IN | G_IO_HUP | G_IO_ERR)
+#define TW_RUNNER_WRITE_CONDITIONS (G_IO_OUT | G_IO_HUP | G_IO_ERR | G_IO_NVAL)
+
+typedef struct {
+	PurpleInputFunction function;
+	gpointer data;
+} TwRunnerInput;
+
+static gboolean
+tw_runner_input_dispatch(GIOChannel *source, GIOCondition condition,
+			 gpointer data)
+{
+	TwRunnerInput *input = data;
+	PurpleInputCondition purple_condition = 0;
+
+	if (condition & TW_RUNNER_READ_CONDITIONS)
+		purple_condition |= PURPLE_INPUT_READ;
+	if (condition & TW_RUNNER_WRITE_CONDITIONS)
+		purple_condition |= PURPLE_INPUT_WRITE;
+	input->function(input->data, g_io_channel_unix_get_fd(source),
+			purple_condition);
+	return G_SOURCE_CONTINUE;
+}
+
+static guint
+tw_runner_input_add(gint fd, PurpleInputCondition condition,
+		    PurpleInputFunction function, gpointer data)
+{
+	TwRunnerInput *input = g_new0(TwRunnerInput, 1);
+	GIOCondition io_condition = 0;
+	GIOChannel *channel;
+	guint id;
+
+	input->function = function;
+	input->data = data;
+	if (condition & PURPLE_INPUT_READ)
+		io_condition |= TW_RUNNER_READ_CONDITIONS;
+	if (condition & PURPLE_INPUT_WRITE)
+		io_condition |= TW_RUNNER_WRITE_CONDITIONS;
+	channel = g_io_channel_unix_new(fd);
+	id = g_io_add_watch_full(channel, G_PRIORITY_DEFAULT, io_condition,
+				 tw_runner_input_dispatch, input, g_free);
+	g_io_channel_unref(channel);
+	return id;
+}
+
+static PurpleEventLoopUiOps tw_runner_loop_ops = {
+    .timeout_add = g_timeout_add,
+    .timeout_remove = g_source_remove,
+    .input_add = tw_runner_input_add,
+    .input_remove = g_source_remove,
+    .timeout_add_seconds = g_timeout_add_seconds,
+};
+
+/* ------------------------------------------------------------------------
+ * Accounts and reconnection
+ * ------------------------------------------------------------------------ */
+
+static TwRunnerAccount *
+tw_runner_account_lookup(PurpleAccount *account)
+{
+	return g_hash_table_lookup(runner.accounts, account);
+}
+
+static void
+tw_runner_account_cancel_reconnect(TwRunnerAccount *state)
+{
+	g_clear_handle_id(&state->reconnect_source, g_source_remove);
+}
+
+static void
+tw_runner_account_free(TwRunnerAccount *state)
+{
+	tw_runner_account_cancel_reconnect(state);
+	g_free(state);
+}
+
+static const char *const tw_runner_error_names[] = {
+    [PURPLE_CONNECTION_ERROR_NETWORK_ERROR] = "network-error",
+    [PURPLE_CONNECTION_ERROR_INVALID_USERNAME] = "invalid-username",
+    [PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED] = "authentication-failed",
+    [PURPLE_CONNECTION_ERROR_AUTHENTICATION_IMPOSSIBLE] =
+	"authentication-impossible",
+    [PURPLE_CONNECTION_ERROR_NO_SSL_SUPPORT] = "no-ssl-support",
+    [PURPLE_CONNECTION_ERROR_ENCRYPTION_ERROR] = "encryption-error",
+    [PURPLE_CONNECTION_ERROR_NAME_IN_USE] = "name-in-use",
+    [PURPLE_CONNECTION_ERROR_INVALID_SETTINGS] = "invalid-settings",
+    [PURPLE_CONNECTION_ERROR_CERT_NOT_PROVIDED] = "cert-not-provided",
+    [PURPLE_CONNECTION_ERROR_CERT_UNTRUSTED] = "cert-untrusted",
+    [PURPLE_CONNECTION_ERROR_CERT_EXPIRED] = "cert-expired",
+    [PURPLE_CONNECTION_ERROR_CERT_NOT_ACTIVATED] = "cert-not-activated",
+    [PURPLE_CONNECTION_ERROR_CERT_HOSTNAME_MISMATCH] = "cert-hostname-mismatch",
+    [PURPLE_CONNECTION_ERROR_CERT_FINGERPRINT_MISMATCH] =
+	"cert-fingerprint-mismatch",
+    [PURPLE_CONNECTION_ERROR_CERT_SELF_SIGNED] = "cert-self-signed",
+    [PURPLE_CONNECTION_ERROR_CERT_OTHER_ERROR] = "cert-other-error",
+    [PURPLE_CONNECTION_ERROR_OTHER_ERROR] = "other-error",
+};
+
+static const char *
+tw_runner_error_name(PurpleConnectionError reason)
+{
+	if ((guint)reason < G_N_ELEMENTS(tw_runner_error_names))
+		return tw_runner_error_names[reason];
+	return "other-error";
+}
+
+/* libpurple may start connecting as a side effect of enabling an account
+ * or changing its status, and a second purple_account_connect() would
+ * start a second connection, or ask for the password twice. While an
+ * account signs on, these note whether libpurple asked a question about
+ * it (the password) instead of connecting. */
+static PurpleAccount *tw_runner_signing_on_account;
+static gboolean tw_runner_signing_on_asked;
+
+/* Brings an account online the way a UI's "enable" does. */
+static void
+tw_runner_account_sign_on(PurpleAccount *account)
+{
+	PurpleStatusType *available =
+	    purple_account_get_status_type_with_primitive(
+		account, PURPLE_STATUS_AVAILABLE);
+
+	tw_runner_signing_on_account = account;
+	tw_runner_signing_on_asked = FALSE;
+	if (available != NULL &&
+	    !purple_status_is_online(purple_account_get_active_status(account)))
+		purple_account_set_status(
+		    account, purple_status_type_get_id(available), TRUE, NULL);
+	if (!purple_account_get_enabled(account, TW_RUNNER_UI_ID))
+		purple_account_set_enabled(account, TW_RUNNER_UI_ID, TRUE);
+	if (!tw_runner_signing_on_asked &&
+	    purple_account_is_disconnected(account))
+		purple_account_connect(account);
+	tw_runner_signing_on_account = NULL;
+}
+
+static gboolean
+tw_runner_reconnect_cb(gpointer data)
+{
+	TwRunnerAccount *state = data;
+	PurpleConnection *connection =
+	    purple_account_get_connection(state->account);
+
+	/* libpurple tears the failed connection down on a later loop turn
+	 * than the error; wait for that rather than connect twice. */
+	if (connection != NULL && connection->disconnect_timeout != 0) {
+		state->reconnect_source =
+		    g_timeout_add(50, tw_runner_reconnect_cb, state);
+		return G_SOURCE_REMOVE;
+	}
+	state->reconnect_source = 0;
+	/* A "connect" command may have been quicker. */
+	if (purple_account_is_disconnected(state->account))
+		tw_runner_account_sign_on(state->account);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+tw_runner_schedule_reconnect(TwRunnerAccount *state)
+{
+	double delay = state->reconnect_delay;
+	JsonBuilder *builder;
+
+	tw_runner_account_cancel_reconnect(state);
+	state->reconnect_source = g_timeout_add(
+	    MAX((guint)(delay * 1000.0), 1u), tw_runner_reconnect_cb, state);
+	state->reconnect_delay =
+	    MIN(delay * 2.0,
+		MAX(TW_RUNNER_MAX_RECONNECT_DELAY, runner.reconnect_delay));
+
+	builder = tw_runner_event_new("reconnect-scheduled");
+	tw_runner_add_account(builder, state->account);
+	tw_runner_add_seconds(builder, "seconds", delay);
+	tw_runner_event_emit(builder);
+}
+
+/* ------------------------------------------------------------------------
+ * Connection signals
+ * ------------------------------------------------------------------------ */
+
+static void
+tw_runner_emit_account_event(const char *name, PurpleConnection *connection)
+{
+	JsonBuilder *builder = tw_runner_event_new(name);
+
+	tw_runner_add_account(builder,
+			      purple_connection_get_account(connection));
+	tw_runner_event_emit(builder);
+}
+
+static void
+tw_runner_signing_on_cb(PurpleConnection *connection, gpointer data)
+{
+	tw_runner_emit_account_event("connecting", connection);
+}
+
+static void
+tw_runner_signed_on_cb(PurpleConnection *connection, gpointer data)
+{
+	TwRunnerAccount *state =
+	    tw_runner_account_lookup(purple_connection_get_account(connection));
+
+	if (state != NULL)
+		state->reconnect_delay = runner.reconnect_delay;
+	tw_runner_emit_account_event("signed-on", connection);
+}
+
+static void
+tw_runner_signed_off_cb(PurpleConnection *connection, gpointer data)
+{
+	tw_runner_emit_account_event("signed-off", connection);
+}
+
+static void
+tw_runner_connection_error_cb(PurpleConnection *connection,
+			      PurpleConnectionError reason,
+			      const char *description, gpointer data)
+{
+	PurpleAccount *account = purple_connection_get_account(connection);
+	gboolean fatal = purple_connection_error_is_fatal(reason);
+	TwRunnerAccount *state = tw_runner_account_lookup(account);
+	JsonBuilder *builder = tw_runner_event_new("connection-error");
+
+	tw_runner_add_account(builder, account);
+	tw_runner_add_string(builder, "reason", tw_runner_error_name(reason));
+	tw_runner_add_int(builder, "reason_code", reason);
+	tw_runner_add_string(builder, "description", description);
+	tw_runner_add_bool(builder, "fatal", fatal);
+	tw_runner_event_emit(builder);
+
+	if (!fatal && state != NULL && !runner.quit_requested)
+		tw_runner_schedule_reconnect(state);
+}
+
+/* ------------------------------------------------------------------------
+ * Conversations
+ * ------------------------------------------------------------------------ */
+
+static const struct {
+	PurpleMessageFlags flag;
+	const char *name;
+} tw_runner_message_flags[] = {
+    {PURPLE_MESSAGE_SEND, "send"},
+    {PURPLE_MESSAGE_RECV, "recv"},
+    {PURPLE_MESSAGE_SYSTEM, "system"},
+    {PURPLE_MESSAGE_AUTO_RESP, "auto-resp"},
+    {PURPLE_MESSAGE_ACTIVE_ONLY, "active-only"},
+    {PURPLE_MESSAGE_NICK, "nick"},
+    {PURPLE_MESSAGE_NO_LOG, "no-log"},
+    {PURPLE_MESSAGE_WHISPER, "whisper"},
+    {PURPLE_MESSAGE_ERROR, "error"},
+    {PURPLE_MESSAGE_DELAYED, "delayed"},
+    {PURPLE_MESSAGE_RAW, "raw"},
+    {PURPLE_MESSAGE_IMAGES, "images"},
+    {PURPLE_MESSAGE_NOTIFY, "notify"},
+    {PURPLE_MESSAGE_NO_LINKIFY, "no-linkify"},
+    {PURPLE_MESSAGE_INVISIBLE, "invisible"},
+    {PURPLE_MESSAGE_REMOTE_SEND, "remote-send"},
+};
+
+static void
+tw_runner_add_conversation(JsonBuilder *builder, PurpleConversation *conv)
+{
+	tw_runner_add_account(builder, purple_conversation_get_account(conv));
+	tw_runner_add_string(builder, "conversation",
+			     purple_conversation_get_name(conv));
+}
+
+static char *
+tw_runner_auto_reply_key(PurpleConversation *conv)
+{
+	return g_strdup_printf(
+	    "%s\x1f%s",
+	    purple_account_get_username(purple_conversation_get_account(conv)),
+	    purple_conversation_get_name(conv));
+}
+
+typedef struct {
+	PurpleAccount *account;
+	char *who;
+} TwRunnerAutoReply;
+
+static void
+tw_runner_auto_reply_free(TwRunnerAutoReply *reply)
+{
+	g_free(reply->who);
+	g_free(reply);
+}
+
+static void
+tw_runner_send_auto_reply(TwRunnerAutoReply *reply)
+{
+	PurpleConversation *conv;
+	g_autofree char *html = NULL;
+
+	/* The account may have gone offline since the message came in. */
+	if (!purple_account_is_connected(reply->account))
+		return;
+	conv = purple_find_conversation_with_account(
+	    PURPLE_CONV_TYPE_IM, reply->who, reply->account);
+	if (conv == NULL)
+		conv = purple_conversation_new(PURPLE_CONV_TYPE_IM,
+					       reply->account, reply->who);
+	html = purple_markup_escape_text(runner.auto_reply, -1);
+	purple_conv_im_send_with_flags(PURPLE_CONV_IM(conv), html,
+				       PURPLE_MESSAGE_AUTO_RESP);
+}
+
+static gboolean
+tw_runner_auto_reply_cb(gpointer data)
+{
+	TwRunnerAutoReply *reply;
+
+	runner.auto_reply_source = 0;
+	while ((reply = g_queue_pop_head(&runner.pending_replies)) != NULL) {
+		tw_runner_send_auto_reply(reply);
+		tw_runner_auto_reply_free(reply);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void
+tw_runner_maybe_auto_reply(PurpleConversation *conv, PurpleMessageFlags flags)
+{
+	const PurpleMessageFlags skip =
+	    PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_ERROR |
+	    PURPLE_MESSAGE_AUTO_RESP | PURPLE_MESSAGE_DELAYED |
+	    PURPLE_MESSAGE_INVISIBLE;
+	gint64 now = g_get_monotonic_time();
+	char *key;
+	gpointer last;
+	TwRunnerAutoReply *reply;
+
+	if (runner.auto_reply == NULL ||
+	    purple_conversation_get_type(conv) != PURPLE_CONV_TYPE_IM ||
+	    !(flags & PURPLE_MESSAGE_RECV) || (flags & skip))
+		return;
+
+	key = tw_runner_auto_reply_key(conv);
+	if (g_hash_table_lookup_extended(runner.auto_replied, key, NULL,
+					 &last) &&
+	    now - *(gint64 *)last <
+		(gint64)(runner.auto_reply_gap * G_USEC_PER_SEC)) {
+		g_free(key);
+		return;
+	}
+	g_hash_table_replace(runner.auto_replied, key,
+			     g_memdup2(&now, sizeof(now)));
+
+	/* Send from an idle callback: we are inside the plugin's write. */
+	reply = g_new0(TwRunnerAutoReply, 1);
+	reply->account = purple_conversation_get_account(conv);
+	reply->who = g_strdup(purple_conversation_get_name(conv));
+	g_queue_push_tail(&runner.pending_replies, reply);
+	if (runner.auto_reply_source == 0)
+		runner.auto_reply_source =
+		    g_idle_add(tw_runner_auto_reply_cb, NULL);
+}
+
+static void
+tw_runner_write_conv(PurpleConversation *conv, const char *who,
+		     const char *alias, const char *message,
+		     PurpleMessageFlags flags, time_t mtime)
+{
+	gboolean is_im =
+	    purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_IM;
+	PurpleAccount *account = purple_conversation_get_account(conv);
+	JsonBuilder *builder = tw_runner_event_new("message");
+	g_autofree char *plain = purple_markup_strip_html(message);
+
+	/* libpurple passes the buddy's name as "who" for the local echo of
+	 * an IM; the sender of a sent IM is the account itself. */
+	if (is_im && (flags & PURPLE_MESSAGE_SEND) && account != NULL)
+		who = purple_account_get_username(account);
+
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "type", is_im ? "im" : "chat");
+	tw_runner_add_string(builder, "who", who != NULL ? who : "");
+	if (alias != NULL && g_strcmp0(alias, who) != 0)
+		tw_runner_add_string(builder, "alias", alias);
+	tw_runner_add_string(builder, "text", message);
+	tw_runner_add_string(builder, "plain", plain);
+	tw_runner_add_int(builder, "time", mtime);
+	json_builder_set_member_name(builder, "flags");
+	json_builder_begin_array(builder);
+	for (gsize i = 0; i < G_N_ELEMENTS(tw_runner_message_flags); i++) {
+		if (flags & tw_runner_message_flags[i].flag)
+			json_builder_add_string_value(
+			    builder, tw_runner_message_flags[i].name);
+	}
+	json_builder_end_array(builder);
+	tw_runner_event_emit(builder);
+
+	tw_runner_maybe_auto_reply(conv, flags);
+}
+
+static void
+tw_runner_emit_chat_buddy(PurpleConversation *conv, const char *who,
+			  const char *action)
+{
+	JsonBuilder *builder = tw_runner_event_new("chat-buddy");
+
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "who", who);
+	tw_runner_add_string(builder, "action", action);
+	tw_runner_event_emit(builder);
+}
+
+static void
+tw_runner_chat_add_users(PurpleConversation *conv, GList *buddies,
+			 gboolean new_arrivals)
+{
+	for (GList *item = buddies; item != NULL; item = item->next)
+		tw_runner_emit_chat_buddy(
+		    conv, purple_conv_chat_cb_get_name(item->data), "join");
+}
+
+static void
+tw_runner_chat_remove_users(PurpleConversation *conv, GList *users)
+{
+	for (GList *item = users; item != NULL; item = item->next)
+		tw_runner_emit_chat_buddy(conv, item->data, "leave");
+}
+
+static void
+tw_runner_chat_rename_user(PurpleConversation *conv, const char *old_name,
+			   const char *new_name, const char *new_alias)
+{
+	JsonBuilder *builder = tw_runner_event_new("chat-buddy");
+
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "who", new_name);
+	tw_runner_add_string(builder, "action", "rename");
+	tw_runner_add_string(builder, "old", old_name);
+	tw_runner_event_emit(builder);
+}
+
+static void
+tw_runner_destroy_conversation(PurpleConversation *conv)
+{
+	g_autofree char *key = tw_runner_auto_reply_key(conv);
+
+	g_hash_table_remove(runner.auto_replied, key);
+}
+
+/* write_im and write_chat stay NULL so that every line, including system
+ * and error lines, reaches write_conv. */
+static PurpleConversationUiOps tw_runner_conversation_ops = {
+    .destroy_conversation = tw_runner_destroy_conversation,
+    .write_conv = tw_runner_write_conv,
+    .chat_add_users = tw_runner_chat_add_users,
+    .chat_rename_user = tw_runner_chat_rename_user,
+    .chat_remove_users = tw_runner_chat_remove_users,
+};
+
+static void
+tw_runner_chat_joined_cb(PurpleConversation *conv, gpointer data)
+{
+	JsonBuilder *builder = tw_runner_event_new("chat-joined");
+
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "title",
+			     purple_conversation_get_title(conv));
+	tw_runner_event_emit(builder);
+}
+
+static void
+tw_runner_chat_left_cb(PurpleConversation *conv, gpointer data)
+{
+	JsonBuilder *builder = tw_runner_event_new("chat-left");
+
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_event_emit(builder);
+}
+
+/* ------------------------------------------------------------------------
+ * Notifications. Every op returns NULL, like bitlbee: the notice counts as
+ * shown and closed at once.
+ * ------------------------------------------------------------------------ */
+
+static void *
+tw_runner_notify_message(PurpleNotifyMsgType type, const char *title,
+			 const char *primary, const char *secondary)
+{
+	static const char *const type_names[] = {
+	    [PURPLE_NOTIFY_MSG_ERROR] = "error",
+	    [PURPLE_NOTIFY_MSG_WARNING] = "warning",
+	    [PURPLE_NOTIFY_MSG_INFO] = "info",
+	};
+	JsonBuilder *builder = tw_runner_event_new("notify");
+
+	tw_runner_add_string(
+	    builder, "type",
+	    (guint)type < G_N_ELEMENTS(type_names) ? type_names[type] : "info");
+	tw_runner_add_string(builder, "title", title);
+	tw_runner_add_string(builder, "primary", primary);
+	tw_runner_add_string(builder, "secondary", secondary);
+	tw_runner_event_emit(builder);
+	return NULL;
+}
+
+static void *
+tw_runner_notify_formatted(const char *title, const char *primary,
+			   const char *secondary, const char *text)
+{
+	JsonBuilder *builder = tw_runner_event_new("notify");
+	g_autofree char *plain = purple_markup_strip_html(text);
+
+	tw_runner_add_string(builder, "type", "info");
+	tw_runner_add_string(builder, "title", title);
+	tw_runner_add_string(builder, "primary", primary);
+	tw_runner_add_string(builder, "secondary", secondary);
+	tw_runner_add_string(builder, "text", plain);
+	tw_runner_event_emit(builder);
+	return NULL;
+}
+
+static void *
+tw_runner_notify_userinfo(PurpleConnection *connection, const char *who,
+			  PurpleNotifyUserInfo *user_info)
+{
+	JsonBuilder *builder = tw_runner_event_new("userinfo");
+
+	tw_runner_add_account(builder,
+			      purple_connection_get_account(connection));
+	tw_runner_add_string(builder, "who", who);
+	json_builder_set_member_name(builder, "info");
+	json_builder_begin_object(builder);
+	for (GList *item = purple_notify_user_info_get_entries(user_info);
+	     item != NULL; item = item->next) {
+		PurpleNotifyUserInfoEntry *entry = item->data;
+		const char *label =
+		    purple_notify_user_info_entry_get_label(entry);
+
+		if (purple_notify_user_info_entry_get_type(entry) !=
+			PURPLE_NOTIFY_USER_INFO_ENTRY_PAIR ||
+		    label == NULL)
+			continue;
+		tw_runner_add_string(
+		    builder, label,
+		    purple_notify_user_info_entry_get_value(entry));
+	}
+	json_builder_end_object(builder);
+	tw_runner_event_emit(builder);
+	return NULL;
+}
+
+static void *
+tw_runner_notify_uri(const char *uri)
+{
+	JsonBuilder *builder = tw_runner_event_new("notify-uri");
+
+	tw_runner_add_string(builder, "uri", uri);
+	tw_runner_event_emit(builder);
+	return NULL;
+}
+
+static PurpleNotifyUiOps tw_runner_notify_ops = {
+    .notify_message = tw_runner_notify_message,
+    .notify_formatted = tw_runner_notify_formatted,
+    .notify_userinfo = tw_runner_notify_userinfo,
+    .notify_uri = tw_runner_notify_uri,
+};
+
+/* ------------------------------------------------------------------------
+ * Requests: questions are events, answers are commands
+ * ------------------------------------------------------------------------ */
+
+static void
+tw_runner_request_free(TwRunnerRequest *request)
+{
+	if (request->action_callbacks != NULL)
+		g_array_unref(request->action_callbacks);
+	if (request->fields != NULL)
+		purple_request_fields_destroy(request->fields);
+	g_free(request);
+}
+
+/* The ui handle is the id, never a pointer: ids are not reused, so a
+ * handle that libpurple closes late cannot name a newer request. */
+static TwRunnerRequest *
+tw_runner_request_new(PurpleRequestType type, PurpleAccount *account,
+		      void *user_data)
+{
+	TwRunnerRequest *request = g_new0(TwRunnerRequest, 1);
+
+	if (account != NULL && account == tw_runner_signing_on_account)
+		tw_runner_signing_on_asked = TRUE;
+
+	request->id = ++runner.next_request_id;
+	request->type = type;
+	request->user_data = user_data;
+	g_hash_table_insert(runner.requests, GUINT_TO_POINTER(request->id),
+			    request);
+	return request;
+}
+
+static JsonBuilder *
+tw_runner_request_event_new(const char *name, TwRunnerRequest *request,
+			    PurpleAccount *account, const char *who,
+			    const char *title, const char *primary,
+			    const char *secondary)
+{
+	JsonBuilder *builder = tw_runner_event_new(name);
+
+	tw_runner_add_int(builder, "id", request->id);
+	tw_runner_add_account(builder, account);
+	tw_runner_add_string(builder, "who", who);
+	tw_runner_add_string(builder, "title", title);
+	tw_runner_add_string(builder, "primary", primary);
+	tw_runner_add_string(builder, "secondary", secondary);
+	return builder;
+}
+
+/* "_Yes" → "Yes": labels carry GTK mnemonics. */
+static char *
+tw_runner_strip_mnemonic(const char *label)
+{
+	GString *text = g_string_new(NULL);
+
+	for (const char *c = label; c != NULL && *c != '\0'; c++) {
+		if (*c == '_' && c[1] != '\0')
+			c++;
+		g_string_append_c(text, *c);
+	}
+	return g_string_free(text, FALSE);
+}
+
+static void *
+tw_runner_request_input(const char *title, const char *primary,
+			const char *secondary, const char *default_value,
+			gboolean multiline, gboolean masked, gchar *hint,
+			const char *ok_text, GCallback ok_cb,
+			const char *cancel_text, GCallback cancel_cb,
+			PurpleAccount *account, const char *who,
+			PurpleConversation *conv, void *user_data)
+{
+	TwRunnerRequest *request =
+	    tw_runner_request_new(PURPLE_REQUEST_INPUT, account, user_data);
+	JsonBuilder *builder;
+
+	request->ok_callback = ok_cb;
+	request->cancel_callback = cancel_cb;
+	builder = tw_runner_request_event_new("request-input", request, account,
+					      who, title, primary, secondary);
+	/* A masked default is a secret (a password): never print it. */
+	if (!masked)
+		tw_runner_add_string(builder, "default", default_value);
+	tw_runner_add_bool(builder, "masked", masked);
+	tw_runner_add_bool(builder, "multiline", multiline);
+	tw_runner_event_emit(builder);
+	return GUINT_TO_POINTER(request->id);
+}
+
+static void *
+tw_runner_request_action(const char *title, const char *primary,
+			 const char *secondary, int default_action,
+			 PurpleAccount *account, const char *who,
+			 PurpleConversation *conv, void *user_data,
+			 size_t action_count, va_list actions)
+{
+	TwRunnerRequest *request =
+	    tw_runner_request_new(PURPLE_REQUEST_ACTION, account, user_data);
+	JsonBuilder *builder;
+
+	request->action_callbacks =
+	    g_array_sized_new(FALSE, TRUE, sizeof(GCallback), action_count);
+	builder = tw_runner_request_event_new(
+	    "request-action", request, account, who, title, primary, secondary);
+	tw_runner_add_int(builder, "default", default_action);
+	json_builder_set_member_name(builder, "actions");
+	json_builder_begin_array(builder);
+	for (size_t i = 0; i < action_count; i++) {
+		const char *label = va_arg(actions, const char *);
+		GCallback callback = va_arg(actions, GCallback);
+		g_autofree char *plain = tw_runner_strip_mnemonic(label);
+
+		g_array_append_val(request->action_callbacks, callback);
+		json_builder_add_string_value(builder, plain);
+	}
+	json_builder_end_array(builder);
+	tw_runner_event_emit(builder);
+	return GUINT_TO_POINTER(request->id);
+}
+
+static const char *
+tw_runner_field_type_name(PurpleRequestFieldType type)
+{
+	switch (type) {
+	case PURPLE_REQUEST_FIELD_STRING:
+		return "string";
+	case PURPLE_REQUEST_FIELD_INTEGER:
+		return "integer";
+	case PURPLE_REQUEST_FIELD_BOOLEAN:
+		return "boolean";
+	case PURPLE_REQUEST_FIELD_CHOICE:
+		return "choice";
+	case PURPLE_REQUEST_FIELD_LIST:
+		return "list";
+	case PURPLE_REQUEST_FIELD_LABEL:
+		return "label";
+	case PURPLE_REQUEST_FIELD_IMAGE:
+		return "image";
+	case PURPLE_REQUEST_FIELD_ACCOUNT:
+		return "account";
+	default:
+		return "none";
+	}
+}
+
+static void
+tw_runner_add_field(JsonBuilder *builder, PurpleRequestField *field)
+{
+	PurpleRequestFieldType type = purple_request_field_get_type(field);
+
+	json_builder_begin_object(builder);
+	tw_runner_add_string(builder, "id", purple_request_field_get_id(field));
+	tw_runner_add_string(builder, "type", tw_runner_field_type_name(type));
+	tw_runner_add_string(builder, "label",
+			     purple_request_field_get_label(field));
+	tw_runner_add_bool(builder, "required",
+			   purple_request_field_is_required(field));
+	switch (type) {
+	case PURPLE_REQUEST_FIELD_STRING:
+		tw_runner_add_bool(
+		    builder, "masked",
+		    purple_request_field_string_is_masked(field));
+		if (!purple_request_field_string_is_masked(field))
+			tw_runner_add_string(
+			    builder, "default",
+			    purple_request_field_string_get_default_value(
+				field));
+		break;
+	case PURPLE_REQUEST_FIELD_INTEGER:
+		tw_runner_add_int(
+		    builder, "default",
+		    purple_request_field_int_get_default_value(field));
+		break;
+	case PURPLE_REQUEST_FIELD_BOOLEAN:
+		tw_runner_add_bool(
+		    builder, "default",
+		    purple_request_field_bool_get_default_value(field));
+		break;
+	case PURPLE_REQUEST_FIELD_CHOICE:
+		tw_runner_add_int(
+		    builder, "default",
+		    purple_request_field_choice_get_default_value(field));
+		json_builder_set_member_name(builder, "choices");
+		json_builder_begin_array(builder);
+		for (GList *label =
+			 purple_request_field_choice_get_labels(field);
+		     label != NULL; label = label->next)
+			json_builder_add_string_value(builder, label->data);
+		json_builder_end_array(builder);
+		break;
+	case PURPLE_REQUEST_FIELD_LIST:
+		tw_runner_add_bool(
+		    builder, "multiple",
+		    purple_request_field_list_get_multi_select(field));
+		json_builder_set_member_name(builder, "items");
+		json_builder_begin_array(builder);
+		for (GList *item = purple_request_field_list_get_items(field);
+		     item != NULL; item = item->next)
+			json_builder_add_string_value(builder, item->data);
+		json_builder_end_array(builder);
+		break;
+	default:
+		break;
+	}
+	json_builder_end_object(builder);
+}
+
+static void *
+tw_runner_request_fields(const char *title, const char *primary,
+			 const char *secondary, PurpleRequestFields *fields,
+			 const char *ok_text, GCallback ok_cb,
+			 const char *cancel_text, GCallback cancel_cb,
+			 PurpleAccount *account, const char *who,
+			 PurpleConversation *conv, void *user_data)
+{
+	TwRunnerRequest *request =
+	    tw_runner_request_new(PURPLE_REQUEST_FIELDS, account, user_data);
+	JsonBuilder *builder;
+
+	request->ok_callback = ok_cb;
+	request->cancel_callback = cancel_cb;
+	request->fields = fields;
+	builder = tw_runner_request_event_new(
+	    "request-fields", request, account, who, title, primary, secondary);
+	json_builder_set_member_name(builder, "fields");
+	json_builder_begin_array(builder);
+	for (GList *group = purple_request_fields_get_groups(fields);
+	     group != NULL; group = group->next) {
+		for (GList *field =
+			 purple_request_field_group_get_fields(group->data);
+		     field != NULL; field = field->next) {
+			if (purple_request_field_is_visible(field->data))
+				tw_runner_add_field(builder, field->data);
+		}
+	}
+	json_builder_end_array(builder);
+	tw_runner_event_emit(builder);
+	return GUINT_TO_POINTER(request->id);
+}
+
+static void
+tw_runner_close_request(PurpleRequestType type, void *ui_handle)
+{
+	guint id = GPOINTER_TO_UINT(ui_handle);
+	JsonBuilder *builder;
+
+	if (!g_hash_table_remove(runner.requests, GUINT_TO_POINTER(id)))
+		return;
+	builder = tw_runner_event_new("request-closed");
+	tw_runner_add_int(builder, "id", id);
+	tw_runner_event_emit(builder);
+}
+
+static PurpleRequestUiOps tw_runner_request_ops = {
+    .request_input = tw_runner_request_input,
+    .request_action = tw_runner_request_action,
+    .request_fields = tw_runner_request_fields,
+    .close_request = tw_runner_close_request,
+};
+
+/* ------------------------------------------------------------------------
+ * Core UI ops
+ * ------------------------------------------------------------------------ */
+
+static void
+tw_runner_ui_init(void)
+{
+	purple_conversations_set_ui_ops(&tw_runner_conversation_ops);
+	purple_notify_set_ui_ops(&tw_runner_notify_ops);
+	purple_request_set_ui_ops(&tw_runner_request_ops);
+}
+
+static GHashTable *
+tw_runner_get_ui_info(void)
+{
+	if (runner.ui_info == NULL) {
+		runner.ui_info = g_hash_table_new(g_str_hash, g_str_equal);
+		g_hash_table_insert(runner.ui_info, "name", "twdm-runner");
+		g_hash_table_insert(runner.ui_info, "version", PACKAGE_VERSION);
+		g_hash_table_insert(runner.ui_info, "client_type", "bot");
+	}
+	return runner.ui_info;
+}
+
+static PurpleCoreUiOps tw_runner_core_ops = {
+    .ui_init = tw_runner_ui_init,
+    .get_ui_info = tw_runner_get_ui_info,
+};
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------------ */
+
+static const char *
+tw_runner_get_string(JsonObject *command, const char *key)
+{
+	JsonNode *node = json_object_get_member(command, key);
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+static gboolean
+tw_runner_get_int(JsonObject *command, const char *key, gint64 *value)
+{
+	JsonNode *node = json_object_get_member(command, key);
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return FALSE;
+	*value = json_node_get_int(node);
+	return TRUE;
+}
+
+/* The "account" member names one of the runner's accounts; it may be left
+ * out when there is exactly one. */
+static PurpleAccount *
+tw_runner_command_account(JsonObject *command)
+{
+	const char *username = tw_runner_get_string(command, "account");
+
+	if (username == NULL) {
+		if (json_object_has_member(command, "account")) {
+			tw_runner_emit_command_error(
+			    "\"account\" must be a string");
+			return NULL;
+		}
+		if (runner.account_order->len == 1)
+			return g_ptr_array_index(runner.account_order, 0);
+		tw_runner_emit_command_error(
+		    "\"account\" is required when the runner has %u "
+		    "accounts",
+		    runner.account_order->len);
+		return NULL;
+	}
+	for (guint i = 0; i < runner.account_order->len; i++) {
+		PurpleAccount *account =
+		    g_ptr_array_index(runner.account_order, i);
+		g_autofree char *wanted =
+		    g_strdup(purple_normalize(account, username));
+
+		if (g_strcmp0(wanted, purple_normalize(
+					  account, purple_account_get_username(
+						       account))) == 0)
+			return account;
+	}
+	tw_runner_emit_command_error("unknown account \"%s\"", username);
+	return NULL;
+}
+
+static PurpleConnection *
+tw_runner_command_connection(JsonObject *command, PurpleAccount **account)
+{
+	PurpleConnection *connection;
+
+	*account = tw_runner_command_account(command);
+	if (*account == NULL)
+		return NULL;
+	connection = purple_account_get_connection(*account);
+	if (connection == NULL ||
+	    purple_connection_get_state(connection) != PURPLE_CONNECTED) {
+		tw_runner_emit_command_error(
+		    "account \"%s\" is not signed on",
+		    purple_account_get_username(*account));
+		return NULL;
+	}
+	return connection;
+}
+
+/* "text" is plain text and gets escaped; "html" is sent as it is, as
+ * Pidgin sends what its editor produces. */
+static char *
+tw_runner_command_html(JsonObject *command)
+{
+	const char *text = tw_runner_get_string(command, "text");
+	const char *html = tw_runner_get_string(command, "html");
+
+	if (text != NULL && *text != '\0')
+		return purple_markup_escape_text(text, -1);
+	if (html != NULL && *html != '\0')
+		return g_strdup(html);
+	tw_runner_emit_command_error(
+	    "\"text\" or \"html\" must be a non-empty string");
+	return NULL;
+}
+
+static void
+tw_runner_command_send(JsonObject *command)
+{
+	PurpleAccount *account;
+	const char *to = tw_runner_get_string(command, "to");
+	PurpleConversation *conv;
+	g_autofree char *html = NULL;
+
+	if (tw_runner_command_connection(command, &account) == NULL)
+		return;
+	if (to == NULL || *to == '\0') {
+		tw_runner_emit_command_error(
+		    "\"to\" must be a non-empty string");
+		return;
+	}
+	html = tw_runner_command_html(command);
+	if (html == NULL)
+		return;
+	conv = purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, to,
+						     account);
+	if (conv == NULL)
+		conv =
+		    purple_conversation_new(PURPLE_CONV_TYPE_IM, account, to);
+	purple_conv_im_send(PURPLE_CONV_IM(conv), html);
+}
+
+static void
+tw_runner_command_chat_send(JsonObject *command)
+{
+	PurpleAccount *account;
+	const char *name = tw_runner_get_string(command, "conversation");
+	PurpleConversation *conv;
+	g_autofree char *html = NULL;
+
+	if (tw_runner_command_connection(command, &account) == NULL)
+		return;
+	if (name == NULL) {
+		tw_runner_emit_command_error(
+		    "\"conversation\" must be a string");
+		return;
+	}
+	conv = purple_find_conversation_with_account(PURPLE_CONV_TYPE_CHAT,
+						     name, account);
+	if (conv == NULL || purple_conv_chat_has_left(PURPLE_CONV_CHAT(conv))) {
+		tw_runner_emit_command_error("no joined chat \"%s\"", name);
+		return;
+	}
+	html = tw_runner_command_html(command);
+	if (html == NULL)
+		return;
+	purple_conv_chat_send(PURPLE_CONV_CHAT(conv), html);
+}
+
+static gboolean
+tw_runner_set_field(PurpleRequestField *field, JsonNode *value)
+{
+	GType value_type = JSON_NODE_HOLDS_VALUE(value)
+			       ? json_node_get_value_type(value)
+			       : G_TYPE_INVALID;
+
+	switch (purple_request_field_get_type(field)) {
+	case PURPLE_REQUEST_FIELD_STRING:
+		if (value_type != G_TYPE_STRING)
+			return FALSE;
+		purple_request_field_string_set_value(
+		    field, json_node_get_string(value));
+		return TRUE;
+	case PURPLE_REQUEST_FIELD_INTEGER:
+		if (value_type != G_TYPE_INT64)
+			return FALSE;
+		purple_request_field_int_set_value(field,
+						   json_node_get_int(value));
+		return TRUE;
+	case PURPLE_REQUEST_FIELD_BOOLEAN:
+		if (value_type != G_TYPE_BOOLEAN)
+			return FALSE;
+		purple_request_field_bool_set_value(
+		    field, json_node_get_boolean(value));
+		return TRUE;
+	case PURPLE_REQUEST_FIELD_CHOICE:
+		if (value_type != G_TYPE_INT64 ||
+		    json_node_get_int(value) < 0 ||
+		    json_node_get_int(value) >=
+			g_list_length(
+			    purple_request_field_choice_get_labels(field)))
+			return FALSE;
+		purple_request_field_choice_set_value(
+		    field, (int)json_node_get_int(value));
+		return TRUE;
+	case PURPLE_REQUEST_FIELD_LIST:
+		if (value_type != G_TYPE_STRING ||
+		    !g_list_find_custom(
+			purple_request_field_list_get_items(field),
+			json_node_get_string(value), (GCompareFunc)strcmp))
+			return FALSE;
+		purple_request_field_list_clear_selected(field);
+		purple_request_field_list_add_selected(
+		    field, json_node_get_string(value));
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static gboolean
+tw_runner_fill_fields(TwRunnerRequest *request, JsonObject *values)
+{
+	GList *names = json_object_get_members(values);
+	gboolean filled = TRUE;
+
+	for (GList *name = names; name != NULL && filled; name = name->next) {
+		/* get_field() warns about unknown ids; exists() does not. */
+		PurpleRequestField *field =
+		    purple_request_fields_exists(request->fields, name->data)
+			? purple_request_fields_get_field(request->fields,
+							  name->data)
+			: NULL;
+
+		if (field == NULL) {
+			tw_runner_emit_command_error(
+			    "request %u has no field \"%s\"", request->id,
+			    (const char *)name->data);
+			filled = FALSE;
+		} else if (!tw_runner_set_field(
+			       field,
+			       json_object_get_member(values, name->data))) {
+			tw_runner_emit_command_error(
+			    "bad value for %s field \"%s\"",
+			    tw_runner_field_type_name(
+				purple_request_field_get_type(field)),
+			    (const char *)name->data);
+			filled = FALSE;
+		}
+	}
+	g_list_free(names);
+	if (filled &&
+	    !purple_request_fields_all_required_filled(request->fields)) {
+		tw_runner_emit_command_error(
+		    "request %u: a required field is empty", request->id);
+		filled = FALSE;
+	}
+	return filled;
+}
+
+static void
+tw_runner_command_answer(JsonObject *command)
+{
+	gint64 id = 0;
+	gint64 action = 0;
+	TwRunnerRequest *request;
+	gboolean cancel = json_object_has_member(command, "cancel") &&
+			  json_object_get_boolean_member(command, "cancel");
+	const char *text = tw_runner_get_string(command, "text");
+	JsonNode *fields_node = json_object_get_member(command, "fields");
+	PurpleRequestType type;
+	void *user_data;
+
+	if (!tw_runner_get_int(command, "id", &id) || id <= 0 ||
+	    id > G_MAXUINT) {
+		tw_runner_emit_command_error("\"id\" must be a request id");
+		return;
+	}
+	request =
+	    g_hash_table_lookup(runner.requests, GUINT_TO_POINTER((guint)id));
+	if (request == NULL) {
+		tw_runner_emit_command_error(
+		    "no open request %" G_GINT64_FORMAT, id);
+		return;
+	}
+	type = request->type;
+	user_data = request->user_data;
+
+	/* Copy what the callback needs first: the callback may close the
+	 * request itself, which frees it. */
+	switch (type) {
+	case PURPLE_REQUEST_INPUT: {
+		GCallback callback =
+		    cancel ? request->cancel_callback : request->ok_callback;
+
+		if (!cancel && text == NULL) {
+			tw_runner_emit_command_error(
+			    "request %u needs \"text\" or \"cancel\"",
+			    request->id);
+			return;
+		}
+		if (callback != NULL)
+			((PurpleRequestInputCb)callback)(
+			    user_data, text != NULL ? text : "");
+		break;
+	}
+	case PURPLE_REQUEST_ACTION: {
+		GCallback callback = NULL;
+
+		if (!cancel) {
+			if (!tw_runner_get_int(command, "action", &action) ||
+			    action < 0 ||
+			    action >= request->action_callbacks->len) {
+				tw_runner_emit_command_error(
+				    "request %u needs \"action\" from 0 "
+				    "to %u",
+				    request->id,
+				    request->action_callbacks->len - 1);
+				return;
+			}
+			callback = g_array_index(request->action_callbacks,
+						 GCallback, action);
+		}
+		if (callback != NULL)
+			((PurpleRequestActionCb)callback)(user_data,
+							  (int)action);
+		break;
+	}
+	case PURPLE_REQUEST_FIELDS: {
+		GCallback callback =
+		    cancel ? request->cancel_callback : request->ok_callback;
+		PurpleRequestFields *fields = request->fields;
+
+		if (!cancel) {
+			if (fields_node != NULL &&
+			    !JSON_NODE_HOLDS_OBJECT(fields_node)) {
+				tw_runner_emit_command_error(
+				    "\"fields\" must be an object");
+				return;
+			}
+			if (fields_node != NULL &&
+			    !tw_runner_fill_fields(
+				request, json_node_get_object(fields_node)))
+				return;
+		}
+		if (callback != NULL)
+			((PurpleRequestFieldsCb)callback)(user_data, fields);
+		break;
+	}
+	default:
+		tw_runner_emit_command_error("request %u cannot be answered",
+					     request->id);
+		return;
+	}
+	purple_request_close(type, GUINT_TO_POINTER((guint)id));
+}
+
+static void
+tw_runner_command_disconnect(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	TwRunnerAccount *state;
+
+	if (account == NULL)
+		return;
+	state = tw_runner_account_lookup(account);
+	tw_runner_account_cancel_reconnect(state);
+	state->reconnect_delay = runner.reconnect_delay;
+	if (purple_account_is_disconnected(account)) {
+		tw_runner_emit_command_error(
+		    "account \"%s\" is not connected",
+		    purple_account_get_username(account));
+		return;
+	}
+	purple_account_disconnect(account);
+}
+
+static void
+tw_runner_command_connect(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	TwRunnerAccount *state;
+
+	if (account == NULL)
+		return;
+	state = tw_runner_account_lookup(account);
+	tw_runner_account_cancel_reconnect(state);
+	state->reconnect_delay = runner.reconnect_delay;
+	if (!purple_account_is_disconnected(account)) {
+		tw_runner_emit_command_error(
+		    "account \"%s\" is already connected",
+		    purple_account_get_username(account));
+		return;
+	}
+	tw_runner_account_sign_on(account);
+}
+
+static GList *
+tw_runner_account_actions(PurpleConnection *connection, PurplePlugin **prpl)
+{
+	*prpl = purple_connection_get_prpl(connection);
+	if (*prpl == NULL || !PURPLE_PLUGIN_HAS_ACTIONS(*prpl))
+		return NULL;
+	return PURPLE_PLUGIN_ACTIONS(*prpl, connection);
+}
+
+static void
+tw_runner_free_actions(GList *actions)
+{
+	for (GList *item = actions; item != NULL; item = item->next) {
+		if (item->data != NULL)
+			purple_plugin_action_free(item->data);
+	}
+	g_list_free(actions);
+}
+
+static void
+tw_runner_command_actions(JsonObject *command)
+{
+	PurpleAccount *account;
+	PurpleConnection *connection =
+	    tw_runner_command_connection(command, &account);
+	PurplePlugin *prpl;
+	GList *actions;
+	JsonBuilder *builder;
+
+	if (connection == NULL)
+		return;
+	actions = tw_runner_account_actions(connection, &prpl);
+	builder = tw_runner_event_new("actions");
+	tw_runner_add_account(builder, account);
+	json_builder_set_member_name(builder, "actions");
+	json_builder_begin_array(builder);
+	for (GList *item = actions; item != NULL; item = item->next) {
+		PurplePluginAction *action = item->data;
+
+		/* NULL entries are menu separators. */
+		if (action != NULL)
+			json_builder_add_string_value(builder, action->label);
+	}
+	json_builder_end_array(builder);
+	tw_runner_event_emit(builder);
+	tw_runner_free_actions(actions);
+}
+
+static void
+tw_runner_command_action(JsonObject *command)
+{
+	PurpleAccount *account;
+	PurpleConnection *connection =
+	    tw_runner_command_connection(command, &account);
+	const char *name = tw_runner_get_string(command, "name");
+	PurplePlugin *prpl;
+	GList *actions;
+	PurplePluginAction *found = NULL;
+
+	if (connection == NULL)
+		return;
+	if (name == NULL) {
+		tw_runner_emit_command_error("\"name\" must be a string");
+		return;
+	}
+	actions = tw_runner_account_actions(connection, &prpl);
+	for (GList *item = actions; item != NULL && found == NULL;
+	     item = item->next) {
+		PurplePluginAction *action = item->data;
+
+		if (action != NULL && g_strcmp0(action->label, name) == 0)
+			found = action;
+	}
+	if (found == NULL) {
+		tw_runner_emit_command_error(
+		    "account \"%s\" has no action "
+		    "\"%s\"",
+		    purple_account_get_username(account), name);
+	} else if (found->callback != NULL) {
+		/* As Pidgin's account menu does it. */
+		found->plugin = prpl;
+		found->context = connection;
+		found->callback(found);
+	}
+	tw_runner_free_actions(actions);
+}
+
+static void
+tw_runner_command_get_info(JsonObject *command)
+{
+	PurpleAccount *account;
+	PurpleConnection *connection =
+	    tw_runner_command_connection(command, &account);
+	const char *who = tw_runner_get_string(command, "who");
+
+	if (connection == NULL)
+		return;
+	if (who == NULL || *who == '\0') {
+		tw_runner_emit_command_error(
+		    "\"who\" must be a non-empty string");
+		return;
+	}
+	serv_get_info(connection, who);
+}
+
+static void
+tw_runner_command_quit(JsonObject *command)
+{
+	tw_runner_request_quit();
+}
+
+static const struct {
+	const char *name;
+	void (*handler)(JsonObject *command);
+} tw_runner_commands[] = {
+    {"send", tw_runner_command_send},
+    {"chat-send", tw_runner_command_chat_send},
+    {"answer", tw_runner_command_answer},
+    {"disconnect", tw_runner_command_disconnect},
+    {"connect", tw_runner_command_connect},
+    {"actions", tw_runner_command_actions},
+    {"action", tw_runner_command_action},
+    {"get-info", tw_runner_command_get_info},
+    {"quit", tw_runner_command_quit},
+};
+
+static void
+tw_runner_handle_command(const char *line)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonNode *root;
+	JsonObject *command;
+	const char *name;
+
+	if (!json_parser_load_from_data(parser, line, -1, &error)) {
+		tw_runner_emit_command_error("not JSON: %s", error->message);
+		return;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		tw_runner_emit_command_error("a command is a JSON object");
+		return;
+	}
+	command = json_node_get_object(root);
+	name = tw_runner_get_string(command, "cmd");
+	if (name == NULL) {
+		tw_runner_emit_command_error("\"cmd\" must be a string");
+		return;
+	}
+	if (runner.quit_requested)
+		return;
+	for (gsize i = 0; i < G_N_ELEMENTS(tw_runner_commands); i++) {
+		if (g_str_equal(name, tw_runner_commands[i].name)) {
+			tw_runner_commands[i].handler(command);
+			return;
+		}
+	}
+	tw_runner_emit_command_error("unknown command \"%s\"", name);
+}
+
+static void
+tw_runner_stdin_closed(void)
+{
+	runner.stdin_source = 0;
+	if (!runner.has_duration)
+		tw_runner_request_quit();
+}
+
+static gboolean
+tw_runner_stdin_cb(GIOChannel *channel, GIOCondition condition, gpointer data)
+{
+	for (;;) {
+		g_autofree char *line = NULL;
+		g_autoptr(GError) error = NULL;
+		gsize length = 0;
+		GIOStatus status = g_io_channel_read_line(
+		    channel, &line, &length, NULL, &error);
+
+		if (status == G_IO_STATUS_NORMAL) {
+			g_strchomp(line);
+			if (*line != '\0')
+				tw_runner_handle_command(line);
+			continue;
+		}
+		if (status == G_IO_STATUS_AGAIN)
+			return G_SOURCE_CONTINUE;
+		if (status == G_IO_STATUS_ERROR) {
+			tw_runner_emit_command_error("cannot read stdin: %s",
+						     error->message);
+		}
+		tw_runner_stdin_closed();
+		return G_SOURCE_REMOVE;
+	}
+}
+
+static void
+tw_runner_watch_stdin(void)
+{
+	runner.stdin_channel = g_io_channel_unix_new(STDIN_FILENO);
+	/* Commands are UTF-8 JSON; bytes that are not become a command
+	 * error rather than a stuck channel. */
+	g_io_channel_set_encoding(runner.stdin_channel, NULL, NULL);
+	/* Non-blocking, so a partial line never blocks the loop; the flags
+	 * are restored at exit, since a terminal shares them with the
+	 * shell. */
+	runner.stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+	if (runner.stdin_flags != -1)
+		fcntl(STDIN_FILENO, F_SETFL, runner.stdin_flags | O_NONBLOCK);
+	runner.stdin_source = g_io_add_watch(
+	    runner.stdin_channel, G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL,
+	    tw_runner_stdin_cb, NULL);
+}
+
+static void
+tw_runner_unwatch_stdin(void)
+{
+	g_clear_handle_id(&runner.stdin_source, g_source_remove);
+	if (runner.stdin_channel == NULL)
+		return;
+	if (runner.stdin_flags != -1)
+		fcntl(STDIN_FILENO, F_SETFL, runner.stdin_flags);
+	g_clear_pointer(&runner.stdin_channel, g_io_channel_unref);
+}
+
+/* ------------------------------------------------------------------------
+ * Quitting
+ * ------------------------------------------------------------------------ */
+
+static void
+tw_runner_request_quit(void)
+{
+	if (runner.quit_requested)
+		return;
+	runner.quit_requested = TRUE;
+	if (runner.loop != NULL)
+		g_main_loop_quit(runner.loop);
+}
+
+static gboolean
+tw_runner_unix_signal_cb(gpointer data)
+{
+	tw_runner_request_quit();
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+tw_runner_duration_cb(gpointer data)
+{
+	runner.duration_source = 0;
+	tw_runner_request_quit();
+	return G_SOURCE_REMOVE;
+}
+
+/* Removes a directory tree without following symbolic links. */
+static void
+tw_runner_remove_tree(const char *path)
+{
+	GStatBuf info;
+	GDir *dir;
+	const char *name;
+
+	if (g_lstat(path, &info) != 0)
+		return;
+	if (S_ISDIR(info.st_mode) && (dir = g_dir_open(path, 0, NULL))) {
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			g_autofree char *child =
+			    g_build_filename(path, name, NULL);
+
+			tw_runner_remove_tree(child);
+		}
+		g_dir_close(dir);
+	}
+	if (g_remove(path) != 0)
+		g_message("cannot remove %s: %s", path, g_strerror(errno));
+}
+
+/* ------------------------------------------------------------------------
+ * Start-up: command line, config file, plugins and accounts
+ * ------------------------------------------------------------------------ */
+
+static void
+tw_runner_account_spec_free(TwRunnerAccountSpec *spec)
+{
+	g_free(spec->username);
+	g_free(spec->password);
+	g_free(spec->protocol_id);
+	g_ptr_array_unref(spec->options);
+	g_free(spec);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwRunnerAccountSpec, tw_runner_account_spec_free)
+
+static TwRunnerAccountSpec *
+tw_runner_account_spec_new(const char *username, const char *protocol_id,
+			   GPtrArray *shared_options)
+{
+	TwRunnerAccountSpec *spec = g_new0(TwRunnerAccountSpec, 1);
+
+	spec->username = g_strdup(username);
+	spec->protocol_id = g_strdup(protocol_id);
+	spec->options = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < shared_options->len; i++)
+		g_ptr_array_add(spec->options,
+				g_strdup(g_ptr_array_index(shared_options, i)));
+	return spec;
+}
+
+static gboolean
+tw_runner_config_option_to_string(JsonNode *node, char **value)
+{
+	if (!JSON_NODE_HOLDS_VALUE(node))
+		return FALSE;
+	switch (json_node_get_value_type(node)) {
+	case G_TYPE_STRING:
+		*value = g_strdup(json_node_get_string(node));
+		return TRUE;
+	case G_TYPE_INT64:
+		*value = g_strdup_printf("%" G_GINT64_FORMAT,
+					 json_node_get_int(node));
+		return TRUE;
+	case G_TYPE_BOOLEAN:
+		*value =
+		    g_strdup(json_node_get_boolean(node) ? "true" : "false");
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+/* Reads {"accounts":[{"username","password","protocol","options":{}}]}. */
+static gboolean
+tw_runner_load_config(const char *path, const char *default_protocol,
+		      GPtrArray *shared_options, GPtrArray *specs,
+		      GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+	JsonNode *accounts;
+
+	if (!json_parser_load_from_file(parser, path, error))
+		return FALSE;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
+	    (accounts = json_object_get_member(json_node_get_object(root),
+					       "accounts")) == NULL ||
+	    !JSON_NODE_HOLDS_ARRAY(accounts)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s: expected {\"accounts\": [...]}", path);
+		return FALSE;
+	}
+	for (guint i = 0;
+	     i < json_array_get_length(json_node_get_array(accounts)); i++) {
+		JsonNode *item =
+		    json_array_get_element(json_node_get_array(accounts), i);
+		JsonObject *object;
+		const char *username;
+		const char *protocol;
+		JsonNode *options;
+		g_autoptr(TwRunnerAccountSpec) spec = NULL;
+
+		if (!JSON_NODE_HOLDS_OBJECT(item)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "%s: accounts[%u] is not an object", path,
+				    i);
+			return FALSE;
+		}
+		object = json_node_get_object(item);
+		username = tw_runner_get_string(object, "username");
+		if (username == NULL || *username == '\0') {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "%s: accounts[%u] needs a \"username\"",
+				    path, i);
+			return FALSE;
+		}
+		protocol = tw_runner_get_string(object, "protocol");
+		spec = tw_runner_account_spec_new(
+		    username, protocol != NULL ? protocol : default_protocol,
+		    shared_options);
+		spec->password =
+		    g_strdup(tw_runner_get_string(object, "password"));
+		options = json_object_get_member(object, "options");
+		if (options != NULL && !JSON_NODE_HOLDS_OBJECT(options)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "%s: accounts[%u].options is not an object",
+				    path, i);
+			return FALSE;
+		}
+		if (options != NULL) {
+			JsonObject *map = json_node_get_object(options);
+			GList *keys = json_object_get_members(map);
+			gboolean valid = TRUE;
+
+			for (GList *key = keys; key != NULL && valid;
+			     key = key->next) {
+				g_autofree char *value = NULL;
+
+				valid = tw_runner_config_option_to_string(
+				    json_object_get_member(map, key->data),
+				    &value);
+				if (valid)
+					g_ptr_array_add(
+					    spec->options,
+					    g_strdup_printf(
+						"%s=%s",
+						(const char *)key->data,
+						value));
+				else
+					g_set_error(
+					    error, G_IO_ERROR,
+					    G_IO_ERROR_INVALID_DATA,
+					    "%s: accounts[%u].options.%s "
+					    "must be a string, integer or "
+					    "boolean",
+					    path, i, (const char *)key->data);
+			}
+			g_list_free(keys);
+			if (!valid)
+				return FALSE;
+		}
+		g_ptr_array_add(specs, g_steal_pointer(&spec));
+	}
+	return TRUE;
+}
+
+static PurpleAccountOption *
+tw_runner_find_protocol_option(PurplePlugin *prpl, const char *key)
+{
+	PurplePluginProtocolInfo *info = PURPLE_PLUGIN_PROTOCOL_INFO(prpl);
+
+	for (GList *item = info->protocol_options; item != NULL;
+	     item = item->next) {
+		if (g_strcmp0(purple_account_option_get_setting(item->data),
+			      key) == 0)
+			return item->data;
+	}
+	return NULL;
+}
+
+static gboolean
+tw_runner_parse_bool(const char *text, gboolean *value)
+{
+	if (g_ascii_strcasecmp(text, "true") == 0 ||
+	    g_ascii_strcasecmp(text, "yes") == 0 || g_str_equal(text, "1")) {
+		*value = TRUE;
+		return TRUE;
+	}
+	if (g_ascii_strcasecmp(text, "false") == 0 ||
+	    g_ascii_strcasecmp(text, "no") == 0 || g_str_equal(text, "0")) {
+		*value = FALSE;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* Stores "key=value" with the type the protocol declares for the key. */
+static gboolean
+tw_runner_apply_option(PurpleAccount *account, PurplePlugin *prpl,
+		       const char *assignment, GError **error)
+{
+	const char *equals = strchr(assignment, '=');
+	g_autofree char *key = NULL;
+	const char *value;
+	PurpleAccountOption *option;
+	gint64 number;
+	gboolean flag;
+
+	if (equals == NULL || equals == assignment) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "option \"%s\" is not KEY=VALUE", assignment);
+		return FALSE;
+	}
+	key = g_strndup(assignment, equals - assignment);
+	value = equals + 1;
+	option = tw_runner_find_protocol_option(prpl, key);
+	switch (option != NULL ? purple_account_option_get_type(option)
+			       : PURPLE_PREF_STRING) {
+	case PURPLE_PREF_INT:
+		if (!g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT,
+					      &number, NULL)) {
+			g_set_error(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "option %s needs an integer, not \"%s\"",
+				    key, value);
+			return FALSE;
+		}
+		purple_account_set_int(account, key, (int)number);
+		break;
+	case PURPLE_PREF_BOOLEAN:
+		if (!tw_runner_parse_bool(value, &flag)) {
+			g_set_error(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "option %s needs true or false, not "
+				    "\"%s\"",
+				    key, value);
+			return FALSE;
+		}
+		purple_account_set_bool(account, key, flag);
+		break;
+	default:
+		if (option == NULL)
+			g_message("%s does not declare option \"%s\"; stored "
+				  "as a string",
+				  purple_account_get_protocol_id(account), key);
+		purple_account_set_string(account, key, value);
+		break;
+	}
+	return TRUE;
+}
+
+/* Finds the account from an earlier run or creates it, then applies the
+ * arguments, as bitlbee does at every sign-on. */
+static PurpleAccount *
+tw_runner_prepare_account(const TwRunnerAccountSpec *spec, GError **error)
+{
+	PurplePlugin *prpl = purple_find_prpl(spec->protocol_id);
+	PurpleAccount *account;
+
+	if (prpl == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "no protocol plugin %s for account %s",
+			    spec->protocol_id, spec->username);
+		return NULL;
+	}
+	account = purple_accounts_find(spec->username, spec->protocol_id);
+	if (account == NULL) {
+		account = purple_account_new(spec->username, spec->protocol_id);
+		purple_accounts_add(account);
+	}
+	for (guint i = 0; i < spec->options->len; i++) {
+		if (!tw_runner_apply_option(account, prpl,
+					    g_ptr_array_index(spec->options, i),
+					    error))
+			return NULL;
+	}
+	if (spec->password != NULL) {
+		purple_account_set_password(account, spec->password);
+		/* Else libpurple forgets it at the first disconnect and a
+		 * reconnect would have to ask. */
+		purple_account_set_remember_password(account, TRUE);
+	}
+	return account;
+}
+
+static void
+tw_runner_emit_plugin(PurplePlugin *plugin)
+{
+	JsonBuilder *builder = tw_runner_event_new("plugin");
+
+	tw_runner_add_string(builder, "id", plugin->info->id);
+	tw_runner_add_string(builder, "path", plugin->path);
+	tw_runner_add_string(builder, "name", plugin->info->name);
+	tw_runner_event_emit(builder);
+}
+
+/* purple_core_quit() unloads the plugins before the process ends, and a
+ * leak checker then cannot name their frames ("<unknown module>"), which
+ * hides the plugin's own leaks among libpurple's. Marking the loaded
+ * plugins RTLD_NODELETE keeps their code mapped until exit. */
+static void
+tw_runner_keep_plugins_mapped(void)
+{
+	for (GList *item = purple_plugins_get_loaded(); item != NULL;
+	     item = item->next) {
+		PurplePlugin *plugin = item->data;
+		void *handle;
+
+		if (plugin->path == NULL || plugin->native_plugin == FALSE)
+			continue;
+		handle = dlopen(plugin->path,
+				RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+		/* Drop the reference this call added; NODELETE stays. */
+		if (handle != NULL)
+			dlclose(handle);
+	}
+}
+
+/* Reports the plugins the accounts need; the twdm plugin always, since
+ * checking that the build tree's copy loaded is the runner's first job. */
+static gboolean
+tw_runner_check_plugins(GPtrArray *specs, const char *plugin_dir)
+{
+	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	gboolean twdm_needed = specs->len == 0;
+
+	g_ptr_array_add(ids, TW_PLUGIN_ID);
+	for (guint i = 0; i < specs->len; i++) {
+		TwRunnerAccountSpec *spec = g_ptr_array_index(specs, i);
+
+		if (g_str_equal(spec->protocol_id, TW_PLUGIN_ID))
+			twdm_needed = TRUE;
+		else if (!g_ptr_array_find_with_equal_func(
+			     ids, spec->protocol_id, g_str_equal, NULL))
+			g_ptr_array_add(ids, spec->protocol_id);
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		const char *id = g_ptr_array_index(ids, i);
+		PurplePlugin *plugin = purple_plugins_find_with_id(id);
+		g_autofree char *message = NULL;
+
+		if (plugin != NULL && purple_plugin_is_loaded(plugin)) {
+			g_autofree char *dir = g_path_get_dirname(plugin->path);
+
+			if (g_str_equal(id, TW_PLUGIN_ID) &&
+			    g_strcmp0(dir, plugin_dir) != 0)
+				g_message("%s was loaded from %s, not from %s",
+					  id, dir, plugin_dir);
+			tw_runner_emit_plugin(plugin);
+			continue;
+		}
+		message = g_strdup_printf(
+		    "plugin %s is not loaded (plugin dir %s)%s%s", id,
+		    plugin_dir, plugin != NULL ? ": " : "",
+		    plugin != NULL && plugin->error != NULL ? plugin->error
+							    : "");
+		if (i == 0 && !twdm_needed) {
+			g_message("%s", message);
+			continue;
+		}
+		tw_runner_emit_error(message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+typedef struct {
+	char *plugin_dir;
+	char *user_dir;
+	char *config;
+	char *account;
+	char *password;
+	char *password_env;
+	char *protocol;
+	char *api_base;
+	char *client_id;
+	char *client_secret;
+	char **options;
+	double duration;
+	char *format;
+	char *auto_reply;
+	double auto_reply_gap;
+	double reconnect_delay;
+	gboolean debug;
+} TwRunnerArguments;
+
+static void
+tw_runner_arguments_clear(TwRunnerArguments *arguments)
+{
+	g_free(arguments->plugin_dir);
+	g_free(arguments->user_dir);
+	g_free(arguments->config);
+	g_free(arguments->account);
+	/* Keep no copy of a secret around longer than needed. */
+	if (arguments->password != NULL)
+		memset(arguments->password, 0, strlen(arguments->password));
+	g_free(arguments->password);
+	g_free(arguments->password_env);
+	g_free(arguments->protocol);
+	g_free(arguments->api_base);
+	g_free(arguments->client_id);
+	g_free(arguments->client_secret);
+	g_strfreev(arguments->options);
+	g_free(arguments->format);
+	g_free(arguments->auto_reply);
+}
+
+static gboolean
+tw_runner_parse_arguments(int *argc, char ***argv, TwRunnerArguments *arguments,
+			  GError **error)
+{
+	const GOptionEntry entries[] = {
+	    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->plugin_dir,
+	     "Directory searched first for plugins (default: $" TW_RUNNER_PLUGIN_DIR_ENV
+	     " or the build tree)",
+	     "DIR"},
+	    {"user-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->user_dir,
+	     "libpurple user directory, kept (default: a temporary one, "
+	     "removed at exit)",
+	     "DIR"},
+	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config,
+	     "JSON file with {\"accounts\": [...]}", "FILE"},
+	    {"account", 0, 0, G_OPTION_ARG_STRING, &arguments->account,
+	     "Sign on this account (the X handle)", "HANDLE"},
+	    {"password", 0, 0, G_OPTION_ARG_STRING, &arguments->password,
+	     "The account's password (for twdm: the refresh token)", "SECRET"},
+	    {"password-env", 0, 0, G_OPTION_ARG_STRING,
+	     &arguments->password_env,
+	     "Read the password from this environment variable instead "
+	     "(keeps it out of ps and logs)",
+	     "VAR"},
+	    {"protocol", 0, 0, G_OPTION_ARG_STRING, &arguments->protocol,
+	     "Protocol plugin id of the accounts (default: " TW_PLUGIN_ID ")",
+	     "ID"},
+	    {"api-base", 0, 0, G_OPTION_ARG_STRING, &arguments->api_base,
+	     "Same as --option " TW_OPTION_API_BASE "=URL", "URL"},
+	    {"client-id", 0, 0, G_OPTION_ARG_STRING, &arguments->client_id,
+	     "Same as --option " TW_OPTION_CLIENT_ID "=ID", "ID"},
+	    {"client-secret", 0, 0, G_OPTION_ARG_STRING,
+	     &arguments->client_secret,
+	     "Same as --option " TW_OPTION_CLIENT_SECRET "=S", "S"},
+	    {"option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &arguments->options,
+	     "Set an account option (repeatable)", "KEY=VALUE"},
+	    {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &arguments->duration,
+	     "Quit after this many seconds; stdin EOF then does not quit",
+	     "SECONDS"},
+	    {"format", 0, 0, G_OPTION_ARG_STRING, &arguments->format,
+	     "Output: json (default) or text", "json|text"},
+	    {"auto-reply", 0, 0, G_OPTION_ARG_STRING, &arguments->auto_reply,
+	     "Answer each incoming IM with TEXT", "TEXT"},
+	    {"auto-reply-gap", 0, 0, G_OPTION_ARG_DOUBLE,
+	     &arguments->auto_reply_gap,
+	     "Auto-reply to one person at most once in SECONDS (default: "
+	     "600; 0: to every message)",
+	     "SECONDS"},
+	    {"reconnect-delay", 0, 0, G_OPTION_ARG_DOUBLE,
+	     &arguments->reconnect_delay,
+	     "First delay before reconnecting after a non-fatal error "
+	     "(default: 1)",
+	     "SECONDS"},
+	    {"debug", 0, 0, G_OPTION_ARG_NONE, &arguments->debug,
+	     "libpurple and plugin debug output on stderr", NULL},
+	    {NULL},
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+
+	arguments->duration = -1.0;
+	arguments->auto_reply_gap = TW_RUNNER_DEFAULT_AUTO_REPLY_GAP;
+	arguments->reconnect_delay = 1.0;
+	g_option_context_set_summary(
+	    context, "Runs libpurple without a UI: events as JSON lines on "
+		     "stdout, commands as JSON lines on stdin.\nSee "
+		     "tools/RUNNER.md.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, argc, argv, error))
+		return FALSE;
+	if (*argc > 1) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "unexpected argument \"%s\"", (*argv)[1]);
+		return FALSE;
+	}
+	if (arguments->format != NULL &&
+	    !g_str_equal(arguments->format, "json") &&
+	    !g_str_equal(arguments->format, "text")) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--format must be json or text");
+		return FALSE;
+	}
+	if (arguments->reconnect_delay < 0.01 ||
+	    arguments->reconnect_delay > 3600.0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--reconnect-delay must be 0.01 to 3600 seconds");
+		return FALSE;
+	}
+	if (arguments->auto_reply_gap < 0.0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--auto-reply-gap must not be negative");
+		return FALSE;
+	}
+	if (arguments->duration > (double)(G_MAXUINT / 1000)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--duration is too long");
+		return FALSE;
+	}
+	if (arguments->password_env != NULL) {
+		const char *value = g_getenv(arguments->password_env);
+
+		if (value == NULL) {
+			g_set_error(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "--password-env: %s is not set",
+				    arguments->password_env);
+			return FALSE;
+		}
+		g_free(arguments->password);
+		arguments->password = g_strdup(value);
+	}
+	if (arguments->password != NULL && arguments->account == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--password needs --account");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+tw_runner_build_specs(TwRunnerArguments *arguments, GPtrArray *specs,
+		      GError **error)
+{
+	g_autoptr(GPtrArray) shared = g_ptr_array_new_with_free_func(g_free);
+	const char *protocol =
+	    arguments->protocol != NULL ? arguments->protocol : TW_PLUGIN_ID;
+
+	if (arguments->api_base != NULL)
+		g_ptr_array_add(shared, g_strconcat(TW_OPTION_API_BASE "=",
+						    arguments->api_base, NULL));
+	if (arguments->client_id != NULL)
+		g_ptr_array_add(shared,
+				g_strconcat(TW_OPTION_CLIENT_ID "=",
+					    arguments->client_id, NULL));
+	if (arguments->client_secret != NULL)
+		g_ptr_array_add(shared,
+				g_strconcat(TW_OPTION_CLIENT_SECRET "=",
+					    arguments->client_secret, NULL));
+	for (char **option = arguments->options;
+	     option != NULL && *option != NULL; option++) {
+		if (strchr(*option, '=') == NULL || **option == '=') {
+			g_set_error(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "--option %s is not KEY=VALUE", *option);
+			return FALSE;
+		}
+		g_ptr_array_add(shared, g_strdup(*option));
+	}
+
+	if (arguments->account != NULL) {
+		TwRunnerAccountSpec *spec = tw_runner_account_spec_new(
+		    arguments->account, protocol, shared);
+
+		spec->password = g_strdup(arguments->password);
+		g_ptr_array_add(specs, spec);
+	}
+	if (arguments->config != NULL &&
+	    !tw_runner_load_config(arguments->config, protocol, shared, specs,
+				   error))
+		return FALSE;
+	return TRUE;
+}
+
+static const char *
+tw_runner_default_plugin_dir(void)
+{
+	const char *dir = g_getenv(TW_RUNNER_PLUGIN_DIR_ENV);
+
+	return dir != NULL && *dir != '\0' ? dir : TW_BUILD_PLUGIN_DIR;
+}
+
+static void
+tw_runner_connect_signals(void)
+{
+	void *connections = purple_connections_get_handle();
+	void *conversations = purple_conversations_get_handle();
+
+	purple_signal_connect(connections, "signing-on", &runner_signal_handle,
+			      PURPLE_CALLBACK(tw_runner_signing_on_cb), NULL);
+	purple_signal_connect(connections, "signed-on", &runner_signal_handle,
+			      PURPLE_CALLBACK(tw_runner_signed_on_cb), NULL);
+	purple_signal_connect(connections, "signed-off", &runner_signal_handle,
+			      PURPLE_CALLBACK(tw_runner_signed_off_cb), NULL);
+	purple_signal_connect(
+	    connections, "connection-error", &runner_signal_handle,
+	    PURPLE_CALLBACK(tw_runner_connection_error_cb), NULL);
+	purple_signal_connect(conversations, "chat-joined",
+			      &runner_signal_handle,
+			      PURPLE_CALLBACK(tw_runner_chat_joined_cb), NULL);
+	purple_signal_connect(conversations, "chat-left", &runner_signal_handle,
+			      PURPLE_CALLBACK(tw_runner_chat_left_cb), NULL);
+}
+
+/* A headless bot writes no conversation logs, and plays no sounds. */
+static void
+tw_runner_set_prefs(void)
+{
+	purple_prefs_set_bool("/purple/logging/log_ims", FALSE);
+	purple_prefs_set_bool("/purple/logging/log_chats", FALSE);
+	purple_prefs_set_bool("/purple/logging/log_system", FALSE);
+	purple_prefs_set_string("/purple/away/idle_reporting", "none");
+}
+
+/* The XMPP plugin that libpurple always loads starts the media manager,
+ * and GStreamer then loads all its plugins, probes audio and video devices
+ * (PulseAudio, Vulkan) and writes a registry to ~/.cache. A headless
+ * runner has no voice or video, so it points GStreamer at no plugins and
+ * keeps its registry in the user dir. Values from the environment win. */
+static void
+tw_runner_keep_gstreamer_idle(const char *user_dir)
+{
+	g_autofree char *no_plugins =
+	    g_build_filename(user_dir, "no-gstreamer-plugins", NULL);
+	g_autofree char *registry =
+	    g_build_filename(user_dir, "gstreamer-registry.bin", NULL);
+
+	g_setenv("GST_PLUGIN_SYSTEM_PATH_1_0", no_plugins, FALSE);
+	g_setenv("GST_REGISTRY_1_0", registry, FALSE);
+}
+
+static int
+tw_runner_run(TwRunnerArguments *arguments, GPtrArray *specs)
+{
+	const char *plugin_dir = arguments->plugin_dir != NULL
+				     ? arguments->plugin_dir
+				     : tw_runner_default_plugin_dir();
+	g_autofree char *absolute_plugin_dir = NULL;
+	g_autofree char *user_dir = NULL;
+	gboolean remove_user_dir = FALSE;
+	g_autoptr(GError) error = NULL;
+	guint signal_sources[2];
+	int status = TW_RUNNER_EXIT_OK;
+
+	if (arguments->user_dir != NULL) {
+		user_dir = g_canonicalize_filename(arguments->user_dir, NULL);
+		if (g_mkdir_with_parents(user_dir, 0700) != 0) {
+			g_autofree char *message =
+			    g_strdup_printf("cannot create user dir %s: %s",
+					    user_dir, g_strerror(errno));
+
+			tw_runner_emit_error(message);
+			return TW_RUNNER_EXIT_STARTUP;
+		}
+	} else {
+		user_dir = g_dir_make_tmp("twdm-runner-XXXXXX", &error);
+		if (user_dir == NULL) {
+			tw_runner_emit_error(error->message);
+			return TW_RUNNER_EXIT_STARTUP;
+		}
+		remove_user_dir = TRUE;
+	}
+	absolute_plugin_dir = g_canonicalize_filename(plugin_dir, NULL);
+	tw_runner_keep_gstreamer_idle(user_dir);
+
+	purple_util_set_user_dir(user_dir);
+	purple_debug_set_enabled(arguments->debug);
+	purple_core_set_ui_ops(&tw_runner_core_ops);
+	purple_eventloop_set_ui_ops(&tw_runner_loop_ops);
+	/* Before purple_core_init(): the probe walks paths in order, so the
+	 * build tree's plugin wins over an installed copy. */
+	purple_plugins_add_search_path(absolute_plugin_dir);
+
+	if (!purple_core_init(TW_RUNNER_UI_ID)) {
+		tw_runner_emit_error("libpurple failed to initialize");
+		status = TW_RUNNER_EXIT_STARTUP;
+		goto out;
+	}
+	runner.core_running = TRUE;
+	purple_set_blist(purple_blist_new());
+	purple_blist_load();
+	purple_prefs_load();
+	tw_runner_set_prefs();
+	purple_pounces_load();
+	tw_runner_connect_signals();
+
+	tw_runner_keep_plugins_mapped();
+	if (!tw_runner_check_plugins(specs, absolute_plugin_dir)) {
+		status = TW_RUNNER_EXIT_STARTUP;
+		goto out;
+	}
+	for (guint i = 0; i < specs->len; i++) {
+		TwRunnerAccountSpec *spec = g_ptr_array_index(specs, i);
+		PurpleAccount *account =
+		    tw_runner_prepare_account(spec, &error);
+		TwRunnerAccount *state;
+
+		if (account == NULL) {
+			tw_runner_emit_error(error->message);
+			status = error->domain == G_OPTION_ERROR
+				     ? TW_RUNNER_EXIT_USAGE
+				     : TW_RUNNER_EXIT_STARTUP;
+			goto out;
+		}
+		if (tw_runner_account_lookup(account) != NULL)
+			continue;
+		state = g_new0(TwRunnerAccount, 1);
+		state->account = account;
+		state->reconnect_delay = runner.reconnect_delay;
+		g_hash_table_insert(runner.accounts, account, state);
+		g_ptr_array_add(runner.account_order, account);
+	}
+
+	runner.loop = g_main_loop_new(NULL, FALSE);
+	signal_sources[0] =
+	    g_unix_signal_add(SIGINT, tw_runner_unix_signal_cb, NULL);
+	signal_sources[1] =
+	    g_unix_signal_add(SIGTERM, tw_runner_unix_signal_cb, NULL);
+	if (runner.has_duration)
+		runner.duration_source =
+		    g_timeout_add((guint)(arguments->duration * 1000.0),
+				  tw_runner_duration_cb, NULL);
+	tw_runner_watch_stdin();
+
+	for (guint i = 0;
+	     i < runner.account_order->len && !runner.quit_requested; i++)
+		tw_runner_account_sign_on(
+		    g_ptr_array_index(runner.account_order, i));
+
+	if (!runner.quit_requested)
+		g_main_loop_run(runner.loop);
+
+	g_source_remove(signal_sources[0]);
+	g_source_remove(signal_sources[1]);
+	g_clear_handle_id(&runner.duration_source, g_source_remove);
+	tw_runner_unwatch_stdin();
+
+out:
+	runner.quit_requested = TRUE;
+	/* Timers first, so no reconnect fires while the core shuts down. */
+	g_hash_table_remove_all(runner.accounts);
+	g_clear_handle_id(&runner.auto_reply_source, g_source_remove);
+	g_queue_clear_full(&runner.pending_replies,
+			   (GDestroyNotify)tw_runner_auto_reply_free);
+	if (runner.core_running) {
+		/* Disconnects the accounts (their "signed-off" events still
+		 * show) and saves accounts.xml. */
+		purple_core_quit();
+		runner.core_running = FALSE;
+	}
+	if (remove_user_dir)
+		tw_runner_remove_tree(user_dir);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	TwRunnerArguments arguments = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)tw_runner_account_spec_free);
+	int status;
+	JsonBuilder *builder;
+
+	/* A reader that goes away must not kill us before accounts.xml is
+	 * saved; a failed write ends the run instead. */
+	signal(SIGPIPE, SIG_IGN);
+	setlocale(LC_ALL, "");
+	g_log_set_writer_func(tw_runner_log_writer, NULL, NULL);
+	g_set_print_handler(tw_runner_print_to_stderr);
+
+	if (!tw_runner_parse_arguments(&argc, &argv, &arguments, &error) ||
+	    !tw_runner_build_specs(&arguments, specs, &error)) {
+		g_printerr("twdm-runner: %s\n", error->message);
+		g_printerr("Try \"twdm-runner --help\".\n");
+		tw_runner_arguments_clear(&arguments);
+		return TW_RUNNER_EXIT_USAGE;
+	}
+	if (arguments.debug)
+		g_log_set_debug_enabled(TRUE);
+
+	runner.format = g_strcmp0(arguments.format, "text") == 0
+			    ? TW_RUNNER_FORMAT_TEXT
+			    : TW_RUNNER_FORMAT_JSON;
+	runner.auto_reply = g_strdup(arguments.auto_reply);
+	runner.auto_reply_gap = arguments.auto_reply_gap;
+	runner.reconnect_delay = arguments.reconnect_delay;
+	runner.has_duration = arguments.duration >= 0.0;
+	runner.accounts = g_hash_table_new_full(
+	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_account_free);
+	runner.account_order = g_ptr_array_new();
+	runner.requests = g_hash_table_new_full(
+	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_request_free);
+	runner.auto_replied =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	status = tw_runner_run(&arguments, specs);
+
+	builder = tw_runner_event_new("exit");
+	tw_runner_add_int(builder, "status", status);
+	tw_runner_event_emit(builder);
+
+	g_hash_table_unref(runner.requests);
+	g_hash_table_unref(runner.accounts);
+	g_ptr_array_unref(runner.account_order);
+	g_hash_table_unref(runner.auto_replied);
+	g_clear_pointer(&runner.ui_info, g_hash_table_unref);
+	g_clear_pointer(&runner.loop, g_main_loop_unref);
+	g_free(runner.auto_reply);
+	tw_runner_arguments_clear(&arguments);
+	return status;
+}
