@@ -100,6 +100,13 @@ read_stderr_line(TwTestRunner *runner)
 TwTestRunner *
 tw_test_runner_start_argv(const char *user_dir, const char *const *args)
 {
+	return tw_test_runner_start_with_env(user_dir, args, NULL);
+}
+
+TwTestRunner *
+tw_test_runner_start_with_env(const char *user_dir, const char *const *args,
+			      const char *const *env)
+{
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -139,6 +146,12 @@ tw_test_runner_start_argv(const char *user_dir, const char *const *args)
 				     "detect_leaks=0", TRUE);
 	g_subprocess_launcher_setenv(launcher, "G_SLICE", "always-malloc",
 				     TRUE);
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto(GStrv) pair = g_strsplit(env[i], "=", 2);
+
+		g_assert_nonnull(pair[1]);
+		g_subprocess_launcher_setenv(launcher, pair[0], pair[1], TRUE);
+	}
 	runner = g_new0(TwTestRunner, 1);
 	runner->process = g_subprocess_launcher_spawnv(
 		launcher, (const char *const *)argv->pdata, &error);

@@ -38,6 +38,20 @@ TwTestRunner *tw_test_runner_start_argv(const char *user_dir,
 					const char *const *args);
 
 /**
+ * tw_test_runner_start_with_env:
+ * @user_dir: libpurple user directory
+ * @args: (array zero-terminated=1): further runner arguments
+ * @env: (array zero-terminated=1) (nullable): "NAME=VALUE" entries added to
+ *   the runner's environment (not to this process's: setenv is not
+ *   thread-safe while the sandbox thread runs)
+ *
+ * Returns: (transfer full): the running runner
+ */
+TwTestRunner *tw_test_runner_start_with_env(const char *user_dir,
+					    const char *const *args,
+					    const char *const *env);
+
+/**
  * tw_test_runner_send:
  * @runner: the runner
  * @command_json: one JSON object, written as one line to its stdin

@@ -70,9 +70,14 @@ tw_test_world_start_runner(TwTestWorld *world, const char *password,
 		g_ptr_array_add(args, (gpointer)arg);
 	va_end(list);
 	g_ptr_array_add(args, NULL);
-	g_setenv("TWDM_TEST_PASSWORD", password, TRUE);
-	return tw_test_runner_start_argv(world->user_dir,
-					 (const char *const *)args->pdata);
+	{
+		g_autofree char *entry =
+			g_strconcat("TWDM_TEST_PASSWORD=", password, NULL);
+		const char *env[] = {entry, NULL};
+
+		return tw_test_runner_start_with_env(
+			world->user_dir, (const char *const *)args->pdata, env);
+	}
 }
 
 void
