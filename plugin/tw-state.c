@@ -12,7 +12,7 @@
 
 #include "tw-auth.h"
 
-G_DEFINE_QUARK(tw-state-error-quark, tw_state_error)
+G_DEFINE_QUARK(tw - state - error - quark, tw_state_error)
 
 #define STATE_FILE_VERSION 1
 
@@ -27,7 +27,7 @@ struct _TwState {
 	GHashTable *delivered;
 	gint64 newest_delivered;
 	gint64 first_sign_on;
-	GQueue outbox; /* TwStateOutgoing, oldest first */
+	GQueue outbox;     /* TwStateOutgoing, oldest first */
 	GHashTable *flags; /* set of names */
 	guint64 next_outgoing;
 };
@@ -52,7 +52,7 @@ write_private_file(const char *path, const char *contents, GError **error)
 
 	if (!g_file_set_contents_full(path, contents, -1,
 				      G_FILE_SET_CONTENTS_CONSISTENT |
-					      G_FILE_SET_CONTENTS_DURABLE,
+					  G_FILE_SET_CONTENTS_DURABLE,
 				      0600, &local_error)) {
 		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
 			    "Could not write %s: %s", path,
@@ -103,8 +103,8 @@ get_array_member(JsonObject *object, const char *name)
 	JsonNode *node = json_object_get_member(object, name);
 
 	return node != NULL && JSON_NODE_HOLDS_ARRAY(node)
-		       ? json_node_get_array(node)
-		       : NULL;
+		   ? json_node_get_array(node)
+		   : NULL;
 }
 
 static char *
@@ -122,19 +122,21 @@ load_token_file(TwState *state)
 {
 	gboolean exists;
 	g_autoptr(JsonObject) object =
-		read_json_object(state->token_path, &exists);
+	    read_json_object(state->token_path, &exists);
 	JsonArray *spent;
 
 	if (object == NULL)
 		return;
-	state->refresh_token = g_strdup(json_object_get_string_member_with_default(
+	state->refresh_token =
+	    g_strdup(json_object_get_string_member_with_default(
 		object, "refresh_token", NULL));
 	if (state->refresh_token != NULL && state->refresh_token[0] == '\0')
 		g_clear_pointer(&state->refresh_token, g_free);
 	spent = get_array_member(object, "spent");
 	for (guint i = 0; spent != NULL && i < json_array_get_length(spent);
 	     i++) {
-		const char *fingerprint = json_array_get_string_element(spent, i);
+		const char *fingerprint =
+		    json_array_get_string_element(spent, i);
 
 		if (fingerprint != NULL)
 			g_ptr_array_add(state->spent_tokens,
@@ -168,7 +170,7 @@ load_outbox(TwState *state, JsonArray *outbox)
 		id = json_object_get_string_member_with_default(entry, "id",
 								NULL);
 		conversation = json_object_get_string_member_with_default(
-			entry, "conversation", NULL);
+		    entry, "conversation", NULL);
 		text = json_object_get_string_member_with_default(entry, "text",
 								  NULL);
 		if (id == NULL || conversation == NULL || text == NULL)
@@ -178,8 +180,9 @@ load_outbox(TwState *state, JsonArray *outbox)
 		outgoing->conversation = g_strdup(conversation);
 		outgoing->text = g_strdup(text);
 		outgoing->queued_at = json_object_get_int_member_with_default(
-			entry, "queued_at", 0);
-		outgoing->attempted = json_object_get_boolean_member_with_default(
+		    entry, "queued_at", 0);
+		outgoing->attempted =
+		    json_object_get_boolean_member_with_default(
 			entry, "attempted", FALSE);
 		g_queue_push_tail(&state->outbox, outgoing);
 	}
@@ -190,7 +193,7 @@ load_sync_file(TwState *state)
 {
 	gboolean exists;
 	g_autoptr(JsonObject) object =
-		read_json_object(state->sync_path, &exists);
+	    read_json_object(state->sync_path, &exists);
 	JsonArray *delivered;
 	JsonArray *flags;
 
@@ -198,7 +201,7 @@ load_sync_file(TwState *state)
 	if (object == NULL)
 		return;
 	state->first_sign_on = json_object_get_int_member_with_default(
-		object, "first_sign_on", state->first_sign_on);
+	    object, "first_sign_on", state->first_sign_on);
 	load_outbox(state, get_array_member(object, "outbox"));
 	flags = get_array_member(object, "flags");
 	for (guint i = 0; flags != NULL && i < json_array_get_length(flags);
@@ -245,11 +248,11 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	state->sync_path = g_build_filename(directory, sync_name, NULL);
 	state->spent_tokens = g_ptr_array_new_with_free_func(g_free);
 	state->delivered =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	state->first_sign_on = g_get_real_time();
 	g_queue_init(&state->outbox);
-	state->flags = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					     NULL);
+	state->flags =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -350,8 +353,7 @@ tw_state_is_delivered(TwState *state, const char *event_id)
 }
 
 void
-tw_state_mark_delivered(TwState *state, const char *event_id,
-			gint64 created_at)
+tw_state_mark_delivered(TwState *state, const char *event_id, gint64 created_at)
 {
 	remember_delivered(state, event_id,
 			   created_at > 0 ? created_at : g_get_real_time());
@@ -376,16 +378,15 @@ tw_state_get_delivered_count(TwState *state)
 }
 
 TwStateOutgoing *
-tw_state_outbox_push(TwState *state, const char *conversation,
-		     const char *text)
+tw_state_outbox_push(TwState *state, const char *conversation, const char *text)
 {
 	TwStateOutgoing *outgoing = g_new0(TwStateOutgoing, 1);
 
 	outgoing->queued_at = g_get_real_time();
 	/* Unique across restarts: time plus a counter. */
-	outgoing->id = g_strdup_printf("%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT,
-				       outgoing->queued_at,
-				       state->next_outgoing++);
+	outgoing->id =
+	    g_strdup_printf("%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT,
+			    outgoing->queued_at, state->next_outgoing++);
 	outgoing->conversation = g_strdup(conversation);
 	outgoing->text = g_strdup(text);
 	g_queue_push_tail(&state->outbox, outgoing);
@@ -483,7 +484,7 @@ tw_state_save(TwState *state, GError **error)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(GArray) entries =
-		g_array_new(FALSE, FALSE, sizeof(DeliveredEntry));
+	    g_array_new(FALSE, FALSE, sizeof(DeliveredEntry));
 	g_autofree char *contents = NULL;
 	gint64 horizon = state->newest_delivered - TW_STATE_DELIVERED_WINDOW;
 	GHashTableIter iter;
@@ -507,7 +508,7 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {
 		DeliveredEntry *entry =
-			&g_array_index(entries, DeliveredEntry, i);
+		    &g_array_index(entries, DeliveredEntry, i);
 
 		if (i >= TW_STATE_MAX_DELIVERED ||
 		    entry->created_at < horizon) {
@@ -523,4 +524,27 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_end_object(builder);
 	contents = serialize(builder);
 	return write_private_file(state->sync_path, contents, error);
+}
+
+gboolean
+tw_state_delete(const char *directory, const char *username, GError **error)
+{
+	const char *const suffixes[] = {".token", ".json", ".token.corrupt",
+					".json.corrupt"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *name =
+		    g_strconcat(username, suffixes[i], NULL);
+		g_autofree char *path = g_build_filename(directory, name, NULL);
+
+		if (g_unlink(path) != 0 && errno != ENOENT) {
+			int saved = errno;
+
+			g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
+				    "Could not delete %s: %s", path,
+				    g_strerror(saved));
+			return FALSE;
+		}
+	}
+	return TRUE;
 }

@@ -58,6 +58,20 @@ TwState *tw_state_open(const char *directory, const char *username,
 		       GError **error);
 
 /**
+ * tw_state_delete:
+ * @directory: where the files live
+ * @username: the account's lower-case handle
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * Deletes the account's files (and copies set aside as corrupt), when the
+ * account is removed from the client. Files that do not exist are fine.
+ *
+ * Returns: %TRUE when none of them is left
+ */
+gboolean tw_state_delete(const char *directory, const char *username,
+			 GError **error);
+
+/**
  * tw_state_free:
  * @state: (transfer full) (nullable): the state; unsaved changes are lost
  */

@@ -22,14 +22,14 @@ typedef struct {
 } RateCase;
 
 static const RateCase rate_cases[] = {
-	{"15", "14", "1666920203", TRUE, 15, 14, 1666920203},
-	{"300", "0", "1700000000", TRUE, 300, 0, 1700000000},
-	{" 15", "14", "1", FALSE, 0, 0, 0},
-	{"15", "-1", "1", FALSE, 0, 0, 0},
-	{"15", "14", "12abc", FALSE, 0, 0, 0},
-	{"15", NULL, "1", FALSE, 0, 0, 0},
-	{"", "1", "1", FALSE, 0, 0, 0},
-	{"99999999999999999999999", "1", "1", FALSE, 0, 0, 0},
+    {"15", "14", "1666920203", TRUE, 15, 14, 1666920203},
+    {"300", "0", "1700000000", TRUE, 300, 0, 1700000000},
+    {" 15", "14", "1", FALSE, 0, 0, 0},
+    {"15", "-1", "1", FALSE, 0, 0, 0},
+    {"15", "14", "12abc", FALSE, 0, 0, 0},
+    {"15", NULL, "1", FALSE, 0, 0, 0},
+    {"", "1", "1", FALSE, 0, 0, 0},
+    {"99999999999999999999999", "1", "1", FALSE, 0, 0, 0},
 };
 
 static void
@@ -59,20 +59,20 @@ typedef struct {
 } StatusCase;
 
 static const StatusCase status_cases[] = {
-	{400, "https://api.twitter.com/2/problems/invalid-request",
-	 "Invalid Request", TW_API_ERROR_INVALID_REQUEST},
-	{401, "about:blank", "Unauthorized", TW_API_ERROR_UNAUTHORIZED},
-	{402, "https://api.x.com/2/problems/credits-depleted",
-	 "CreditsDepleted", TW_API_ERROR_CREDITS_DEPLETED},
-	{403, "about:blank", "Forbidden", TW_API_ERROR_FORBIDDEN},
-	{404, "about:blank", "Not Found", TW_API_ERROR_NOT_FOUND},
-	{429, "about:blank", "Too Many Requests", TW_API_ERROR_RATE_LIMITED},
-	{429, "https://api.twitter.com/2/problems/usage-capped",
-	 "UsageCapExceeded", TW_API_ERROR_USAGE_CAPPED},
-	{429, NULL, "UsageCapExceeded", TW_API_ERROR_USAGE_CAPPED},
-	{500, NULL, NULL, TW_API_ERROR_SERVER},
-	{503, "about:blank", "Service Unavailable", TW_API_ERROR_SERVER},
-	{418, NULL, NULL, TW_API_ERROR_UNEXPECTED_STATUS},
+    {400, "https://api.twitter.com/2/problems/invalid-request",
+     "Invalid Request", TW_API_ERROR_INVALID_REQUEST},
+    {401, "about:blank", "Unauthorized", TW_API_ERROR_UNAUTHORIZED},
+    {402, "https://api.x.com/2/problems/credits-depleted", "CreditsDepleted",
+     TW_API_ERROR_CREDITS_DEPLETED},
+    {403, "about:blank", "Forbidden", TW_API_ERROR_FORBIDDEN},
+    {404, "about:blank", "Not Found", TW_API_ERROR_NOT_FOUND},
+    {429, "about:blank", "Too Many Requests", TW_API_ERROR_RATE_LIMITED},
+    {429, "https://api.twitter.com/2/problems/usage-capped", "UsageCapExceeded",
+     TW_API_ERROR_USAGE_CAPPED},
+    {429, NULL, "UsageCapExceeded", TW_API_ERROR_USAGE_CAPPED},
+    {500, NULL, NULL, TW_API_ERROR_SERVER},
+    {503, "about:blank", "Service Unavailable", TW_API_ERROR_SERVER},
+    {418, NULL, NULL, TW_API_ERROR_UNEXPECTED_STATUS},
 };
 
 static void
@@ -81,9 +81,9 @@ test_error_from_status(void)
 	for (guint i = 0; i < G_N_ELEMENTS(status_cases); i++) {
 		const StatusCase *c = &status_cases[i];
 		g_autoptr(TwProblem) problem =
-			tw_problem_new(c->status, c->type, c->title, "the detail");
+		    tw_problem_new(c->status, c->type, c->title, "the detail");
 		g_autoptr(GError) error =
-			tw_api_error_from_status(c->status, problem);
+		    tw_api_error_from_status(c->status, problem);
 
 		g_test_message("case %u: %u", i, c->status);
 		g_assert_error(error, TW_API_ERROR, (gint)c->code);
@@ -103,10 +103,9 @@ test_build_url(void)
 	g_assert_cmpstr(tw_api_get_base_url(api), ==, "https://api.x.com");
 	plain = tw_api_build_url(api, "/2/users/me", NULL);
 	g_assert_cmpstr(plain, ==, "https://api.x.com/2/users/me");
-	query = tw_api_build_url(api, "/2/dm_events", "max_results", "5",
-				 "pagination_token", NULL, "expansions",
-				 "sender_id,participant_ids", "q", "a b&c=d/é",
-				 NULL);
+	query = tw_api_build_url(
+	    api, "/2/dm_events", "max_results", "5", "pagination_token", NULL,
+	    "expansions", "sender_id,participant_ids", "q", "a b&c=d/é", NULL);
 	g_assert_cmpstr(query, ==,
 			"https://api.x.com/2/dm_events?max_results=5&"
 			"expansions=sender_id,participant_ids&"
@@ -157,8 +156,8 @@ static void
 test_form_encode(void)
 {
 	g_autofree char *form = tw_auth_form_encode(
-		"grant_type", "refresh_token", "refresh_token", "a+b/c=d e",
-		"skipped", NULL, "client_id", "id~-._", NULL);
+	    "grant_type", "refresh_token", "refresh_token", "a+b/c=d e",
+	    "skipped", NULL, "client_id", "id~-._", NULL);
 
 	g_assert_cmpstr(form, ==,
 			"grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3Dd%"

@@ -38,11 +38,11 @@ start_runner(World *world, const char *password, const char *api_base)
 	return tw_test_world_start_runner(world, password, api_base, NULL);
 }
 
-#define assert_signed_on tw_test_assert_signed_on
-#define flags_contain tw_test_event_has_flag
+#define assert_signed_on         tw_test_assert_signed_on
+#define flags_contain            tw_test_event_has_flag
 #define count_messages_with_flag tw_test_count_messages_with_flag
-#define create_message_at tw_test_create_message
-#define let_it_poll tw_test_let_it_run
+#define create_message_at        tw_test_create_message
+#define let_it_poll              tw_test_let_it_run
 
 /****************************************************************************
  * Tests
@@ -53,7 +53,7 @@ test_plugin_from_build_tree(World *world, gconstpointer data)
 {
 	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	JsonObject *plugin =
-		tw_test_runner_wait_event(runner, "plugin", NULL, NULL, WAIT_MS);
+	    tw_test_runner_wait_event(runner, "plugin", NULL, NULL, WAIT_MS);
 	g_autofree char *loaded_dir = NULL;
 	g_autofree char *expected = NULL;
 	g_autoptr(GFile) loaded = NULL;
@@ -65,7 +65,7 @@ test_plugin_from_build_tree(World *world, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(plugin, "name"), ==,
 			TW_PROTOCOL_NAME);
 	loaded_dir =
-		g_path_get_dirname(json_object_get_string_member(plugin, "path"));
+	    g_path_get_dirname(json_object_get_string_member(plugin, "path"));
 	loaded = g_file_new_for_path(loaded_dir);
 	build = g_file_new_for_path(g_getenv("TW_TEST_PLUGIN_DIR"));
 	/* Not an installed copy shadowing the build. */
@@ -77,10 +77,10 @@ test_plugin_from_build_tree(World *world, gconstpointer data)
 static void
 test_receive_and_reply(World *world, gconstpointer data)
 {
-	g_autofree char *alice = tw_sandbox_add_user(world->sandbox,
-						     "Alice_C", "Alice Customer");
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "Alice_C", "Alice Customer");
 	g_autofree char *bob =
-		tw_sandbox_add_user(world->sandbox, "BobBuyer", "Bob Buyer");
+	    tw_sandbox_add_user(world->sandbox, "BobBuyer", "Bob Buyer");
 	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	gint64 now;
 	const struct {
@@ -89,13 +89,13 @@ test_receive_and_reply(World *world, gconstpointer data)
 		const char *who;
 		const char *html;
 	} sent[] = {
-		{(const char **)&alice, "Hi, my order #12 is late",
-		 "alice_c", "Hi, my order #12 is late"},
-		{(const char **)&bob, "Is <b>this</b> & that in stock? don't know",
-		 "bobbuyer",
-		 "Is &lt;b&gt;this&lt;/b&gt; &amp; that in stock? don't know"},
-		{(const char **)&alice, "Line one\nline two", "alice_c",
-		 "Line one\nline two"},
+	    {(const char **)&alice, "Hi, my order #12 is late", "alice_c",
+	     "Hi, my order #12 is late"},
+	    {(const char **)&bob, "Is <b>this</b> & that in stock? don't know",
+	     "bobbuyer",
+	     "Is &lt;b&gt;this&lt;/b&gt; &amp; that in stock? don't know"},
+	    {(const char **)&alice, "Line one\nline two", "alice_c",
+	     "Line one\nline two"},
 	};
 	gint64 times[G_N_ELEMENTS(sent)];
 	g_autofree char *reply_path = NULL;
@@ -109,34 +109,36 @@ test_receive_and_reply(World *world, gconstpointer data)
 
 		/* Whole milliseconds, the precision of created_at. */
 		times[i] = (now / 1000 + i) * 1000;
-		id = create_message_at(world, *sent[i].sender, world->account_id,
-				       sent[i].text, times[i]);
+		id =
+		    create_message_at(world, *sent[i].sender, world->account_id,
+				      sent[i].text, times[i]);
 		g_assert_nonnull(id);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(sent); i++) {
 		JsonObject *event = tw_test_runner_wait_event(
-			runner, "message", "who", sent[i].who, WAIT_MS);
+		    runner, "message", "who", sent[i].who, WAIT_MS);
 
 		g_assert_nonnull(event);
-		g_assert_cmpstr(json_object_get_string_member(event, "type"), ==,
-				"im");
+		g_assert_cmpstr(json_object_get_string_member(event, "type"),
+				==, "im");
 		g_assert_cmpstr(json_object_get_string_member(event, "account"),
 				==, ACCOUNT);
 		g_assert_cmpstr(
-			json_object_get_string_member(event, "conversation"), ==,
-			sent[i].who);
-		g_assert_cmpstr(json_object_get_string_member(event, "text"), ==,
-				sent[i].html);
+		    json_object_get_string_member(event, "conversation"), ==,
+		    sent[i].who);
+		g_assert_cmpstr(json_object_get_string_member(event, "text"),
+				==, sent[i].html);
 		g_assert_true(flags_contain(event, "recv"));
 		g_assert_cmpint(json_object_get_int_member(event, "time"), ==,
 				times[i] / G_USEC_PER_SEC);
 	}
 
-	tw_test_runner_send(runner, "{\"cmd\":\"send\",\"account\":\"" ACCOUNT
-				    "\",\"to\":\"alice_c\",\"text\":"
-				    "\"Sorry! It ships <today> & arrives soon\"}");
-	reply_path = g_strdup_printf("/2/dm_conversations/with/%s/messages",
-				     alice);
+	tw_test_runner_send(runner,
+			    "{\"cmd\":\"send\",\"account\":\"" ACCOUNT
+			    "\",\"to\":\"alice_c\",\"text\":"
+			    "\"Sorry! It ships <today> & arrives soon\"}");
+	reply_path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", alice);
 	for (guint i = 0; i < 100 && !found_reply; i++) {
 		let_it_poll(100);
 		found_reply = tw_sandbox_count_requests(world->sandbox, "POST",
@@ -164,9 +166,9 @@ test_receive_and_reply(World *world, gconstpointer data)
 	g_assert_cmpuint(count_messages_with_flag(runner, "remote-send"), ==,
 			 0);
 	g_assert_cmpuint(count_messages_with_flag(runner, "recv"), ==, 3);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connection-error",
-						     NULL, NULL),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -174,7 +176,7 @@ static void
 test_message_from_other_device(World *world, gconstpointer data)
 {
 	g_autofree char *bob =
-		tw_sandbox_add_user(world->sandbox, "BobBuyer", "Bob Buyer");
+	    tw_sandbox_add_user(world->sandbox, "BobBuyer", "Bob Buyer");
 	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	g_autofree char *id = NULL;
 	JsonObject *event;
@@ -196,8 +198,8 @@ test_message_from_other_device(World *world, gconstpointer data)
 static void
 test_expired_token_refreshes_once(World *world, gconstpointer data)
 {
-	g_autofree char *alice = tw_sandbox_add_user(world->sandbox,
-						     "Alice_C", "Alice Customer");
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "Alice_C", "Alice Customer");
 	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	TwSandboxCounters before, after;
 	g_autofree char *id = NULL;
@@ -206,19 +208,19 @@ test_expired_token_refreshes_once(World *world, gconstpointer data)
 	tw_sandbox_get_counters(world->sandbox, &before);
 	g_assert_cmpuint(before.token_refreshes, ==, 1);
 	tw_sandbox_expire_access_tokens(world->sandbox);
-	id = create_message_at(world, alice, world->account_id,
-			       "Still there?", g_get_real_time());
+	id = create_message_at(world, alice, world->account_id, "Still there?",
+			       g_get_real_time());
 	g_assert_nonnull(tw_test_runner_wait_event(runner, "message", "who",
 						   "alice_c", WAIT_MS));
 	let_it_poll(1000);
 	tw_sandbox_get_counters(world->sandbox, &after);
 	g_assert_cmpuint(after.token_refreshes, ==, 2);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connection-error",
-						     NULL, NULL),
-			 ==, 0);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "signed-on", NULL,
-						     NULL),
-			 ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "signed-on", NULL, NULL), ==,
+	    1);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -238,16 +240,15 @@ test_refused_refresh_is_fatal(World *world, gconstpointer data)
 	g_assert_true(json_object_get_boolean_member(error, "fatal"));
 	/* The server's own words reach the user. */
 	g_assert_nonnull(
-		strstr(json_object_get_string_member(error, "description"),
-		       "Value passed for the token was invalid"));
+	    strstr(json_object_get_string_member(error, "description"),
+		   "Value passed for the token was invalid"));
 	/* No reconnect loop. */
 	let_it_poll(3000);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connecting",
-						     NULL, NULL),
-			 ==, 1);
-	g_assert_cmpuint(tw_test_runner_count_events(runner,
-						     "reconnect-scheduled",
-						     NULL, NULL),
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connecting", NULL, NULL), ==,
+	    1);
+	g_assert_cmpuint(tw_test_runner_count_events(
+			     runner, "reconnect-scheduled", NULL, NULL),
 			 ==, 0);
 	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "POST",
 						   "/2/oauth2/token"),
@@ -259,18 +260,18 @@ static void
 test_plain_http_refused(World *world, gconstpointer data)
 {
 	/* TEST-NET-1: never contacted, the URL is refused first. */
-	TwTestRunner *runner = start_runner(world, world->refresh_token,
-					    "http://192.0.2.1:8080");
+	TwTestRunner *runner =
+	    start_runner(world, world->refresh_token, "http://192.0.2.1:8080");
 	JsonObject *error = tw_test_runner_wait_event(
-		runner, "connection-error", NULL, NULL, WAIT_MS);
+	    runner, "connection-error", NULL, NULL, WAIT_MS);
 
 	g_assert_nonnull(error);
 	g_assert_cmpstr(json_object_get_string_member(error, "reason"), ==,
 			"invalid-settings");
 	g_assert_true(json_object_get_boolean_member(error, "fatal"));
 	g_assert_nonnull(
-		strstr(json_object_get_string_member(error, "description"),
-		       "http://192.0.2.1:8080"));
+	    strstr(json_object_get_string_member(error, "description"),
+		   "http://192.0.2.1:8080"));
 	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, NULL, NULL),
 			 ==, 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
@@ -281,7 +282,7 @@ test_network_error_reconnects(World *world, gconstpointer data)
 {
 	g_autoptr(GSocket) socket = NULL;
 	g_autoptr(GInetAddress) loopback =
-		g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	    g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) bound = NULL;
 	g_autoptr(GSocketAddress) local = NULL;
 	g_autofree char *closed_url = NULL;
@@ -295,8 +296,8 @@ test_network_error_reconnects(World *world, gconstpointer data)
 	g_assert_true(g_socket_bind(socket, bound, FALSE, NULL));
 	local = g_socket_get_local_address(socket, NULL);
 	closed_url = g_strdup_printf(
-		"http://127.0.0.1:%u",
-		g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local)));
+	    "http://127.0.0.1:%u",
+	    g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local)));
 	g_socket_close(socket, NULL);
 
 	runner = start_runner(world, world->refresh_token, closed_url);
@@ -307,7 +308,7 @@ test_network_error_reconnects(World *world, gconstpointer data)
 			"network-error");
 	g_assert_false(json_object_get_boolean_member(error, "fatal"));
 	g_assert_nonnull(tw_test_runner_wait_event(
-		runner, "reconnect-scheduled", NULL, NULL, WAIT_MS));
+	    runner, "reconnect-scheduled", NULL, NULL, WAIT_MS));
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -315,20 +316,20 @@ static void
 test_wrong_user(World *world, gconstpointer data)
 {
 	g_autofree char *other =
-		tw_sandbox_add_user(world->sandbox, "SomeoneElse", "Someone");
+	    tw_sandbox_add_user(world->sandbox, "SomeoneElse", "Someone");
 	g_autofree char *token =
-		tw_sandbox_issue_refresh_token(world->sandbox, other);
+	    tw_sandbox_issue_refresh_token(world->sandbox, other);
 	TwTestRunner *runner = start_runner(world, token, NULL);
 	JsonObject *error = tw_test_runner_wait_event(
-		runner, "connection-error", NULL, NULL, WAIT_MS);
+	    runner, "connection-error", NULL, NULL, WAIT_MS);
 
 	g_assert_nonnull(error);
 	g_assert_cmpstr(json_object_get_string_member(error, "reason"), ==,
 			"invalid-username");
 	g_assert_true(json_object_get_boolean_member(error, "fatal"));
 	g_assert_nonnull(
-		strstr(json_object_get_string_member(error, "description"),
-		       "@SomeoneElse"));
+	    strstr(json_object_get_string_member(error, "description"),
+		   "@SomeoneElse"));
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -336,8 +337,8 @@ test_wrong_user(World *world, gconstpointer data)
 static void
 test_restart_with_spent_password(World *world, gconstpointer data)
 {
-	g_autofree char *alice = tw_sandbox_add_user(world->sandbox,
-						     "Alice_C", "Alice Customer");
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "Alice_C", "Alice Customer");
 	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	g_autofree char *first = NULL;
 	g_autofree char *second = NULL;
@@ -358,19 +359,17 @@ test_restart_with_spent_password(World *world, gconstpointer data)
 	assert_signed_on(runner);
 	let_it_poll(1500);
 	/* Nothing replayed. */
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "message", NULL,
-						     NULL),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "message", NULL, NULL), ==, 0);
 	second = create_message_at(world, alice, world->account_id,
 				   "After the restart", g_get_real_time());
 	g_assert_nonnull(tw_test_runner_wait_event(runner, "message", "who",
 						   "alice_c", WAIT_MS));
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "message", NULL,
-						     NULL),
-			 ==, 1);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connection-error",
-						     NULL, NULL),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "message", NULL, NULL), ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
 
 	/* No secret in the output, debug output included. */
 	events = tw_test_runner_get_events(runner);
@@ -383,9 +382,9 @@ test_restart_with_spent_password(World *world, gconstpointer data)
 		g_assert_null(strstr(line, world->refresh_token));
 	}
 	g_assert_null(
-		strstr(tw_test_runner_get_stderr(runner), world->refresh_token));
-	token_file = g_build_filename(world->user_dir, "twdm",
-				      ACCOUNT ".token", NULL);
+	    strstr(tw_test_runner_get_stderr(runner), world->refresh_token));
+	token_file =
+	    g_build_filename(world->user_dir, "twdm", ACCOUNT ".token", NULL);
 	g_assert_true(g_file_get_contents(token_file, &contents, NULL, NULL));
 	g_assert_null(strstr(contents, world->refresh_token));
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
@@ -398,8 +397,7 @@ main(int argc, char **argv)
 	tw_test_loop_install();
 #define ADD(path, func)                                                        \
 	g_test_add(path, World, NULL, world_set_up, func, world_tear_down)
-	ADD("/integration/plugin-from-build-tree",
-	    test_plugin_from_build_tree);
+	ADD("/integration/plugin-from-build-tree", test_plugin_from_build_tree);
 	ADD("/integration/receive-and-reply", test_receive_and_reply);
 	ADD("/integration/message-from-other-device",
 	    test_message_from_other_device);

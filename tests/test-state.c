@@ -68,17 +68,16 @@ test_token_choice(Fixture *fixture, gconstpointer data)
 			"first");
 
 	g_assert_true(
-		tw_state_store_refresh_token(state, "second", "first", NULL));
+	    tw_state_store_refresh_token(state, "second", "first", NULL));
 	/* bitlbee hands over the first password again: it is spent. */
 	g_assert_cmpstr(tw_state_choose_refresh_token(state, "first"), ==,
 			"second");
-	g_assert_cmpstr(tw_state_choose_refresh_token(state, ""), ==,
-			"second");
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, ""), ==, "second");
 	g_assert_cmpstr(tw_state_choose_refresh_token(state, NULL), ==,
 			"second");
 	/* A token never seen before was newly entered by the user. */
-	g_assert_cmpstr(tw_state_choose_refresh_token(state, "typed-anew"),
-			==, "typed-anew");
+	g_assert_cmpstr(tw_state_choose_refresh_token(state, "typed-anew"), ==,
+			"typed-anew");
 }
 
 static void
@@ -92,10 +91,10 @@ test_token_survives_restart(Fixture *fixture, gconstpointer data)
 	{
 		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
 
-		g_assert_true(tw_state_store_refresh_token(state, "r1", "r0",
-							   NULL));
-		g_assert_true(tw_state_store_refresh_token(state, "r2", "r1",
-							   NULL));
+		g_assert_true(
+		    tw_state_store_refresh_token(state, "r1", "r0", NULL));
+		g_assert_true(
+		    tw_state_store_refresh_token(state, "r2", "r1", NULL));
 	}
 	{
 		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
@@ -177,8 +176,8 @@ test_pruning(Fixture *fixture, gconstpointer data)
 	g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
 	gint64 now = g_get_real_time();
 
-	tw_state_mark_delivered(state, "1", now - TW_STATE_DELIVERED_WINDOW -
-						     G_TIME_SPAN_HOUR);
+	tw_state_mark_delivered(
+	    state, "1", now - TW_STATE_DELIVERED_WINDOW - G_TIME_SPAN_HOUR);
 	tw_state_mark_delivered(state, "2", now - G_TIME_SPAN_HOUR);
 	tw_state_mark_delivered(state, "3", now);
 	g_assert_true(tw_state_save(state, NULL));
@@ -222,8 +221,8 @@ static void
 test_unwritable_directory(Fixture *fixture, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *file = g_build_filename(fixture->directory, "plain",
-						 NULL);
+	g_autofree char *file =
+	    g_build_filename(fixture->directory, "plain", NULL);
 	g_autofree char *dir = g_build_filename(file, "twdm", NULL);
 
 	/* A path below a regular file cannot be created. */

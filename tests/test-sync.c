@@ -67,7 +67,8 @@ received_texts(TwTestRunner *runner)
 
 		if (g_strcmp0(member(event, "event"), "message") == 0 &&
 		    tw_test_event_has_flag(event, "recv"))
-			g_ptr_array_add(texts, (gpointer)member(event, "plain"));
+			g_ptr_array_add(texts,
+					(gpointer)member(event, "plain"));
 	}
 	return texts;
 }
@@ -92,7 +93,8 @@ wait_received(TwTestRunner *runner, guint count)
 	CountWait wait = {runner, count};
 
 	if (!tw_test_wait_until(has_received, &wait, WAIT_MS))
-		g_test_message("stderr:\n%s", tw_test_runner_get_stderr(runner));
+		g_test_message("stderr:\n%s",
+			       tw_test_runner_get_stderr(runner));
 	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
 			 count);
 }
@@ -134,7 +136,7 @@ has_sent(gpointer data)
 {
 	SentWait *wait = data;
 	g_autoptr(GPtrArray) texts =
-		tw_test_sent_texts(wait->world, wait->path);
+	    tw_test_sent_texts(wait->world, wait->path);
 
 	return texts->len >= wait->count;
 }
@@ -159,7 +161,7 @@ wait_notify_containing(TwTestRunner *runner, const char *needle)
 {
 	for (;;) {
 		JsonObject *event = tw_test_runner_wait_event(
-			runner, "notify", NULL, NULL, WAIT_MS);
+		    runner, "notify", NULL, NULL, WAIT_MS);
 		g_autofree char *all = NULL;
 
 		if (event == NULL)
@@ -179,7 +181,7 @@ static void
 test_late_event_delivered_once(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	TwTestRunner *runner = start_signed_on(world);
 	TwSandboxMessage late = {0};
 	g_autofree char *late_id = NULL;
@@ -211,9 +213,9 @@ static void
 test_reconnect_backfill_in_order(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *bob =
-		tw_sandbox_add_user(world->sandbox, "bob_b", "Bob");
+	    tw_sandbox_add_user(world->sandbox, "bob_b", "Bob");
 	gint64 first_start = g_get_real_time();
 	TwTestRunner *runner = start_signed_on(world);
 	GPtrArray *events;
@@ -269,10 +271,10 @@ static void
 test_first_sign_on_shows_nothing_older(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *old = tw_test_create_message(
-		world, alice, world->account_id, "from last week",
-		g_get_real_time() - 7 * G_TIME_SPAN_DAY);
+	    world, alice, world->account_id, "from last week",
+	    g_get_real_time() - 7 * G_TIME_SPAN_DAY);
 	TwTestRunner *runner = start_signed_on(world);
 	g_autofree char *fresh = NULL;
 	g_autoptr(GPtrArray) texts = NULL;
@@ -292,16 +294,16 @@ static void
 test_history_days_backfill(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *recent = tw_test_create_message(
-		world, alice, world->account_id, "two days ago",
-		g_get_real_time() - 2 * G_TIME_SPAN_DAY);
+	    world, alice, world->account_id, "two days ago",
+	    g_get_real_time() - 2 * G_TIME_SPAN_DAY);
 	g_autofree char *old = tw_test_create_message(
-		world, alice, world->account_id, "ten days ago",
-		g_get_real_time() - 10 * G_TIME_SPAN_DAY);
-	TwTestRunner *runner = tw_test_world_start_runner(
-		world, world->refresh_token, NULL, "--option",
-		"history-days=3", NULL);
+	    world, alice, world->account_id, "ten days ago",
+	    g_get_real_time() - 10 * G_TIME_SPAN_DAY);
+	TwTestRunner *runner =
+	    tw_test_world_start_runner(world, world->refresh_token, NULL,
+				       "--option", "history-days=3", NULL);
 	g_autoptr(GPtrArray) texts = NULL;
 	JsonObject *event;
 
@@ -322,16 +324,16 @@ test_history_gap_is_told(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *dir = g_build_filename(world->user_dir, "twdm", NULL);
 	g_autofree char *path =
-		g_build_filename(dir, TW_TEST_ACCOUNT ".json", NULL);
+	    g_build_filename(dir, TW_TEST_ACCOUNT ".json", NULL);
 	g_autofree char *contents = NULL;
 	gint64 long_ago = g_get_real_time() - 40 * G_TIME_SPAN_DAY;
 	TwTestRunner *runner;
 
 	/* The last delivery was 40 days ago: more than X keeps. */
-	contents = g_strdup_printf(
-		"{\"version\":1,\"first_sign_on\":%" G_GINT64_FORMAT
-		",\"delivered\":[[\"1\",%" G_GINT64_FORMAT "]]}",
-		long_ago - G_TIME_SPAN_DAY, long_ago);
+	contents =
+	    g_strdup_printf("{\"version\":1,\"first_sign_on\":%" G_GINT64_FORMAT
+			    ",\"delivered\":[[\"1\",%" G_GINT64_FORMAT "]]}",
+			    long_ago - G_TIME_SPAN_DAY, long_ago);
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	g_assert_true(g_file_set_contents(path, contents, -1, NULL));
 	runner = start_signed_on(world);
@@ -343,25 +345,25 @@ static void
 test_markup_shown_literally(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *mallory =
-		tw_sandbox_add_user(world->sandbox, "mallory", "<b>Mallory</b>");
+	    tw_sandbox_add_user(world->sandbox, "mallory", "<b>Mallory</b>");
 	TwTestRunner *runner = start_signed_on(world);
 	const struct {
 		const char *text;
 		const char *html;
 	} cases[] = {
-		{"<script>alert(1)</script>",
-		 "&lt;script&gt;alert(1)&lt;/script&gt;"},
-		{"<img src=x onerror=\"alert(1)\">",
-		 "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"},
-		{"fish &amp; chips, don't", "fish &amp;amp; chips, don't"},
+	    {"<script>alert(1)</script>",
+	     "&lt;script&gt;alert(1)&lt;/script&gt;"},
+	    {"<img src=x onerror=\"alert(1)\">",
+	     "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"},
+	    {"fish &amp; chips, don't", "fish &amp;amp; chips, don't"},
 	};
 	GPtrArray *events;
 	guint seen = 0;
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *id = tw_test_create_message(
-			world, mallory, world->account_id, cases[i].text,
-			g_get_real_time() + i * 1000);
+		    world, mallory, world->account_id, cases[i].text,
+		    g_get_real_time() + i * 1000);
 
 		g_assert_nonnull(id);
 	}
@@ -401,7 +403,7 @@ static void
 test_long_message_split(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *path = send_path(alice);
 	TwTestRunner *runner = start_signed_on(world);
 	GString *text = g_string_new(NULL);
@@ -417,8 +419,9 @@ test_long_message_split(TwTestWorld *world, gconstpointer data)
 		words++;
 	}
 	while (g_utf8_strlen(text->str, -1) > 25000)
-		g_string_truncate(text, g_utf8_offset_to_pointer(
-						text->str, 25000) - text->str);
+		g_string_truncate(text,
+				  g_utf8_offset_to_pointer(text->str, 25000) -
+				      text->str);
 	tw_test_send_command(runner, "alice_c", text->str);
 	sent = wait_sent(world, path, 3);
 	tw_test_let_it_run(500);
@@ -439,7 +442,7 @@ test_send_queue_survives_429_storm_and_restart(TwTestWorld *world,
 					       gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *path = send_path(alice);
 	TwSandboxFault storm = {0};
 	TwTestRunner *runner = start_signed_on(world);
@@ -455,11 +458,10 @@ test_send_queue_survives_429_storm_and_restart(TwTestWorld *world,
 	tw_test_send_command(runner, "alice_c", "second");
 	tw_test_send_command(runner, "alice_c", "third");
 	/* The user is told that the message waits. */
-	waiting = tw_test_runner_wait_event(runner, "message", NULL, NULL,
-					    WAIT_MS);
-	for (; waiting != NULL;
-	     waiting = tw_test_runner_wait_event(runner, "message", NULL, NULL,
-						 WAIT_MS)) {
+	waiting =
+	    tw_test_runner_wait_event(runner, "message", NULL, NULL, WAIT_MS);
+	for (; waiting != NULL; waiting = tw_test_runner_wait_event(
+				    runner, "message", NULL, NULL, WAIT_MS)) {
 		if (tw_test_event_has_flag(waiting, "system"))
 			break;
 	}
@@ -480,8 +482,8 @@ test_send_queue_survives_429_storm_and_restart(TwTestWorld *world,
 	g_assert_cmpstr(sent->pdata[1], ==, "second");
 	g_assert_cmpstr(sent->pdata[2], ==, "third");
 	/* Never shown back as if typed on another device. */
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "remote-send"),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_count_messages_with_flag(runner, "remote-send"), ==, 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -489,7 +491,7 @@ static void
 test_crash_after_post_is_not_resent(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *path = send_path(alice);
 	TwSandboxFault slow = {0};
 	TwTestRunner *runner = start_signed_on(world);
@@ -509,13 +511,13 @@ test_crash_after_post_is_not_resent(TwTestWorld *world, gconstpointer data)
 
 	runner = start_signed_on(world);
 	tw_test_let_it_run(under_valgrind() ? 10000 : 3000);
-	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "POST", path),
-			 ==, 1);
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(world->sandbox, "POST", path), ==, 1);
 	sent = tw_test_sent_texts(world, path);
 	g_assert_cmpuint(sent->len, ==, 1);
 	/* Found in the conversation, so neither resent nor shown again. */
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "remote-send"),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_count_messages_with_flag(runner, "remote-send"), ==, 0);
 	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "error"), ==,
 			 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
@@ -525,7 +527,7 @@ static void
 test_lost_answer_is_not_resent(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *path = send_path(alice);
 	TwSandboxFault cut = {0};
 	TwTestRunner *runner = start_signed_on(world);
@@ -540,10 +542,10 @@ test_lost_answer_is_not_resent(TwTestWorld *world, gconstpointer data)
 	/* The retry first looks in the conversation and finds it. */
 	wait_requests(world, "GET", "/2/dm_conversations/with/", 1);
 	tw_test_let_it_run(1500);
-	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "POST", path),
-			 ==, 1);
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "remote-send"),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(world->sandbox, "POST", path), ==, 1);
+	g_assert_cmpuint(
+	    tw_test_count_messages_with_flag(runner, "remote-send"), ==, 0);
 	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "error"), ==,
 			 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
@@ -553,7 +555,7 @@ static void
 test_recipient_refusing_dms(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *closed =
-		tw_sandbox_add_user(world->sandbox, "closed_dms", "Closed");
+	    tw_sandbox_add_user(world->sandbox, "closed_dms", "Closed");
 	TwTestRunner *runner = start_signed_on(world);
 	JsonObject *error_line = NULL;
 	JsonObject *notify;
@@ -562,8 +564,7 @@ test_recipient_refusing_dms(TwTestWorld *world, gconstpointer data)
 	tw_test_send_command(runner, "closed_dms", "hello?");
 	for (guint i = 0; i < 10 && error_line == NULL; i++) {
 		JsonObject *event = tw_test_runner_wait_event(
-			runner, "message", "conversation", "closed_dms",
-			WAIT_MS);
+		    runner, "message", "conversation", "closed_dms", WAIT_MS);
 
 		g_assert_nonnull(event);
 		if (tw_test_event_has_flag(event, "error"))
@@ -571,7 +572,7 @@ test_recipient_refusing_dms(TwTestWorld *world, gconstpointer data)
 	}
 	g_assert_nonnull(error_line);
 	g_assert_nonnull(
-		strstr(member(error_line, "plain"), "does not accept"));
+	    strstr(member(error_line, "plain"), "does not accept"));
 	/* bitlbee drops conversation errors: the notify reaches it. */
 	notify = wait_notify_containing(runner, "does not accept");
 	g_assert_nonnull(notify);
@@ -608,7 +609,7 @@ test_steady_run_has_no_429(TwTestWorld *world, gconstpointer data)
 	while (g_get_monotonic_time() < end) {
 		g_autofree char *text = g_strdup_printf("steady %u", written);
 		g_autofree char *id = tw_test_create_message(
-			world, alice, world->account_id, text, 0);
+		    world, alice, world->account_id, text, 0);
 
 		written++;
 		tw_test_let_it_run(400);
@@ -616,8 +617,8 @@ test_steady_run_has_no_429(TwTestWorld *world, gconstpointer data)
 	wait_received(runner, written);
 	tw_sandbox_get_counters(world->sandbox, &counters);
 	g_assert_cmpuint(counters.rate_limited, ==, 0);
-	polls = tw_sandbox_count_requests(world->sandbox, "GET",
-					  "/2/dm_events");
+	polls =
+	    tw_sandbox_count_requests(world->sandbox, "GET", "/2/dm_events");
 	/* Proportional to the budget: most of it used, never more. */
 	g_test_message("%u polls in %u s for a budget of %u", polls, seconds,
 		       seconds / 3 * 6);
@@ -631,7 +632,7 @@ static void
 test_server_errors_keep_account_online(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
-		tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	TwTestRunner *runner = start_signed_on(world);
 	TwSandboxFault burst = {0};
 	g_autofree char *id = NULL;
@@ -645,12 +646,12 @@ test_server_errors_keep_account_online(TwTestWorld *world, gconstpointer data)
 	id = tw_test_create_message(world, alice, world->account_id,
 				    "through the storm", 0);
 	wait_received(runner, 1);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connection-error",
-						     NULL, NULL),
-			 ==, 0);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "signed-on", NULL,
-						     NULL),
-			 ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "signed-on", NULL, NULL), ==,
+	    1);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -663,9 +664,8 @@ typedef struct {
 
 static const FatalCase credits_case = {TW_SANDBOX_FAULT_CREDITS, 0,
 				       "other-error", "credits"};
-static const FatalCase forbidden_case = {TW_SANDBOX_FAULT_STATUS, 403,
-					 "authentication-impossible",
-					 "dm.read"};
+static const FatalCase forbidden_case = {
+    TW_SANDBOX_FAULT_STATUS, 403, "authentication-impossible", "dm.read"};
 
 static void
 test_fatal_read_error(TwTestWorld *world, gconstpointer data)
@@ -689,12 +689,12 @@ test_fatal_read_error(TwTestWorld *world, gconstpointer data)
 	g_assert_nonnull(strstr(member(error, "description"), fatal->needle));
 	/* No reconnect loop: one poll, then silence. */
 	tw_test_let_it_run(2500);
-	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "GET",
-						   "/2/dm_events"),
-			 ==, 1);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connecting",
-						     NULL, NULL),
-			 ==, 1);
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(world->sandbox, "GET", "/2/dm_events"),
+	    ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connecting", NULL, NULL), ==,
+	    1);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -713,9 +713,9 @@ test_usage_cap_is_told(TwTestWorld *world, gconstpointer data)
 	runner = start_signed_on(world);
 	notify = wait_notify_containing(runner, "usage cap");
 	g_assert_nonnull(notify);
-	g_assert_cmpuint(tw_test_runner_count_events(runner, "connection-error",
-						     NULL, NULL),
-			 ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -734,11 +734,11 @@ static gboolean
 writer_tick(gpointer data)
 {
 	Writer *writer = data;
-	g_autofree char *text = g_strdup_printf("customer message %u",
-						writer->written);
+	g_autofree char *text =
+	    g_strdup_printf("customer message %u", writer->written);
 	g_autofree char *id = tw_test_create_message(
-		writer->world, writer->customers[writer->written % 3],
-		writer->world->account_id, text, 0);
+	    writer->world, writer->customers[writer->written % 3],
+	    writer->world->account_id, text, 0);
 
 	g_hash_table_add(writer->texts, g_steal_pointer(&text));
 	writer->written++;
@@ -751,7 +751,7 @@ static guint
 committed_count(TwTestRunner *runner)
 {
 	g_autoptr(GRegex) regex =
-		g_regex_new("delivered ([0-9]+) messages", 0, 0, NULL);
+	    g_regex_new("delivered ([0-9]+) messages", 0, 0, NULL);
 	g_autoptr(GMatchInfo) match = NULL;
 	guint committed = 0;
 
@@ -766,7 +766,7 @@ committed_count(TwTestRunner *runner)
 }
 
 typedef struct {
-	GHashTable *seen; /* text -> count */
+	GHashTable *seen;             /* text -> count */
 	GHashTable *replay_allowance; /* text -> allowed extra deliveries */
 } Tally;
 
@@ -778,16 +778,16 @@ tally_runner(Tally *tally, TwTestRunner *runner, gboolean killed)
 
 	for (guint i = 0; i < texts->len; i++) {
 		const char *text = texts->pdata[i];
-		guint count = GPOINTER_TO_UINT(
-			g_hash_table_lookup(tally->seen, text));
+		guint count =
+		    GPOINTER_TO_UINT(g_hash_table_lookup(tally->seen, text));
 
 		g_hash_table_replace(tally->seen, g_strdup(text),
 				     GUINT_TO_POINTER(count + 1));
 		/* Shown but not yet saved when the runner died: the one
 		 * batch that may be shown again. */
 		if (i >= committed) {
-			guint allowed = GPOINTER_TO_UINT(g_hash_table_lookup(
-				tally->replay_allowance, text));
+			guint allowed = GPOINTER_TO_UINT(
+			    g_hash_table_lookup(tally->replay_allowance, text));
 
 			g_hash_table_replace(tally->replay_allowance,
 					     g_strdup(text),
@@ -834,17 +834,17 @@ test_twenty_kills(TwTestWorld *world, gconstpointer data)
 	TwTestRunner *runner;
 	g_autoptr(GRand) rand = g_rand_new();
 
-	writer.texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					     NULL);
-	tally.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					   NULL);
-	tally.replay_allowance = g_hash_table_new_full(g_str_hash, g_str_equal,
-						       g_free, NULL);
+	writer.texts =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tally.seen =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tally.replay_allowance =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < 3; i++) {
 		g_autofree char *handle = g_strdup_printf("customer%u", i);
 
 		writer.customers[i] =
-			tw_sandbox_add_user(world->sandbox, handle, handle);
+		    tw_sandbox_add_user(world->sandbox, handle, handle);
 	}
 	/* Customers write throughout, crashes or not. */
 	writer_source = g_timeout_add(150, writer_tick, &writer);
@@ -883,7 +883,7 @@ test_twenty_kills(TwTestWorld *world, gconstpointer data)
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		guint extra = GPOINTER_TO_UINT(value) - 1;
 		guint allowed = GPOINTER_TO_UINT(
-			g_hash_table_lookup(tally.replay_allowance, key));
+		    g_hash_table_lookup(tally.replay_allowance, key));
 
 		replayed += extra;
 		if (extra > allowed) {
@@ -912,11 +912,9 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tw_test_loop_install();
 #define ADD(path, func)                                                        \
-	g_test_add(path, TwTestWorld, NULL, world_set_up, func,                \
-		   world_tear_down)
+	g_test_add(path, TwTestWorld, NULL, world_set_up, func, world_tear_down)
 #define ADD_DATA(path, data, func)                                             \
-	g_test_add(path, TwTestWorld, data, world_set_up, func,                \
-		   world_tear_down)
+	g_test_add(path, TwTestWorld, data, world_set_up, func, world_tear_down)
 	ADD("/sync/receive/late-event-delivered-once",
 	    test_late_event_delivered_once);
 	ADD("/sync/receive/reconnect-backfill-in-order",

@@ -7,7 +7,7 @@
 
 #include <purple.h>
 
-#define READ_CONDITIONS (G_IO_IN | G_IO_HUP | G_IO_ERR)
+#define READ_CONDITIONS  (G_IO_IN | G_IO_HUP | G_IO_ERR)
 #define WRITE_CONDITIONS (G_IO_OUT | G_IO_HUP | G_IO_ERR | G_IO_NVAL)
 
 typedef struct {
@@ -31,8 +31,8 @@ input_dispatch(GIOChannel *source, GIOCondition condition, gpointer data)
 }
 
 static guint
-input_add(gint fd, PurpleInputCondition condition,
-	  PurpleInputFunction function, gpointer data)
+input_add(gint fd, PurpleInputCondition condition, PurpleInputFunction function,
+	  gpointer data)
 {
 	InputClosure *closure = g_new0(InputClosure, 1);
 	GIOCondition io_condition = 0;
@@ -53,11 +53,11 @@ input_add(gint fd, PurpleInputCondition condition,
 }
 
 static PurpleEventLoopUiOps test_loop_ops = {
-	.timeout_add = g_timeout_add,
-	.timeout_remove = g_source_remove,
-	.input_add = input_add,
-	.input_remove = g_source_remove,
-	.timeout_add_seconds = g_timeout_add_seconds,
+    .timeout_add = g_timeout_add,
+    .timeout_remove = g_source_remove,
+    .input_add = input_add,
+    .input_remove = g_source_remove,
+    .timeout_add_seconds = g_timeout_add_seconds,
 };
 
 void

@@ -18,7 +18,7 @@ struct _TwTestRunner {
 	GDataInputStream *stderr_lines;
 	GOutputStream *stdin_pipe;
 	GCancellable *cancellable;
-	GPtrArray *events; /* JsonObject */
+	GPtrArray *events;    /* JsonObject */
 	GHashTable *consumed; /* JsonObject already returned by a wait */
 	GString *stderr_text;
 	gboolean stdout_closed;
@@ -36,7 +36,7 @@ stdout_line_cb(GObject *source, GAsyncResult *result, gpointer data)
 	TwTestRunner *runner = data;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *line = g_data_input_stream_read_line_finish_utf8(
-		G_DATA_INPUT_STREAM(source), result, NULL, &error);
+	    G_DATA_INPUT_STREAM(source), result, NULL, &error);
 	g_autoptr(JsonParser) parser = NULL;
 
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -52,7 +52,7 @@ stdout_line_cb(GObject *source, GAsyncResult *result, gpointer data)
 	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
 		g_ptr_array_add(runner->events,
 				json_object_ref(json_node_get_object(
-					json_parser_get_root(parser))));
+				    json_parser_get_root(parser))));
 	else
 		g_test_message("runner printed a non-JSON line: %s", line);
 	read_stdout_line(runner);
@@ -61,10 +61,9 @@ stdout_line_cb(GObject *source, GAsyncResult *result, gpointer data)
 static void
 read_stdout_line(TwTestRunner *runner)
 {
-	g_data_input_stream_read_line_async(runner->stdout_lines,
-					    G_PRIORITY_DEFAULT,
-					    runner->cancellable,
-					    stdout_line_cb, runner);
+	g_data_input_stream_read_line_async(
+	    runner->stdout_lines, G_PRIORITY_DEFAULT, runner->cancellable,
+	    stdout_line_cb, runner);
 }
 
 static void
@@ -73,7 +72,7 @@ stderr_line_cb(GObject *source, GAsyncResult *result, gpointer data)
 	TwTestRunner *runner = data;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *line = g_data_input_stream_read_line_finish_utf8(
-		G_DATA_INPUT_STREAM(source), result, NULL, &error);
+	    G_DATA_INPUT_STREAM(source), result, NULL, &error);
 
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
@@ -91,10 +90,9 @@ stderr_line_cb(GObject *source, GAsyncResult *result, gpointer data)
 static void
 read_stderr_line(TwTestRunner *runner)
 {
-	g_data_input_stream_read_line_async(runner->stderr_lines,
-					    G_PRIORITY_DEFAULT,
-					    runner->cancellable,
-					    stderr_line_cb, runner);
+	g_data_input_stream_read_line_async(
+	    runner->stderr_lines, G_PRIORITY_DEFAULT, runner->cancellable,
+	    stderr_line_cb, runner);
 }
 
 TwTestRunner *
@@ -116,8 +114,8 @@ tw_test_runner_start_with_env(const char *user_dir, const char *const *args,
 
 	g_assert_nonnull(runner_path);
 	if (g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0) {
-		g_autofree char *supp = g_test_build_filename(
-			G_TEST_DIST, "valgrind.supp", NULL);
+		g_autofree char *supp =
+		    g_test_build_filename(G_TEST_DIST, "valgrind.supp", NULL);
 
 		g_ptr_array_add(argv, "valgrind");
 		g_ptr_array_add(argv, "--error-exitcode=99");
@@ -142,8 +140,8 @@ tw_test_runner_start_with_env(const char *user_dir, const char *const *args,
 					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	/* The plugin's leaks are checked by valgrind; libpurple unloads
 	 * system plugins at exit, whose leaks cannot be suppressed by name. */
-	g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS",
-				     "detect_leaks=0", TRUE);
+	g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS", "detect_leaks=0",
+				     TRUE);
 	g_subprocess_launcher_setenv(launcher, "G_SLICE", "always-malloc",
 				     TRUE);
 	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
@@ -154,19 +152,19 @@ tw_test_runner_start_with_env(const char *user_dir, const char *const *args,
 	}
 	runner = g_new0(TwTestRunner, 1);
 	runner->process = g_subprocess_launcher_spawnv(
-		launcher, (const char *const *)argv->pdata, &error);
+	    launcher, (const char *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 	runner->cancellable = g_cancellable_new();
-	runner->events = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)json_object_unref);
+	runner->events =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	runner->consumed = g_hash_table_new(NULL, NULL);
 	runner->stderr_text = g_string_new(NULL);
-	runner->stdin_pipe = g_object_ref(
-		g_subprocess_get_stdin_pipe(runner->process));
+	runner->stdin_pipe =
+	    g_object_ref(g_subprocess_get_stdin_pipe(runner->process));
 	runner->stdout_lines = g_data_input_stream_new(
-		g_subprocess_get_stdout_pipe(runner->process));
+	    g_subprocess_get_stdout_pipe(runner->process));
 	runner->stderr_lines = g_data_input_stream_new(
-		g_subprocess_get_stderr_pipe(runner->process));
+	    g_subprocess_get_stderr_pipe(runner->process));
 	read_stdout_line(runner);
 	read_stderr_line(runner);
 	return runner;
@@ -194,8 +192,8 @@ tw_test_runner_send(TwTestRunner *runner, const char *command_json)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *line = g_strconcat(command_json, "\n", NULL);
 
-	g_output_stream_write_all(runner->stdin_pipe, line, strlen(line),
-				  NULL, NULL, &error);
+	g_output_stream_write_all(runner->stdin_pipe, line, strlen(line), NULL,
+				  NULL, &error);
 	g_assert_no_error(error);
 	g_output_stream_flush(runner->stdin_pipe, NULL, &error);
 	g_assert_no_error(error);
@@ -205,14 +203,14 @@ static gboolean
 event_matches(JsonObject *object, const char *event, const char *member,
 	      const char *value)
 {
-	if (g_strcmp0(json_object_get_string_member_with_default(
-			      object, "event", NULL),
+	if (g_strcmp0(json_object_get_string_member_with_default(object,
+								 "event", NULL),
 		      event) != 0)
 		return FALSE;
 	if (member == NULL)
 		return TRUE;
 	return g_strcmp0(json_object_get_string_member_with_default(
-				 object, member, NULL),
+			     object, member, NULL),
 			 value) == 0;
 }
 
@@ -343,10 +341,9 @@ int
 tw_test_runner_quit(TwTestRunner *runner)
 {
 	int status;
-	guint timeout = g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") ==
-					0
-				? 120000
-				: 20000;
+	guint timeout = g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0
+			    ? 120000
+			    : 20000;
 
 	tw_test_runner_send(runner, "{\"cmd\":\"quit\"}");
 	if (!wait_for_exit(runner, timeout)) {
@@ -355,8 +352,8 @@ tw_test_runner_quit(TwTestRunner *runner)
 		wait_for_exit(runner, 5000);
 	}
 	status = g_subprocess_get_if_exited(runner->process)
-			 ? g_subprocess_get_exit_status(runner->process)
-			 : 128 + g_subprocess_get_term_sig(runner->process);
+		     ? g_subprocess_get_exit_status(runner->process)
+		     : 128 + g_subprocess_get_term_sig(runner->process);
 	if (status != 0)
 		g_test_message("runner exited with %d; stderr:\n%s", status,
 			       runner->stderr_text->str);

@@ -23,8 +23,7 @@ typedef struct _TwTestRunner TwTestRunner;
  *
  * Returns: (transfer full): the running runner
  */
-TwTestRunner *tw_test_runner_start(const char *user_dir,
-				   const char *first_arg,
+TwTestRunner *tw_test_runner_start(const char *user_dir, const char *first_arg,
 				   ...) G_GNUC_NULL_TERMINATED;
 
 /**

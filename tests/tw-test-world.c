@@ -25,10 +25,10 @@ tw_test_world_set_up(TwTestWorld *world, const TwSandboxConfig *config)
 	world->sandbox = tw_sandbox_new(config);
 	g_assert_true(tw_sandbox_start(world->sandbox, 0, &error));
 	g_assert_no_error(error);
-	world->account_id = tw_sandbox_add_user(world->sandbox, "Acme_Support",
-						"Acme Support");
+	world->account_id =
+	    tw_sandbox_add_user(world->sandbox, "Acme_Support", "Acme Support");
 	world->refresh_token =
-		tw_sandbox_issue_refresh_token(world->sandbox, world->account_id);
+	    tw_sandbox_issue_refresh_token(world->sandbox, world->account_id);
 	world->user_dir = tw_test_make_user_dir();
 }
 
@@ -55,10 +55,10 @@ tw_test_world_start_runner(TwTestWorld *world, const char *password,
 	g_ptr_array_add(args, "--password-env");
 	g_ptr_array_add(args, "TWDM_TEST_PASSWORD");
 	g_ptr_array_add(args, "--api-base");
-	g_ptr_array_add(args, (gpointer)(api_base != NULL
-						 ? api_base
-						 : tw_sandbox_get_base_url(
-							   world->sandbox)));
+	g_ptr_array_add(
+	    args, (gpointer)(api_base != NULL
+				 ? api_base
+				 : tw_sandbox_get_base_url(world->sandbox)));
 	g_ptr_array_add(args, "--client-id");
 	g_ptr_array_add(args, TW_SANDBOX_CLIENT_ID);
 	g_ptr_array_add(args, "--reconnect-delay");
@@ -72,22 +72,23 @@ tw_test_world_start_runner(TwTestWorld *world, const char *password,
 	g_ptr_array_add(args, NULL);
 	{
 		g_autofree char *entry =
-			g_strconcat("TWDM_TEST_PASSWORD=", password, NULL);
+		    g_strconcat("TWDM_TEST_PASSWORD=", password, NULL);
 		const char *env[] = {entry, NULL};
 
 		return tw_test_runner_start_with_env(
-			world->user_dir, (const char *const *)args->pdata, env);
+		    world->user_dir, (const char *const *)args->pdata, env);
 	}
 }
 
 void
 tw_test_assert_signed_on(TwTestRunner *runner)
 {
-	JsonObject *event = tw_test_runner_wait_event(
-		runner, "signed-on", NULL, NULL, TW_TEST_WAIT_MS);
+	JsonObject *event = tw_test_runner_wait_event(runner, "signed-on", NULL,
+						      NULL, TW_TEST_WAIT_MS);
 
 	if (event == NULL)
-		g_test_message("stderr:\n%s", tw_test_runner_get_stderr(runner));
+		g_test_message("stderr:\n%s",
+			       tw_test_runner_get_stderr(runner));
 	g_assert_nonnull(event);
 	g_assert_cmpstr(json_object_get_string_member(event, "account"), ==,
 			TW_TEST_ACCOUNT);
@@ -120,7 +121,7 @@ tw_test_count_messages_with_flag(TwTestRunner *runner, const char *flag)
 		JsonObject *event = events->pdata[i];
 
 		if (g_strcmp0(json_object_get_string_member_with_default(
-				      event, "event", NULL),
+				  event, "event", NULL),
 			      "message") == 0 &&
 		    tw_test_event_has_flag(event, flag))
 			count++;
@@ -190,7 +191,7 @@ tw_test_sent_texts(TwTestWorld *world, const char *path)
 		root = json_parser_get_root(parser);
 		g_ptr_array_add(texts,
 				g_strdup(json_object_get_string_member(
-					json_node_get_object(root), "text")));
+				    json_node_get_object(root), "text")));
 	}
 	return texts;
 }

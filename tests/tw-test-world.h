@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /** Generous waits; valgrind makes the runner many times slower. */
 #define TW_TEST_WAIT_MS                                                        \
 	(g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0 ? 90000       \
-								  : 15000)
+								 : 15000)
 
 /**
  * TwTestWorld:
@@ -88,8 +88,7 @@ gboolean tw_test_event_has_flag(JsonObject *event, const char *flag);
  *
  * Returns: how many "message" events so far carry @flag
  */
-guint tw_test_count_messages_with_flag(TwTestRunner *runner,
-				       const char *flag);
+guint tw_test_count_messages_with_flag(TwTestRunner *runner, const char *flag);
 
 /**
  * tw_test_create_message:
