@@ -60,3 +60,47 @@
  * verification itself is never switched off.
  */
 #define TW_OPTION_CA_FILE "ca-file"
+
+/**
+ * Account option (list): how the account signs in to X.
+ * #TW_AUTH_METHOD_OAUTH2: OAuth 2.0 user context; the password is the
+ * refresh token, and when there is none the plugin asks the user to
+ * authorize the app (PKCE). #TW_AUTH_METHOD_OAUTH1: OAuth 1.0a user
+ * context with #TW_OPTION_CONSUMER_KEY, #TW_OPTION_CONSUMER_SECRET and
+ * #TW_OPTION_ACCESS_TOKEN; the password is the access token secret, and
+ * without a token the plugin runs the PIN flow.
+ */
+#define TW_OPTION_AUTH_METHOD "auth-method"
+/** Value of #TW_OPTION_AUTH_METHOD: OAuth 2.0 with PKCE. */
+#define TW_AUTH_METHOD_OAUTH2 "oauth2"
+/** Value of #TW_OPTION_AUTH_METHOD: OAuth 1.0a. */
+#define TW_AUTH_METHOD_OAUTH1 "oauth1"
+/** Default of #TW_OPTION_AUTH_METHOD. */
+#define TW_DEFAULT_AUTH_METHOD TW_AUTH_METHOD_OAUTH2
+
+/** Account option (string): the OAuth 2.0 authorize endpoint. */
+#define TW_OPTION_AUTHORIZE_URL "authorize-url"
+/** Default of #TW_OPTION_AUTHORIZE_URL. */
+#define TW_DEFAULT_AUTHORIZE_URL "https://x.com/i/oauth2/authorize"
+
+/**
+ * Account option (string): the OAuth 2.0 callback URL, registered exactly
+ * so in the X app. When it is plain http on a loopback address, the plugin
+ * listens there for X's redirect while the user authorizes; the user can
+ * always paste the redirect address instead.
+ */
+#define TW_OPTION_REDIRECT_URI "redirect-uri"
+/** Default of #TW_OPTION_REDIRECT_URI: a fixed port, registered once. */
+#define TW_DEFAULT_REDIRECT_URI "http://127.0.0.1:8763/callback"
+
+/** Account option (string): OAuth 1.0a consumer key (the app's API Key). */
+#define TW_OPTION_CONSUMER_KEY "consumer-key"
+
+/** Account option (string): OAuth 1.0a consumer secret (API Key Secret). */
+#define TW_OPTION_CONSUMER_SECRET "consumer-secret"
+
+/**
+ * Account option (string): the OAuth 1.0a access token; its secret is the
+ * account password. The PIN flow fills both in.
+ */
+#define TW_OPTION_ACCESS_TOKEN "access-token"

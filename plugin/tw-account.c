@@ -17,14 +17,18 @@
 #include "tw-state.h"
 #include "tw-text.h"
 
-G_DEFINE_QUARK(tw-account-error-quark, tw_account_error)
+G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
 
-/* Page sizes: small while idle (each event returned is billed), wider while
- * pages come back entirely new. */
+/* Page sizes: the overlap window plus a few while idle (each event
+ * returned is billed, unless re-read the same UTC day), wider while pages
+ * come back entirely new. */
 #define POLL_PAGE_IDLE 5
-#define POLL_PAGE_MAX 100
-/* A poll that follows next_token stops after this many pages. */
-#define POLL_MAX_PAGES 60
+#define POLL_PAGE_MAX  100
+/* A poll that follows next_token stops after this many pages (100,000
+ * events): far more than 30 days of a busy inbox. */
+#define POLL_MAX_PAGES 1000
+/* Events delivered per main-loop turn, so a backlog never freezes the UI. */
+#define DELIVERY_CHUNK 200
 /* Late events (eventual consistency) are looked for this far back. */
 #define POLL_OVERLAP (120 * G_TIME_SPAN_SECOND)
 /* Without rate-limit headers, poll this often. */
@@ -33,7 +37,7 @@ G_DEFINE_QUARK(tw-account-error-quark, tw_account_error)
 #define POLL_MIN_DELAY_MS 200
 /* Exponential backoff after server and network errors. */
 #define BACKOFF_FIRST_MS 2000
-#define BACKOFF_MAX_MS (5 * 60 * 1000)
+#define BACKOFF_MAX_MS   (5 * 60 * 1000)
 /* X keeps this much DM history. */
 #define HISTORY_LIMIT (30 * G_TIME_SPAN_DAY)
 /* Refresh the access token this long before it expires. */
@@ -64,6 +68,12 @@ struct _TwAccount {
 	char *ca_file;
 	guint poll_interval;
 	guint history_days;
+	TwAccountAuthMethod auth_method;
+	char *authorize_url;
+	char *redirect_uri;
+	char *consumer_key;
+	char *consumer_secret;
+	char *access_token;
 
 	const TwAccountCallbacks *callbacks;
 	gpointer ui;
@@ -82,6 +92,7 @@ struct _TwAccount {
 	guint refresh_timer;
 	guint64 refresh_call;
 	guint refresh_failures;
+	gint64 access_token_expiry; /* Unix µs; 0 = unknown or never */
 	/* operations waiting for a fresh access token */
 	GPtrArray *after_refresh;
 	gboolean me_retried;
@@ -92,19 +103,34 @@ struct _TwAccount {
 	guint start_timer;
 	guint64 me_call;
 
+	/* authorization; its tokens are kept once /2/users/me confirms */
+	TwAuthorization *authorization;
+	char *pending_refresh_token;
+	char *pending_oauth1_token;
+	char *pending_oauth1_secret;
+
 	/* polling */
 	guint poll_timer;
 	guint64 poll_call;
 	guint64 users_call;
 	TwRateLimit read_limit;
+	gint64 last_poll_time; /* Unix µs of the last page that came back */
+	gint64 next_poll_time; /* Unix µs the poll timer fires; 0 = none */
 	guint poll_failures;
 	guint page_size;
 	guint pages_this_poll;
+	/* token of the page being fetched; NULL for the first page */
+	char *page_token;
+	/* delivering the batch, a chunk per main-loop turn */
+	guint delivery_timer;
+	guint delivery_index;
+	/* user ids already looked up, found or not */
+	GHashTable *looked_up;
 	gint64 poll_horizon;
 	gint64 poll_stop_time;
 	GPtrArray *batch; /* TwDmEvent, collected over the pages of one poll */
 	GPtrArray *waiting; /* TwDmEvent held back until a send is confirmed */
-	GHashTable *users; /* user id -> TwUser */
+	GHashTable *users;  /* user id -> TwUser */
 	GHashTable *handle_ids; /* lower-case handle -> user id */
 	gboolean usage_cap_told;
 	gboolean history_gap_told;
@@ -155,8 +181,8 @@ until_reset_delay(const TwRateLimit *limit)
 	if (!limit->known || reset_ms <= now_ms)
 		return add_jitter(BACKOFF_FIRST_MS);
 	/* The reset second itself may still count: wait a little past it. */
-	return add_jitter((guint)MIN(reset_ms - now_ms + 1000,
-				     (gint64)BACKOFF_MAX_MS * 3));
+	return add_jitter(
+	    (guint)MIN(reset_ms - now_ms + 1000, (gint64)BACKOFF_MAX_MS * 3));
 }
 
 static gboolean
@@ -180,6 +206,8 @@ stop_everything(TwAccount *account)
 	tw_clear_timeout(&account->refresh_timer);
 	tw_clear_timeout(&account->poll_timer);
 	tw_clear_timeout(&account->send_timer);
+	tw_clear_timeout(&account->delivery_timer);
+	g_clear_pointer(&account->authorization, tw_authorization_free);
 	if (account->http != NULL)
 		tw_http_cancel_all(account->http);
 	account->refresh_call = account->me_call = account->poll_call = 0;
@@ -213,13 +241,11 @@ fail(TwAccount *account, GError *error)
 	g_error_free(error);
 }
 
-static void
-fail_with(TwAccount *account, GQuark domain, int code, const char *format,
-	  ...) G_GNUC_PRINTF(4, 5);
+static void fail_with(TwAccount *account, GQuark domain, int code,
+		      const char *format, ...) G_GNUC_PRINTF(4, 5);
 
 static void
-fail_with(TwAccount *account, GQuark domain, int code, const char *format,
-	  ...)
+fail_with(TwAccount *account, GQuark domain, int code, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *message = NULL;
@@ -261,6 +287,15 @@ static gboolean
 retry_after_refresh(TwAccount *account, gboolean *retried,
 		    TwAccountOperation operation)
 {
+	if (account->auth_method == TW_ACCOUNT_AUTH_OAUTH1) {
+		/* OAuth 1.0a tokens do not expire: a 401 means revoked. */
+		fail_with(account, TW_API_ERROR, TW_API_ERROR_UNAUTHORIZED,
+			  "X no longer accepts the OAuth 1.0a access token: it "
+			  "was revoked, or the app's keys were regenerated. "
+			  "Enter a new access token and secret, or clear the "
+			  "access-token option to authorize again with a PIN.");
+		return TRUE;
+	}
 	if (*retried)
 		return FALSE;
 	*retried = TRUE;
@@ -294,9 +329,9 @@ schedule_refresh(TwAccount *account, gint64 expires_in)
 	else
 		seconds = MAX(expires_in * 3 / 4, 1);
 	tw_clear_timeout(&account->refresh_timer);
-	account->refresh_timer = tw_timeout_add(
-		(guint)MIN(seconds * 1000, (gint64)G_MAXINT32),
-		refresh_timer_cb, account);
+	account->refresh_timer =
+	    tw_timeout_add((guint)MIN(seconds * 1000, (gint64)G_MAXINT32),
+			   refresh_timer_cb, account);
 }
 
 static void
@@ -323,40 +358,41 @@ refresh_done(TwApiReply *reply, gpointer data)
 		/* Online already: keep trying; waiting requests wait. */
 		account->refresh_failures++;
 		account->refresh_timer =
-			tw_timeout_add(backoff_delay(account->refresh_failures),
-				       refresh_timer_cb, account);
+		    tw_timeout_add(backoff_delay(account->refresh_failures),
+				   refresh_timer_cb, account);
 		return;
 	}
 	account->refresh_failures = 0;
 	if (reply->token->refresh_token != NULL &&
 	    g_strcmp0(reply->token->refresh_token, account->refresh_token) !=
-		    0) {
+		0) {
 		/* Rotation: the old token is spent now. The new one must be
 		 * on disk before anything else happens. */
-		if (!tw_state_store_refresh_token(account->state,
-						  reply->token->refresh_token,
-						  account->refresh_token,
-						  &error)) {
+		if (!tw_state_store_refresh_token(
+			account->state, reply->token->refresh_token,
+			account->refresh_token, &error)) {
 			fail_with(account, TW_ACCOUNT_ERROR,
-				  TW_ACCOUNT_ERROR_STATE, "%s",
-				  error->message);
+				  TW_ACCOUNT_ERROR_STATE, "%s", error->message);
 			return;
 		}
 		tw_auth_wipe_string(account->refresh_token);
 		account->refresh_token = g_strdup(reply->token->refresh_token);
 		if (account->callbacks->refresh_token_changed != NULL)
 			account->callbacks->refresh_token_changed(
-				account->ui, account->refresh_token);
+			    account->ui, account->refresh_token);
 	}
 	tw_api_set_access_token(account->api, reply->token->access_token);
+	account->access_token_expiry =
+	    reply->token->expires_in > 0
+		? g_get_real_time() + reply->token->expires_in * G_USEC_PER_SEC
+		: 0;
 	schedule_refresh(account, reply->token->expires_in);
 
 	if (!account->signed_on && account->me_call == 0 &&
 	    account->after_refresh->len == 0) {
 		if (account->callbacks->progress != NULL)
-			account->callbacks->progress(account->ui,
-						     "Checking the account", 2,
-						     3);
+			account->callbacks->progress(
+			    account->ui, "Checking the account", 2, 3);
 		get_me_start(account);
 		return;
 	}
@@ -370,8 +406,8 @@ static void
 refresh_start(TwAccount *account)
 {
 	account->refresh_call = tw_api_refresh_token(
-		account->api, account->client_id, account->client_secret,
-		account->refresh_token, refresh_done, account, NULL);
+	    account->api, account->client_id, account->client_secret,
+	    account->refresh_token, refresh_done, account, NULL);
 }
 
 /****************************************************************************
@@ -395,11 +431,10 @@ get_me_done(TwApiReply *reply, gpointer data)
 		return;
 	}
 	account->me_retried = FALSE;
-	if (g_ascii_strcasecmp(reply->user->username, account->username) !=
-	    0) {
+	if (g_ascii_strcasecmp(reply->user->username, account->username) != 0) {
 		fail_with(account, TW_ACCOUNT_ERROR,
 			  TW_ACCOUNT_ERROR_WRONG_USER,
-			  "This refresh token signs in @%s, but the account is "
+			  "This sign-in is for @%s, but the account is "
 			  "@%s. Sign in to X as @%s, or rename the account.",
 			  reply->user->username, account->username,
 			  account->username);
@@ -428,7 +463,212 @@ static void
 get_me_start(TwAccount *account)
 {
 	account->me_call =
-		tw_api_get_me(account->api, get_me_done, account, NULL);
+	    tw_api_get_me(account->api, get_me_done, account, NULL);
+}
+
+/****************************************************************************
+ * Authorization
+ ****************************************************************************/
+
+static void
+end_authorization(TwAccount *account)
+{
+	/* tw-authorization lets its owner free it inside its callbacks. */
+	g_clear_pointer(&account->authorization, tw_authorization_free);
+	if (account->callbacks->authorize_finished != NULL)
+		account->callbacks->authorize_finished(account->ui);
+}
+
+/* Only the confirmed account's tokens are kept: a sign-in as somebody
+ * else must not replace them. */
+static gboolean
+keep_authorized_tokens(TwAccount *account, GError **error)
+{
+	if (account->pending_refresh_token != NULL) {
+		if (!tw_state_store_refresh_token(
+			account->state, account->pending_refresh_token, NULL,
+			error))
+			return FALSE;
+		tw_auth_wipe_string(account->refresh_token);
+		account->refresh_token =
+		    g_steal_pointer(&account->pending_refresh_token);
+		if (account->callbacks->refresh_token_changed != NULL)
+			account->callbacks->refresh_token_changed(
+			    account->ui, account->refresh_token);
+	}
+	if (account->pending_oauth1_token != NULL) {
+		if (account->callbacks->oauth1_token_changed != NULL)
+			account->callbacks->oauth1_token_changed(
+			    account->ui, account->pending_oauth1_token,
+			    account->pending_oauth1_secret);
+		tw_auth_wipe_string(
+		    g_steal_pointer(&account->pending_oauth1_token));
+		tw_auth_wipe_string(
+		    g_steal_pointer(&account->pending_oauth1_secret));
+	}
+	return TRUE;
+}
+
+static void
+authorized_me_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	g_autoptr(GError) error = NULL;
+
+	if (reply->error == NULL &&
+	    g_ascii_strcasecmp(reply->user->username, account->username) == 0 &&
+	    !keep_authorized_tokens(account, &error)) {
+		account->me_call = 0;
+		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_STATE,
+			  "%s", error->message);
+		return;
+	}
+	get_me_done(reply, account);
+}
+
+static void
+check_authorized_account(TwAccount *account)
+{
+	if (account->callbacks->progress != NULL)
+		account->callbacks->progress(account->ui,
+					     "Checking the account", 2, 3);
+	account->me_call =
+	    tw_api_get_me(account->api, authorized_me_done, account, NULL);
+}
+
+static void
+authorization_prompt(gpointer data, const TwAuthorizationPrompt *prompt)
+{
+	TwAccount *account = data;
+
+	account->callbacks->authorize(account->ui, prompt);
+}
+
+static void
+authorization_oauth2_done(gpointer data, TwToken *token)
+{
+	TwAccount *account = data;
+
+	end_authorization(account);
+	tw_auth_wipe_string(account->pending_refresh_token);
+	account->pending_refresh_token = g_strdup(token->refresh_token);
+	if (token->refresh_token == NULL)
+		g_message("%s: no refresh token came (offline.access was not "
+			  "granted): the sign-in ends with the access token",
+			  account->username);
+	tw_api_set_access_token(account->api, token->access_token);
+	schedule_refresh(account, token->expires_in);
+	check_authorized_account(account);
+}
+
+static void
+oauth1_use_token(TwAccount *account, const char *token,
+		 const char *token_secret)
+{
+	tw_api_set_oauth1(account->api, account->consumer_key,
+			  account->consumer_secret, token, token_secret);
+}
+
+static void
+authorization_oauth1_done(gpointer data, const char *token,
+			  const char *token_secret, const char *screen_name)
+{
+	TwAccount *account = data;
+
+	end_authorization(account);
+	tw_auth_wipe_string(account->pending_oauth1_token);
+	tw_auth_wipe_string(account->pending_oauth1_secret);
+	account->pending_oauth1_token = g_strdup(token);
+	account->pending_oauth1_secret = g_strdup(token_secret);
+	oauth1_use_token(account, token, token_secret);
+	check_authorized_account(account);
+}
+
+static void
+authorization_failed(gpointer data, const GError *error)
+{
+	TwAccount *account = data;
+	GError *copy = g_error_copy(error);
+
+	end_authorization(account);
+	fail(account, copy);
+}
+
+static const TwAuthorizationCallbacks authorization_callbacks = {
+    .prompt = authorization_prompt,
+    .oauth2_done = authorization_oauth2_done,
+    .oauth1_done = authorization_oauth1_done,
+    .failed = authorization_failed,
+};
+
+static void
+authorize_start(TwAccount *account, TwAuthorizationMethod method)
+{
+	TwAuthorizationConfig config = {0};
+
+	config.method = method;
+	config.client_id = account->client_id;
+	config.client_secret = account->client_secret;
+	config.authorize_url = account->authorize_url;
+	config.redirect_uri = account->redirect_uri;
+	config.consumer_key = account->consumer_key;
+	config.consumer_secret = account->consumer_secret;
+	g_debug("%s: no token: asking the user to authorize the app",
+		account->username);
+	account->authorization = tw_authorization_new(
+	    account->api, &config, &authorization_callbacks, account);
+	tw_authorization_start(account->authorization);
+}
+
+static gboolean
+is_set(const char *text)
+{
+	return text != NULL && text[0] != '\0';
+}
+
+static void
+oauth1_start(TwAccount *account)
+{
+	if (!is_set(account->consumer_key) ||
+	    !is_set(account->consumer_secret)) {
+		fail_with(account, TW_ACCOUNT_ERROR,
+			  TW_ACCOUNT_ERROR_INVALID_SETTINGS,
+			  "OAuth 1.0a needs the consumer-key and "
+			  "consumer-secret options: the API Key and Secret "
+			  "from your X app's \"Keys and tokens\" page.");
+		return;
+	}
+	if (is_set(account->access_token) && is_set(account->password)) {
+		oauth1_use_token(account, account->access_token,
+				 account->password);
+		if (account->callbacks->progress != NULL)
+			account->callbacks->progress(
+			    account->ui, "Checking the account", 2, 3);
+		get_me_start(account);
+		return;
+	}
+	if (is_set(account->access_token) || is_set(account->password)) {
+		fail_with(account, TW_ACCOUNT_ERROR,
+			  TW_ACCOUNT_ERROR_INVALID_SETTINGS, "%s",
+			  is_set(account->access_token)
+			      ? "The access-token option is set but the "
+				"password is empty: enter the Access Token "
+				"Secret as the password, or clear "
+				"access-token to authorize with a PIN."
+			      : "The password is set but the access-token "
+				"option is empty: enter the Access Token "
+				"too, or clear the password to authorize "
+				"with a PIN.");
+		return;
+	}
+	if (account->callbacks->authorize == NULL) {
+		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_NO_TOKEN,
+			  "The account has no OAuth 1.0a access token. Enter "
+			  "it in the access-token option and its secret as "
+			  "the password.");
+		return;
+	}
+	authorize_start(account, TW_AUTHORIZATION_OAUTH1_PIN);
 }
 
 static gboolean
@@ -439,7 +679,8 @@ start_cb(gpointer data)
 	const char *token;
 
 	account->start_timer = 0;
-	if (account->client_id == NULL || account->client_id[0] == '\0') {
+	if (account->auth_method == TW_ACCOUNT_AUTH_OAUTH2 &&
+	    (account->client_id == NULL || account->client_id[0] == '\0')) {
 		fail_with(account, TW_ACCOUNT_ERROR,
 			  TW_ACCOUNT_ERROR_INVALID_SETTINGS,
 			  "The account has no OAuth 2.0 client id. Set the "
@@ -459,8 +700,16 @@ start_cb(gpointer data)
 			  "%s", account->state_error->message);
 		return G_SOURCE_REMOVE;
 	}
-	token = tw_state_choose_refresh_token(account->state,
-					      account->password);
+	if (account->auth_method == TW_ACCOUNT_AUTH_OAUTH1) {
+		oauth1_start(account);
+		return G_SOURCE_REMOVE;
+	}
+	token =
+	    tw_state_choose_refresh_token(account->state, account->password);
+	if (token == NULL && account->callbacks->authorize != NULL) {
+		authorize_start(account, TW_AUTHORIZATION_OAUTH2);
+		return G_SOURCE_REMOVE;
+	}
 	if (token == NULL) {
 		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_NO_TOKEN,
 			  "The account has no refresh token. Enter the OAuth "
@@ -473,9 +722,8 @@ start_cb(gpointer data)
 			account->username);
 	account->refresh_token = g_strdup(token);
 	if (account->callbacks->progress != NULL)
-		account->callbacks->progress(account->ui,
-					     "Refreshing the access token", 1,
-					     3);
+		account->callbacks->progress(
+		    account->ui, "Refreshing the access token", 1, 3);
 	refresh_start(account);
 	return G_SOURCE_REMOVE;
 }
@@ -499,6 +747,7 @@ poll_schedule(TwAccount *account, guint delay_ms)
 {
 	tw_clear_timeout(&account->poll_timer);
 	account->poll_timer = tw_timeout_add(delay_ms, poll_timer_cb, account);
+	account->next_poll_time = g_get_real_time() + (gint64)delay_ms * 1000;
 }
 
 /* Spread the remaining requests of the window over the time until reset. */
@@ -532,13 +781,17 @@ event_time(const TwDmEvent *event)
 	return event->created_at > 0 ? event->created_at : g_get_real_time();
 }
 
-/* Known = already delivered, or older than what this poll may show. */
+/* Known = already delivered, older than what this poll may show, or of a
+ * kind this account does not show (group events): paging never digs
+ * through history for those. */
 static gboolean
 event_is_known(TwAccount *account, const TwDmEvent *event)
 {
 	return tw_state_is_delivered(account->state, event->id) ||
 	       (event->created_at > 0 &&
-		event->created_at < account->poll_horizon);
+		event->created_at < account->poll_horizon) ||
+	       event->type != TW_DM_EVENT_MESSAGE_CREATE ||
+	       tw_dm_event_is_group(event);
 }
 
 static int
@@ -583,8 +836,8 @@ static gboolean
 own_send_unconfirmed(TwAccount *account)
 {
 	TwStateOutgoing *head = account->state != NULL
-					? tw_state_outbox_peek(account->state)
-					: NULL;
+				    ? tw_state_outbox_peek(account->state)
+				    : NULL;
 
 	return account->send_call != 0 || account->verify_call != 0 ||
 	       (head != NULL && head->attempted && !account->send_verified);
@@ -613,29 +866,32 @@ deliver_event(TwAccount *account, const TwDmEvent *event)
 {
 	TwAccountMessage message = {0};
 	const char *peer_id = peer_id_of(account, event);
-	const TwUser *peer =
-		peer_id != NULL ? g_hash_table_lookup(account->users, peer_id)
-				: NULL;
+	const TwUser *peer = peer_id != NULL
+				 ? g_hash_table_lookup(account->users, peer_id)
+				 : NULL;
 	g_autofree char *handle = NULL;
 	g_autofree char *html = NULL;
 
-	if (peer == NULL) {
-		g_message("%s: event %s has no known peer; skipped",
+	if (peer_id == NULL) {
+		g_message("%s: event %s has no conversation partner; skipped",
 			  account->username, event->id);
 		return;
 	}
-	handle = g_ascii_strdown(peer->username, -1);
+	/* X could not tell who it is (a deleted account): show the id
+	 * rather than lose the message. */
+	handle = peer != NULL ? g_ascii_strdown(peer->username, -1)
+			      : g_strdup(peer_id);
 	html = tw_text_incoming_to_html(event->text != NULL ? event->text : "",
 					event->urls);
 	message.event_id = event->id;
 	message.conversation_id = event->conversation_id;
 	message.peer = handle;
-	message.peer_name = peer->name;
+	message.peer_name = peer != NULL ? peer->name : NULL;
 	message.html = html;
 	message.timestamp = event_time(event) / G_USEC_PER_SEC;
 	message.outgoing = is_own_event(account, event);
-	message.delayed = event->created_at > 0 &&
-			  event->created_at < account->connected_at;
+	message.delayed =
+	    event->created_at > 0 && event->created_at < account->connected_at;
 	account->callbacks->message(account->ui, &message);
 }
 
@@ -654,10 +910,10 @@ tell_history_gap(TwAccount *account)
 	since = g_date_time_new_from_unix_local(newest / G_USEC_PER_SEC);
 	since_text = g_date_time_format(since, "%x %X");
 	text = g_strdup_printf(
-		"This account was offline since %s, longer than the 30 days "
-		"of messages X keeps: messages from before the last 30 days "
-		"could not be fetched.",
-		since_text);
+	    "This account was offline since %s, longer than the 30 days "
+	    "of messages X keeps: messages from before the last 30 days "
+	    "could not be fetched.",
+	    since_text);
 	notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
 }
 
@@ -681,6 +937,7 @@ users_done(TwApiReply *reply, gpointer data)
 		g_message("%s: user lookup failed: %s", account->username,
 			  reply->error->message);
 		g_ptr_array_set_size(account->batch, 0);
+		account->pages_this_poll = 0;
 		poll_schedule(account, poll_pace_delay(account));
 		return;
 	}
@@ -695,8 +952,7 @@ lookup_missing_peers(TwAccount *account)
 {
 	g_autoptr(GPtrArray) missing = g_ptr_array_new();
 
-	for (guint i = 0; i < account->batch->len && missing->len < 100;
-	     i++) {
+	for (guint i = 0; i < account->batch->len && missing->len < 100; i++) {
 		const TwDmEvent *event = account->batch->pdata[i];
 		const char *peer_id;
 
@@ -706,24 +962,98 @@ lookup_missing_peers(TwAccount *account)
 		peer_id = peer_id_of(account, event);
 		if (peer_id != NULL &&
 		    !g_hash_table_contains(account->users, peer_id) &&
+		    !g_hash_table_contains(account->looked_up, peer_id) &&
 		    !g_ptr_array_find_with_equal_func(missing, peer_id,
 						      g_str_equal, NULL))
 			g_ptr_array_add(missing, (gpointer)peer_id);
 	}
 	if (missing->len == 0)
 		return FALSE;
+	/* A user X cannot find (deleted, suspended) is not asked again. */
+	for (guint i = 0; i < missing->len; i++)
+		g_hash_table_add(account->looked_up,
+				 g_strdup(missing->pdata[i]));
 	g_ptr_array_add(missing, NULL);
 	account->users_call =
-		tw_api_get_users(account->api, (const char *const *)missing->pdata,
-				 users_done, account, NULL);
+	    tw_api_get_users(account->api, (const char *const *)missing->pdata,
+			     users_done, account, NULL);
 	return TRUE;
+}
+
+static void deliver_chunk(TwAccount *account);
+
+static gboolean
+deliver_chunk_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->delivery_timer = 0;
+	deliver_chunk(account);
+	return G_SOURCE_REMOVE;
+}
+
+/* One event of the batch: delivered, silently handled, held or left. */
+static gboolean
+deliver_one(TwAccount *account, const TwDmEvent *event)
+{
+	if (tw_state_is_delivered(account->state, event->id))
+		return FALSE;
+	if (event->created_at > 0 &&
+	    event->created_at < account->poll_horizon) {
+		/* Older than this account shows: handled, silently. */
+		tw_state_mark_delivered(account->state, event->id,
+					event->created_at);
+		return FALSE;
+	}
+	if (event_must_wait(account, event)) {
+		/* Kept until the send is confirmed: later pages may no longer
+		 * reach back to it. */
+		if (!g_ptr_array_find_with_equal_func(account->waiting, event,
+						      same_event_id, NULL))
+			g_ptr_array_add(account->waiting,
+					tw_dm_event_copy(event));
+		return FALSE;
+	}
+	if (!event_is_deliverable(account, event))
+		return FALSE;
+	deliver_event(account, event);
+	tw_state_mark_delivered(account->state, event->id, event_time(event));
+	return TRUE;
+}
+
+static void
+deliver_chunk(TwAccount *account)
+{
+	guint end =
+	    MIN(account->delivery_index + DELIVERY_CHUNK, account->batch->len);
+	guint delivered = 0;
+
+	for (guint i = account->delivery_index; i < end && !account->failed;
+	     i++) {
+		if (deliver_one(account, account->batch->pdata[i]))
+			delivered++;
+	}
+	account->delivery_index = end;
+	if (account->failed)
+		return;
+	/* One write per chunk: a crash repeats at most this chunk. */
+	save_state(account);
+	if (delivered > 0)
+		g_debug("%s: delivered %u messages", account->username,
+			delivered);
+	if (end < account->batch->len) {
+		account->delivery_timer =
+		    tw_timeout_add(0, deliver_chunk_cb, account);
+		return;
+	}
+	g_ptr_array_set_size(account->batch, 0);
+	account->pages_this_poll = 0;
+	poll_schedule(account, poll_pace_delay(account));
 }
 
 static void
 deliver_batch(TwAccount *account)
 {
-	guint delivered = 0;
-
 	if (lookup_missing_peers(account))
 		return;
 	/* Events held back earlier get another chance. */
@@ -737,70 +1067,52 @@ deliver_batch(TwAccount *account)
 	}
 	g_ptr_array_set_size(account->waiting, 0);
 	g_ptr_array_sort(account->batch, compare_oldest_first);
-	for (guint i = 0; i < account->batch->len && !account->failed; i++) {
-		const TwDmEvent *event = account->batch->pdata[i];
-
-		if (tw_state_is_delivered(account->state, event->id))
-			continue;
-		if (event->created_at > 0 &&
-		    event->created_at < account->poll_horizon) {
-			/* Older than this account shows: handled, silently. */
-			tw_state_mark_delivered(account->state, event->id,
-						event->created_at);
-			continue;
-		}
-		if (event_must_wait(account, event)) {
-			/* Kept until the send is confirmed: later pages may
-			 * no longer reach back to it. */
-			if (!g_ptr_array_find_with_equal_func(
-				    account->waiting, event, same_event_id,
-				    NULL))
-				g_ptr_array_add(account->waiting,
-						tw_dm_event_copy(event));
-			continue;
-		}
-		if (!event_is_deliverable(account, event))
-			continue;
-		deliver_event(account, event);
-		tw_state_mark_delivered(account->state, event->id,
-					event_time(event));
-		delivered++;
-	}
-	g_ptr_array_set_size(account->batch, 0);
-	if (account->failed)
-		return;
-	/* One write per batch: a crash repeats at most this batch. */
-	save_state(account);
-	if (delivered > 0)
-		g_debug("%s: delivered %u messages", account->username,
-			delivered);
-	poll_schedule(account, poll_pace_delay(account));
+	account->delivery_index = 0;
+	deliver_chunk(account);
 }
 
 static void poll_page(TwAccount *account, const char *pagination_token);
 
+static gboolean
+poll_resume_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->poll_timer = 0;
+	poll_page(account, account->page_token);
+	return G_SOURCE_REMOVE;
+}
+
+/* The same page again later: pages already fetched are kept, so a long
+ * backfill goes on across rate-limit windows and errors. */
+static void
+poll_resume(TwAccount *account, guint delay_ms)
+{
+	tw_clear_timeout(&account->poll_timer);
+	account->poll_timer = tw_timeout_add(delay_ms, poll_resume_cb, account);
+}
+
 static void
 poll_failed(TwAccount *account, GError *error)
 {
-	g_ptr_array_set_size(account->batch, 0);
 	if (g_error_matches(error, TW_API_ERROR, TW_API_ERROR_RATE_LIMITED)) {
 		g_debug("%s: rate limited; waiting for the window to reset",
 			account->username);
-		poll_schedule(account, until_reset_delay(&account->read_limit));
+		poll_resume(account, until_reset_delay(&account->read_limit));
 	} else if (g_error_matches(error, TW_API_ERROR,
 				   TW_API_ERROR_USAGE_CAPPED)) {
 		if (!account->usage_cap_told) {
 			g_autofree char *text = g_strdup_printf(
-				"X's usage cap for this app is reached (%s): "
-				"new messages cannot be read until it resets.",
-				error->message);
+			    "X's usage cap for this app is reached (%s): "
+			    "new messages cannot be read until it resets.",
+			    error->message);
 
 			account->usage_cap_told = TRUE;
 			notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
 		}
-		poll_schedule(account,
-			      MAX(until_reset_delay(&account->read_limit),
-				  (guint)BACKOFF_MAX_MS));
+		poll_resume(account,
+			    MAX(until_reset_delay(&account->read_limit),
+				(guint)BACKOFF_MAX_MS));
 	} else if (g_error_matches(error, TW_API_ERROR,
 				   TW_API_ERROR_CREDITS_DEPLETED)) {
 		fail_with(account, TW_API_ERROR, TW_API_ERROR_CREDITS_DEPLETED,
@@ -820,7 +1132,7 @@ poll_failed(TwAccount *account, GError *error)
 		account->poll_failures++;
 		g_debug("%s: poll failed (%s); retry %u", account->username,
 			error->message, account->poll_failures);
-		poll_schedule(account, backoff_delay(account->poll_failures));
+		poll_resume(account, backoff_delay(account->poll_failures));
 	} else {
 		fail(account, g_steal_pointer(&error));
 	}
@@ -850,6 +1162,7 @@ poll_done(TwApiReply *reply, gpointer data)
 	}
 	account->poll_retried = FALSE;
 	account->poll_failures = 0;
+	account->last_poll_time = g_get_real_time();
 	page = reply->page;
 	g_hash_table_iter_init(&iter, page->users);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
@@ -871,14 +1184,23 @@ poll_done(TwApiReply *reply, gpointer data)
 	if (page->next_token != NULL && page->events->len > 0 &&
 	    account->pages_this_poll < POLL_MAX_PAGES &&
 	    (entirely_new || oldest > account->poll_stop_time)) {
-		if (entirely_new)
-			account->page_size =
-				MIN(account->page_size * 4, POLL_PAGE_MAX);
-		poll_page(account, page->next_token);
+		/* Widen while all is new; inside the overlap window re-reads
+		 * cost nothing (same UTC day), so take it in one big page. */
+		account->page_size =
+		    entirely_new ? MIN(account->page_size * 4, POLL_PAGE_MAX)
+				 : POLL_PAGE_MAX;
+		g_free(account->page_token);
+		account->page_token = g_strdup(page->next_token);
+		/* A long backfill spends the window, then waits for the next
+		 * one: never a 429. */
+		if (account->read_limit.known &&
+		    account->read_limit.remaining <= 1)
+			poll_resume(account,
+				    until_reset_delay(&account->read_limit));
+		else
+			poll_page(account, account->page_token);
 		return;
 	}
-	if (!entirely_new)
-		account->page_size = POLL_PAGE_IDLE;
 	if (page->next_token == NULL || page->events->len == 0)
 		tell_history_gap(account);
 	deliver_batch(account);
@@ -887,9 +1209,13 @@ poll_done(TwApiReply *reply, gpointer data)
 static void
 poll_page(TwAccount *account, const char *pagination_token)
 {
-	account->poll_call = tw_api_list_dm_events(
-		account->api, account->page_size, pagination_token, poll_done,
-		account, NULL);
+	if (pagination_token != account->page_token) {
+		g_free(account->page_token);
+		account->page_token = g_strdup(pagination_token);
+	}
+	account->poll_call =
+	    tw_api_list_dm_events(account->api, account->page_size,
+				  pagination_token, poll_done, account, NULL);
 }
 
 static void
@@ -899,19 +1225,30 @@ poll_start(TwAccount *account)
 	gint64 first;
 
 	if (account->poll_call != 0 || account->users_call != 0 ||
-	    account->failed)
+	    account->delivery_timer != 0 || account->failed)
 		return;
 	tw_clear_timeout(&account->poll_timer);
+	if (account->pages_this_poll > 0) {
+		poll_page(account, account->page_token);
+		return;
+	}
 	newest = tw_state_get_newest_delivered_time(account->state);
 	first = tw_state_get_first_sign_on(account->state) -
 		(gint64)account->history_days * G_TIME_SPAN_DAY;
 	/* Nothing older than the first sign-on (minus history-days), and
 	 * nothing the delivered record can no longer vouch for. */
-	account->poll_horizon =
-		MAX(first, newest - TW_STATE_DELIVERED_WINDOW);
+	account->poll_horizon = MAX(first, newest - TW_STATE_DELIVERED_WINDOW);
 	account->poll_stop_time =
-		MAX(account->poll_horizon, newest - POLL_OVERLAP);
-	account->pages_this_poll = 0;
+	    MAX(account->poll_horizon, newest - POLL_OVERLAP);
+	/* One page that reaches back over the overlap window, where late
+	 * events may hide, plus room for a few new ones: a poll is one
+	 * request in the steady state, and re-reading what was already
+	 * delivered today is not billed. */
+	account->page_size =
+	    CLAMP(tw_state_count_delivered_since(account->state,
+						 account->poll_stop_time) +
+		      POLL_PAGE_IDLE,
+		  POLL_PAGE_IDLE, POLL_PAGE_MAX);
 	g_ptr_array_set_size(account->batch, 0);
 	poll_page(account, NULL);
 }
@@ -938,14 +1275,14 @@ send_schedule(TwAccount *account, guint delay_ms)
 }
 
 static void
-send_wait(TwAccount *account, const TwStateOutgoing *outgoing,
-	  guint delay_ms, const char *why)
+send_wait(TwAccount *account, const TwStateOutgoing *outgoing, guint delay_ms,
+	  const char *why)
 {
 	if (!account->send_wait_told) {
 		g_autofree char *text = g_strdup_printf(
-			"Your message is waiting: %s. It will be sent in about "
-			"%u seconds.",
-			why, (delay_ms + 999) / 1000);
+		    "Your message is waiting: %s. It will be sent in about "
+		    "%u seconds.",
+		    why, (delay_ms + 999) / 1000);
 
 		account->send_wait_told = TRUE;
 		notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
@@ -956,8 +1293,7 @@ send_wait(TwAccount *account, const TwStateOutgoing *outgoing,
 
 /* The head of the outbox is done with: sent, found sent, or given up. */
 static void
-send_finish_head(TwAccount *account, const char *event_id,
-		 const char *failure)
+send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 {
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
@@ -983,9 +1319,9 @@ send_transient_failure(TwAccount *account, const GError *error)
 	account->send_failures++;
 	if (account->send_failures > SEND_MAX_ATTEMPTS) {
 		g_autofree char *text = g_strdup_printf(
-			"Message not sent: X did not answer after %u tries "
-			"(%s).",
-			SEND_MAX_ATTEMPTS, error->message);
+		    "Message not sent: X did not answer after %u tries "
+		    "(%s).",
+		    SEND_MAX_ATTEMPTS, error->message);
 
 		send_finish_head(account, NULL, text);
 		send_next(account);
@@ -1027,9 +1363,9 @@ send_done(TwApiReply *reply, gpointer data)
 		if (g_error_matches(reply->error, TW_API_ERROR,
 				    TW_API_ERROR_FORBIDDEN))
 			text = g_strdup_printf(
-				"Message not sent: @%s does not accept your "
-				"direct messages (%s).",
-				outgoing->conversation, reply->error->message);
+			    "Message not sent: @%s does not accept your "
+			    "direct messages (%s).",
+			    outgoing->conversation, reply->error->message);
 		else
 			text = g_strdup_printf("Message not sent: %s",
 					       reply->error->message);
@@ -1062,8 +1398,8 @@ lookup_done(TwApiReply *reply, gpointer data)
 	}
 	{
 		g_autofree char *text = g_strdup_printf(
-			"Message not sent: there is no X user @%s (%s).",
-			outgoing->conversation, reply->error->message);
+		    "Message not sent: there is no X user @%s (%s).",
+		    outgoing->conversation, reply->error->message);
 
 		send_finish_head(account, NULL, text);
 	}
@@ -1103,7 +1439,7 @@ verify_done(TwApiReply *reply, gpointer data)
 		    g_strcmp0(event->text, outgoing->text) == 0 &&
 		    (event->created_at == 0 ||
 		     event->created_at >=
-			     outgoing->queued_at - SEND_CLOCK_SKEW) &&
+			 outgoing->queued_at - SEND_CLOCK_SKEW) &&
 		    !tw_state_is_delivered(account->state, event->id)) {
 			g_debug("%s: queued message %s was sent before as %s",
 				account->username, outgoing->id, event->id);
@@ -1122,18 +1458,17 @@ send_next(TwAccount *account)
 	TwStateOutgoing *outgoing;
 	const char *peer_id;
 
-	if (!account->signed_on || account->failed ||
-	    account->send_call != 0 || account->lookup_call != 0 ||
-	    account->verify_call != 0 || account->send_timer != 0 ||
-	    account->refresh_call != 0)
+	if (!account->signed_on || account->failed || account->send_call != 0 ||
+	    account->lookup_call != 0 || account->verify_call != 0 ||
+	    account->send_timer != 0 || account->refresh_call != 0)
 		return;
 	outgoing = tw_state_outbox_peek(account->state);
 	if (outgoing == NULL)
 		return;
 	if (!tw_api_username_is_valid(outgoing->conversation)) {
 		g_autofree char *text = g_strdup_printf(
-			"Message not sent: \"%s\" is not a valid X handle.",
-			outgoing->conversation);
+		    "Message not sent: \"%s\" is not a valid X handle.",
+		    outgoing->conversation);
 
 		send_finish_head(account, NULL, text);
 		send_next(account);
@@ -1149,7 +1484,7 @@ send_next(TwAccount *account)
 	if (account->send_limit.daily_known &&
 	    account->send_limit.daily_remaining <= 0 &&
 	    account->send_limit.daily_reset * G_USEC_PER_SEC >
-		    g_get_real_time()) {
+		g_get_real_time()) {
 		TwRateLimit daily = {.known = TRUE,
 				     .reset = account->send_limit.daily_reset};
 
@@ -1157,26 +1492,25 @@ send_next(TwAccount *account)
 			  "X's daily sending limit is reached");
 		return;
 	}
-	peer_id = g_hash_table_lookup(account->handle_ids,
-				      outgoing->conversation);
+	peer_id =
+	    g_hash_table_lookup(account->handle_ids, outgoing->conversation);
 	if (peer_id == NULL) {
 		account->lookup_call = tw_api_get_user_by_username(
-			account->api, outgoing->conversation, lookup_done,
-			account, NULL);
+		    account->api, outgoing->conversation, lookup_done, account,
+		    NULL);
 		return;
 	}
 	if (outgoing->attempted && !account->send_verified) {
 		account->verify_call = tw_api_list_conversation_events(
-			account->api, peer_id, SEND_VERIFY_PAGE, verify_done,
-			account, NULL);
+		    account->api, peer_id, SEND_VERIFY_PAGE, verify_done,
+		    account, NULL);
 		return;
 	}
 	/* Durable before the POST: a crash from here on is checked for. */
 	outgoing->attempted = TRUE;
 	save_state(account);
-	account->send_call =
-		tw_api_send_dm_to_user(account->api, peer_id, outgoing->text,
-				       send_done, account, NULL);
+	account->send_call = tw_api_send_dm_to_user(
+	    account->api, peer_id, outgoing->text, send_done, account, NULL);
 }
 
 /****************************************************************************
@@ -1201,22 +1535,30 @@ tw_account_new(const TwAccountConfig *config,
 	account->ca_file = g_strdup(config->ca_file);
 	account->poll_interval = config->poll_interval;
 	account->history_days = MIN(config->history_days, 30);
+	account->auth_method = config->auth_method;
+	account->authorize_url = g_strdup(config->authorize_url);
+	account->redirect_uri = g_strdup(config->redirect_uri);
+	account->consumer_key = g_strdup(config->consumer_key);
+	account->consumer_secret = g_strdup(config->consumer_secret);
+	account->access_token = g_strdup(config->access_token);
 	account->callbacks = callbacks;
 	account->ui = ui;
 	account->after_refresh = g_ptr_array_new();
 	account->batch =
-		g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
+	    g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
 	account->waiting =
-		g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
+	    g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
 	account->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					       (GDestroyNotify)tw_user_free);
 	account->handle_ids =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	account->looked_up =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	account->page_size = POLL_PAGE_IDLE;
 
 	/* Opened now, so messages can be queued durably at any time. */
-	account->state = tw_state_open(account->state_directory,
-				       account->username, &account->state_error);
+	account->state = tw_state_open(
+	    account->state_directory, account->username, &account->state_error);
 
 	account->http = tw_http_new();
 	tw_http_set_debug_name(account->http, account->username);
@@ -1243,10 +1585,20 @@ tw_account_free(TwAccount *account)
 	g_ptr_array_unref(account->waiting);
 	g_hash_table_destroy(account->users);
 	g_hash_table_destroy(account->handle_ids);
+	g_hash_table_destroy(account->looked_up);
+	g_free(account->page_token);
 	tw_auth_wipe_string(account->refresh_token);
 	tw_auth_wipe_string(account->password);
 	tw_auth_wipe_string(account->client_secret);
 	tw_auth_wipe_string(account->proxy_password);
+	tw_auth_wipe_string(account->consumer_secret);
+	tw_auth_wipe_string(account->access_token);
+	tw_auth_wipe_string(account->pending_refresh_token);
+	tw_auth_wipe_string(account->pending_oauth1_token);
+	tw_auth_wipe_string(account->pending_oauth1_secret);
+	g_free(account->authorize_url);
+	g_free(account->redirect_uri);
+	g_free(account->consumer_key);
 	g_free(account->username);
 	g_free(account->api_base);
 	g_free(account->client_id);
@@ -1290,8 +1642,8 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 void
 tw_account_poll_now(TwAccount *account)
 {
-	if (!account->signed_on || account->failed ||
-	    account->poll_call != 0 || account->users_call != 0)
+	if (!account->signed_on || account->failed || account->poll_call != 0 ||
+	    account->users_call != 0 || account->delivery_timer != 0)
 		return;
 	if (account->read_limit.known && account->read_limit.remaining <= 0)
 		poll_schedule(account, until_reset_delay(&account->read_limit));
@@ -1303,4 +1655,144 @@ const TwUser *
 tw_account_get_me(TwAccount *account)
 {
 	return account->me;
+}
+
+gboolean
+tw_account_authorize_submit(TwAccount *account, const char *text)
+{
+	if (account->authorization == NULL)
+		return FALSE;
+	return tw_authorization_submit(account->authorization, text);
+}
+
+void
+tw_account_authorize_cancel(TwAccount *account)
+{
+	if (account->authorization != NULL)
+		tw_authorization_cancel(account->authorization);
+}
+
+/* "45 s", "12 min", "3 h 5 min". */
+static char *
+format_duration(gint64 seconds)
+{
+	if (seconds < 120)
+		return g_strdup_printf("%" G_GINT64_FORMAT " s", seconds);
+	if (seconds < 2 * 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT " min",
+				       (seconds + 30) / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT
+			       " min",
+			       seconds / 3600, seconds % 3600 / 60);
+}
+
+/* "14:02:11 (in 5 s)" or "14:02:11 (3 s ago)" in local time, with the date
+ * when it is another day. */
+static char *
+format_moment(gint64 when, gint64 now)
+{
+	g_autoptr(GDateTime) local =
+	    g_date_time_new_from_unix_local(when / G_USEC_PER_SEC);
+	g_autoptr(GDateTime) today =
+	    g_date_time_new_from_unix_local(now / G_USEC_PER_SEC);
+	gboolean same_day =
+	    g_date_time_get_day_of_year(local) ==
+		g_date_time_get_day_of_year(today) &&
+	    g_date_time_get_year(local) == g_date_time_get_year(today);
+	g_autofree char *clock = g_date_time_format(
+	    local, same_day ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S");
+	g_autofree char *distance = NULL;
+
+	if (when >= now) {
+		distance = format_duration((when - now + G_USEC_PER_SEC - 1) /
+					   G_USEC_PER_SEC);
+		return g_strdup_printf("%s (in %s)", clock, distance);
+	}
+	distance = format_duration((now - when) / G_USEC_PER_SEC);
+	return g_strdup_printf("%s (%s ago)", clock, distance);
+}
+
+static void
+append_limit(GString *text, const char *label, const TwRateLimit *limit,
+	     gint64 now)
+{
+	g_autofree char *reset = NULL;
+
+	if (!limit->known) {
+		g_string_append_printf(text, "%s: not known yet\n", label);
+		return;
+	}
+	reset = format_moment(limit->reset * G_USEC_PER_SEC, now);
+	g_string_append_printf(text,
+			       "%s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+			       ", the window resets at %s\n",
+			       label, limit->remaining, limit->limit, reset);
+	if (limit->daily_known) {
+		g_autofree char *daily_reset =
+		    format_moment(limit->daily_reset * G_USEC_PER_SEC, now);
+
+		g_string_append_printf(
+		    text, "%s in 24 hours: %" G_GINT64_FORMAT ", until %s\n",
+		    label, limit->daily_remaining, daily_reset);
+	}
+}
+
+char *
+tw_account_dup_status_text(TwAccount *account)
+{
+	GString *text = g_string_new(NULL);
+	gint64 now = g_get_real_time();
+
+	if (account->me != NULL && account->signed_on) {
+		g_string_append_printf(text, "Signed on as @%s",
+				       account->me->username);
+		if (account->me->name != NULL)
+			g_string_append_printf(text, " (%s)",
+					       account->me->name);
+		g_string_append_c(text, '\n');
+	} else if (account->failed) {
+		g_string_append_printf(text, "@%s is not signed on\n",
+				       account->username);
+	} else {
+		g_string_append_printf(text, "Signing on as @%s\n",
+				       account->username);
+	}
+
+	if (account->last_poll_time > 0) {
+		g_autofree char *last =
+		    format_moment(account->last_poll_time, now);
+
+		g_string_append_printf(text, "Last check for messages: %s\n",
+				       last);
+	} else {
+		g_string_append(text, "Last check for messages: none yet\n");
+	}
+	if (account->poll_call != 0 || account->users_call != 0 ||
+	    account->delivery_timer != 0) {
+		g_string_append(text, "Next check: in progress now\n");
+	} else if (account->poll_timer != 0) {
+		g_autofree char *next =
+		    format_moment(MAX(account->next_poll_time, now), now);
+
+		g_string_append_printf(text, "Next check: %s\n", next);
+	} else {
+		g_string_append(text, "Next check: not scheduled\n");
+	}
+
+	append_limit(text, "DM reads left", &account->read_limit, now);
+	append_limit(text, "DM sends left", &account->send_limit, now);
+	g_string_append_printf(text, "Messages waiting to be sent: %u\n",
+			       account->state != NULL
+				   ? tw_state_outbox_get_length(account->state)
+				   : 0);
+	if (account->access_token_expiry > 0) {
+		g_autofree char *expiry =
+		    format_moment(account->access_token_expiry, now);
+
+		g_string_append_printf(text, "Access token valid until %s",
+				       expiry);
+	} else {
+		g_string_append(text, "Access token expiry: none known");
+	}
+	return g_string_free(text, FALSE);
 }

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "tw-api.h"
+#include "tw-authorization.h"
 
 G_BEGIN_DECLS
 
@@ -33,9 +34,22 @@ typedef enum {
 } TwAccountError;
 
 /**
+ * TwAccountAuthMethod:
+ * @TW_ACCOUNT_AUTH_OAUTH2: OAuth 2.0 user context: a refresh token, or
+ *   the PKCE authorization when there is none
+ * @TW_ACCOUNT_AUTH_OAUTH1: OAuth 1.0a user context: consumer keys and an
+ *   access token, or the PIN flow when there is none
+ */
+typedef enum {
+	TW_ACCOUNT_AUTH_OAUTH2,
+	TW_ACCOUNT_AUTH_OAUTH1,
+} TwAccountAuthMethod;
+
+/**
  * TwAccountConfig:
  * @username: the account's handle, lower case, without '@'
- * @password: (nullable): the refresh token the client handed over
+ * @password: (nullable): the refresh token the client handed over (OAuth
+ *   2.0), or the access token secret (OAuth 1.0a)
  * @api_base: base URL of the API
  * @client_id: OAuth 2.0 client id
  * @client_secret: (nullable): OAuth 2.0 client secret
@@ -46,6 +60,12 @@ typedef enum {
  * @ca_file: (nullable): extra CA bundle
  * @poll_interval: shortest seconds between polls, 0 = automatic
  * @history_days: backfill on the first sign-on ever, 0 to 30
+ * @auth_method: how the account signs in
+ * @authorize_url: (nullable): OAuth 2.0 authorize endpoint
+ * @redirect_uri: (nullable): OAuth 2.0 callback URL
+ * @consumer_key: (nullable): OAuth 1.0a API key
+ * @consumer_secret: (nullable): OAuth 1.0a API key secret
+ * @access_token: (nullable): OAuth 1.0a access token
  *
  * Everything is copied by tw_account_new().
  */
@@ -62,6 +82,12 @@ typedef struct {
 	const char *ca_file;
 	guint poll_interval;
 	guint history_days;
+	TwAccountAuthMethod auth_method;
+	const char *authorize_url;
+	const char *redirect_uri;
+	const char *consumer_key;
+	const char *consumer_secret;
+	const char *access_token;
 } TwAccountConfig;
 
 /**
@@ -110,18 +136,32 @@ typedef enum {
  *   password (it is already safe in the state file)
  * @error: the account cannot go on; the glue maps @error to a
  *   disconnection reason. No other callback runs after this one.
+ * @authorize: the user must authorize the app in a browser: show
+ *   @prompt->url, listen on @prompt->redirect_uri when it is a loopback
+ *   address, and hand the answer to tw_account_authorize_submit(); a new
+ *   call replaces the previous prompt
+ * @authorize_finished: the authorization is over: close the prompt and the
+ *   listener
+ * @oauth1_token_changed: the PIN flow brought an OAuth 1.0a access token:
+ *   store @token as the access-token option and @token_secret as the
+ *   password
  *
  * How the account talks to the UI layer. All callbacks run on the event
  * loop, never from inside a TwAccount call.
  */
 typedef struct {
-	void (*progress)(gpointer ui, const char *text, guint step, guint steps);
+	void (*progress)(gpointer ui, const char *text, guint step,
+			 guint steps);
 	void (*signed_on)(gpointer ui, const TwUser *me);
 	void (*message)(gpointer ui, const TwAccountMessage *message);
 	void (*notice)(gpointer ui, TwAccountNotice kind, const char *peer,
 		       const char *text);
 	void (*refresh_token_changed)(gpointer ui, const char *refresh_token);
 	void (*error)(gpointer ui, const GError *error);
+	void (*authorize)(gpointer ui, const TwAuthorizationPrompt *prompt);
+	void (*authorize_finished)(gpointer ui);
+	void (*oauth1_token_changed)(gpointer ui, const char *token,
+				     const char *token_secret);
 } TwAccountCallbacks;
 
 typedef struct _TwAccount TwAccount;
@@ -180,11 +220,44 @@ guint tw_account_send_im(TwAccount *account, const char *peer,
 void tw_account_poll_now(TwAccount *account);
 
 /**
+ * tw_account_authorize_submit:
+ * @account: the account
+ * @text: what the user pasted or typed (redirect address, code or PIN),
+ *   or the request target the loopback listener received
+ *
+ * Returns: %TRUE when the answer was taken, %FALSE when it was refused
+ * (a new @authorize prompt says why) or no authorization is running
+ */
+gboolean tw_account_authorize_submit(TwAccount *account, const char *text);
+
+/**
+ * tw_account_authorize_cancel:
+ * @account: the account
+ *
+ * The user closed the prompt: the sign-on fails, saying so.
+ */
+void tw_account_authorize_cancel(TwAccount *account);
+
+/**
  * tw_account_get_me:
  * @account: the account
  *
  * Returns: (transfer none) (nullable): the signed-on user
  */
 const TwUser *tw_account_get_me(TwAccount *account);
+
+/**
+ * tw_account_dup_status_text:
+ * @account: the account
+ *
+ * A plain-text summary for "Show rate-limit status", one fact a line: the
+ * signed-on user, the last successful and the next check for messages,
+ * DM reads and sends left in their rate-limit windows and when those
+ * reset, the messages waiting in the outbox and when the access token
+ * expires. Times are local; it holds no secret.
+ *
+ * Returns: (transfer full): the text
+ */
+char *tw_account_dup_status_text(TwAccount *account);
 
 G_END_DECLS

@@ -9,14 +9,15 @@
 
 #include "tw-auth.h"
 #include "tw-json.h"
+#include "tw-oauth.h"
 
-G_DEFINE_QUARK(tw-api-error-quark, tw_api_error)
+G_DEFINE_QUARK(tw - api - error - quark, tw_api_error)
 
 #define DM_EVENT_FIELDS                                                        \
 	"id,event_type,text,sender_id,dm_conversation_id,created_at,"          \
 	"attachments,participant_ids,referenced_tweets,entities"
 #define DM_EXPANSIONS "sender_id,participant_ids,attachments.media_keys"
-#define MEDIA_FIELDS "type,url,preview_image_url,width,height,alt_text"
+#define MEDIA_FIELDS  "type,url,preview_image_url,width,height,alt_text"
 
 typedef enum {
 	PARSE_NOTHING,
@@ -25,12 +26,18 @@ typedef enum {
 	PARSE_USERS,
 	PARSE_TOKEN,
 	PARSE_SENT,
+	PARSE_FORM,
 } TwApiParse;
 
 struct _TwApi {
 	TwHttp *http;
 	char *base_url;
 	char *access_token;
+	/* OAuth 1.0a: set, these sign every call instead of the bearer */
+	char *consumer_key;
+	char *consumer_secret;
+	char *oauth1_token;
+	char *oauth1_token_secret;
 	/* call id -> TwApiCall, for cancelling everything on free */
 	GHashTable *calls;
 };
@@ -56,8 +63,7 @@ parse_header_integer(const char *text, gint64 *value)
 
 	if (text == NULL || !g_ascii_isdigit(text[0]))
 		return FALSE;
-	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64, &parsed,
-					NULL))
+	if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64, &parsed, NULL))
 		return FALSE;
 	*value = (gint64)parsed;
 	return TRUE;
@@ -68,10 +74,10 @@ tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
 		    const char *remaining_header, const char *reset_header)
 {
 	memset(limit, 0, sizeof(*limit));
-	limit->known = parse_header_integer(limit_header, &limit->limit) &&
-		       parse_header_integer(remaining_header,
-					    &limit->remaining) &&
-		       parse_header_integer(reset_header, &limit->reset);
+	limit->known =
+	    parse_header_integer(limit_header, &limit->limit) &&
+	    parse_header_integer(remaining_header, &limit->remaining) &&
+	    parse_header_integer(reset_header, &limit->reset);
 	if (!limit->known) {
 		limit->limit = limit->remaining = limit->reset = 0;
 	}
@@ -82,19 +88,16 @@ static void
 rate_limit_from_response(TwRateLimit *limit, const TwHttpResponse *response)
 {
 	tw_rate_limit_parse(
-		limit,
-		tw_http_response_get_header(response, "x-rate-limit-limit"),
-		tw_http_response_get_header(response, "x-rate-limit-remaining"),
-		tw_http_response_get_header(response, "x-rate-limit-reset"));
+	    limit, tw_http_response_get_header(response, "x-rate-limit-limit"),
+	    tw_http_response_get_header(response, "x-rate-limit-remaining"),
+	    tw_http_response_get_header(response, "x-rate-limit-reset"));
 	limit->daily_known =
-		parse_header_integer(
-			tw_http_response_get_header(
-				response, "x-user-limit-24hour-remaining"),
-			&limit->daily_remaining) &&
-		parse_header_integer(
-			tw_http_response_get_header(
-				response, "x-user-limit-24hour-reset"),
-			&limit->daily_reset);
+	    parse_header_integer(tw_http_response_get_header(
+				     response, "x-user-limit-24hour-remaining"),
+				 &limit->daily_remaining) &&
+	    parse_header_integer(tw_http_response_get_header(
+				     response, "x-user-limit-24hour-reset"),
+				 &limit->daily_reset);
 }
 
 gboolean
@@ -122,8 +125,7 @@ query_escape(const char *text)
 }
 
 static char *
-build_url_va(TwApi *api, const char *path, const char *first_name,
-	     va_list args)
+build_url_va(TwApi *api, const char *path, const char *first_name, va_list args)
 {
 	GString *url = g_string_new(api->base_url);
 	const char *name = first_name;
@@ -211,6 +213,7 @@ reply_clear(TwApiReply *reply)
 	g_clear_pointer(&reply->users, g_ptr_array_unref);
 	g_clear_pointer(&reply->token, tw_token_free);
 	g_clear_pointer(&reply->sent, tw_send_result_free);
+	g_clear_pointer(&reply->form, g_hash_table_unref);
 }
 
 /****************************************************************************
@@ -230,8 +233,7 @@ call_free(gpointer data)
 }
 
 static void
-parse_body(TwApiCall *call, const char *body, gsize length,
-	   TwApiReply *reply)
+parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 {
 	GError *error = NULL;
 
@@ -253,6 +255,15 @@ parse_body(TwApiCall *call, const char *body, gsize length,
 	case PARSE_SENT:
 		reply->sent = tw_json_parse_send_result(body, length, &error);
 		break;
+	case PARSE_FORM:
+		reply->form = tw_oauth_parse_form(body);
+		if (!g_hash_table_contains(reply->form, "oauth_token") ||
+		    !g_hash_table_contains(reply->form, "oauth_token_secret"))
+			g_set_error_literal(&error, TW_JSON_ERROR,
+					    TW_JSON_ERROR_SHAPE,
+					    "The answer has no oauth_token and "
+					    "oauth_token_secret");
+		break;
 	}
 	if (error == NULL)
 		return;
@@ -261,14 +272,27 @@ parse_body(TwApiCall *call, const char *body, gsize length,
 	    g_error_matches(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE) &&
 	    strstr(body, "\"errors\"") != NULL) {
 		reply->error = g_error_new_literal(
-			TW_API_ERROR, TW_API_ERROR_NOT_FOUND, error->message);
+		    TW_API_ERROR, TW_API_ERROR_NOT_FOUND, error->message);
 	} else {
-		reply->error = g_error_new(TW_API_ERROR,
-					   TW_API_ERROR_BAD_RESPONSE,
-					   "Unreadable response from %s: %s",
-					   call->api->base_url, error->message);
+		reply->error =
+		    g_error_new(TW_API_ERROR, TW_API_ERROR_BAD_RESPONSE,
+				"Unreadable response from %s: %s",
+				call->api->base_url, error->message);
 	}
 	g_error_free(error);
+}
+
+/* The OAuth 1.0a endpoints answer some errors in plain text, e.g. "Error
+ * processing your OAuth request: Invalid oauth_verifier parameter". */
+static void
+take_plain_text_detail(TwProblem *problem, const char *body, gsize length)
+{
+	if (problem->type != NULL || problem->title != NULL || length == 0 ||
+	    length > 300 || body[0] == '{' || body[0] == '<' ||
+	    !g_utf8_validate(body, (gssize)length, NULL))
+		return;
+	g_free(problem->detail);
+	problem->detail = g_strstrip(g_strndup(body, length));
 }
 
 static void
@@ -287,23 +311,25 @@ call_done(TwHttpResponse *response, const GError *error, gpointer data)
 		reply.status = tw_http_response_get_status(response);
 		rate_limit_from_response(&reply.rate_limit, response);
 		if (parse_header_integer(
-			    tw_http_response_get_header(response, "retry-after"),
-			    &retry_after))
+			tw_http_response_get_header(response, "retry-after"),
+			&retry_after))
 			reply.retry_after = retry_after;
 		if (reply.status >= 200 && reply.status < 300) {
 			parse_body(call, body, length, &reply);
 		} else {
-			reply.problem = tw_json_parse_problem(reply.status,
-							      body, length);
+			reply.problem =
+			    tw_json_parse_problem(reply.status, body, length);
+			if (call->parse == PARSE_FORM)
+				take_plain_text_detail(reply.problem, body,
+						       length);
 			if (call->token_endpoint &&
 			    (reply.status == 400 || reply.status == 401))
 				reply.error = g_error_new_literal(
-					TW_API_ERROR,
-					TW_API_ERROR_TOKEN_REFUSED,
-					reply.problem->detail);
+				    TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
+				    reply.problem->detail);
 			else
 				reply.error = tw_api_error_from_status(
-					reply.status, reply.problem);
+				    reply.status, reply.problem);
 		}
 	}
 	if (reply.error != NULL)
@@ -326,16 +352,28 @@ call_start(TwApi *api, TwHttpRequest *request, TwApiParse parse,
 	call->func = func;
 	call->user_data = user_data;
 	call->destroy = destroy;
-	if (!token_endpoint && api->access_token != NULL) {
+	if (!token_endpoint && api->consumer_key != NULL) {
+		/* Resource calls carry query parameters and JSON bodies only,
+		 * and a JSON body is never part of the signature. */
+		TwOAuth1Keys keys = {api->consumer_key, api->consumer_secret,
+				     api->oauth1_token,
+				     api->oauth1_token_secret};
+		char *authorization = tw_oauth1_authorization(
+		    &keys, tw_http_request_get_method(request),
+		    tw_http_request_get_url(request), NULL, NULL, NULL, 0);
+
+		tw_http_request_add_header(request, "Authorization",
+					   authorization);
+		tw_auth_wipe_string(authorization);
+	} else if (!token_endpoint && api->access_token != NULL) {
 		g_autofree char *bearer =
-			g_strconcat("Bearer ", api->access_token, NULL);
+		    g_strconcat("Bearer ", api->access_token, NULL);
 
 		tw_http_request_add_header(request, "Authorization", bearer);
 		memset(bearer, 0, strlen(bearer));
 	}
 	tw_http_request_add_header(request, "Accept", "application/json");
-	call->id = tw_http_send(api->http, request, call_done, call,
-				call_free);
+	call->id = tw_http_send(api->http, request, call_done, call, call_free);
 	g_hash_table_insert(api->calls, &call->id, call);
 	return call->id;
 }
@@ -380,6 +418,10 @@ tw_api_free(TwApi *api)
 		tw_http_cancel(api->http, ids[i]);
 	g_hash_table_destroy(api->calls);
 	tw_auth_wipe_string(api->access_token);
+	g_free(api->consumer_key);
+	tw_auth_wipe_string(api->consumer_secret);
+	tw_auth_wipe_string(api->oauth1_token);
+	tw_auth_wipe_string(api->oauth1_token_secret);
 	g_free(api->base_url);
 	g_free(api);
 }
@@ -408,11 +450,12 @@ tw_api_refresh_token(TwApi *api, const char *client_id,
 		     const char *client_secret, const char *refresh_token,
 		     TwApiFunc func, gpointer user_data, GDestroyNotify destroy)
 {
-	g_autofree char *url = g_strconcat(api->base_url, "/2/oauth2/token", NULL);
+	g_autofree char *url =
+	    g_strconcat(api->base_url, "/2/oauth2/token", NULL);
 	TwHttpRequest *request = tw_http_request_new("POST", url);
-	char *form = tw_auth_form_encode("grant_type", "refresh_token",
-					 "refresh_token", refresh_token,
-					 "client_id", client_id, NULL);
+	char *form =
+	    tw_auth_form_encode("grant_type", "refresh_token", "refresh_token",
+				refresh_token, "client_id", client_id, NULL);
 
 	if (client_secret != NULL && client_secret[0] != '\0') {
 		char *basic = tw_auth_basic_header(client_id, client_secret);
@@ -432,7 +475,7 @@ tw_api_get_me(TwApi *api, TwApiFunc func, gpointer user_data,
 	      GDestroyNotify destroy)
 {
 	g_autofree char *url = tw_api_build_url(
-		api, "/2/users/me", "user.fields", TW_API_USER_FIELDS, NULL);
+	    api, "/2/users/me", "user.fields", TW_API_USER_FIELDS, NULL);
 
 	return call_start(api, tw_http_request_new("GET", url), PARSE_USER,
 			  FALSE, func, user_data, destroy);
@@ -443,8 +486,8 @@ tw_api_get_user_by_username(TwApi *api, const char *username, TwApiFunc func,
 			    gpointer user_data, GDestroyNotify destroy)
 {
 	g_autofree char *escaped = path_escape(username);
-	g_autofree char *path = g_strconcat("/2/users/by/username/", escaped,
-					    NULL);
+	g_autofree char *path =
+	    g_strconcat("/2/users/by/username/", escaped, NULL);
 	g_autofree char *url = tw_api_build_url(api, path, "user.fields",
 						TW_API_USER_FIELDS, NULL);
 
@@ -457,9 +500,9 @@ tw_api_get_users(TwApi *api, const char *const *ids, TwApiFunc func,
 		 gpointer user_data, GDestroyNotify destroy)
 {
 	g_autofree char *joined = g_strjoinv(",", (char **)ids);
-	g_autofree char *url = tw_api_build_url(api, "/2/users", "ids", joined,
-						"user.fields",
-						TW_API_USER_FIELDS, NULL);
+	g_autofree char *url =
+	    tw_api_build_url(api, "/2/users", "ids", joined, "user.fields",
+			     TW_API_USER_FIELDS, NULL);
 
 	return call_start(api, tw_http_request_new("GET", url), PARSE_USERS,
 			  FALSE, func, user_data, destroy);
@@ -511,15 +554,14 @@ send_message(TwApi *api, const char *path, const char *text, TwApiFunc func,
 	g_autofree char *body = tw_json_build_message_body(text);
 	TwHttpRequest *request = tw_http_request_new("POST", url);
 
-	tw_http_request_set_body(request, "application/json", body, -1,
-				 FALSE);
+	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
 	return call_start(api, request, PARSE_SENT, FALSE, func, user_data,
 			  destroy);
 }
 
 guint64
-tw_api_send_dm_to_user(TwApi *api, const char *participant_id,
-		       const char *text, TwApiFunc func, gpointer user_data,
+tw_api_send_dm_to_user(TwApi *api, const char *participant_id, const char *text,
+		       TwApiFunc func, gpointer user_data,
 		       GDestroyNotify destroy)
 {
 	g_autofree char *escaped = path_escape(participant_id);
@@ -535,8 +577,124 @@ tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
 			       gpointer user_data, GDestroyNotify destroy)
 {
 	g_autofree char *escaped = path_escape(conversation_id);
-	g_autofree char *path = g_strconcat("/2/dm_conversations/", escaped,
-					    "/messages", NULL);
+	g_autofree char *path =
+	    g_strconcat("/2/dm_conversations/", escaped, "/messages", NULL);
 
 	return send_message(api, path, text, func, user_data, destroy);
+}
+
+/****************************************************************************
+ * Authorization
+ ****************************************************************************/
+
+void
+tw_api_set_oauth1(TwApi *api, const char *consumer_key,
+		  const char *consumer_secret, const char *access_token,
+		  const char *access_token_secret)
+{
+	g_free(api->consumer_key);
+	tw_auth_wipe_string(api->consumer_secret);
+	tw_auth_wipe_string(api->oauth1_token);
+	tw_auth_wipe_string(api->oauth1_token_secret);
+	api->consumer_key = g_strdup(consumer_key);
+	api->consumer_secret = g_strdup(consumer_secret);
+	api->oauth1_token = g_strdup(access_token);
+	api->oauth1_token_secret = g_strdup(access_token_secret);
+}
+
+/* A form POST to an OAuth 2.0 endpoint, with Basic auth for confidential
+ * clients. Takes @form and wipes it. */
+static guint64
+oauth2_post(TwApi *api, const char *path, const char *client_id,
+	    const char *client_secret, char *form, TwApiParse parse,
+	    TwApiFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *url = g_strconcat(api->base_url, path, NULL);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	if (client_secret != NULL && client_secret[0] != '\0') {
+		char *basic = tw_auth_basic_header(client_id, client_secret);
+
+		tw_http_request_add_header(request, "Authorization", basic);
+		tw_auth_wipe_string(basic);
+	}
+	tw_http_request_set_body(request, "application/x-www-form-urlencoded",
+				 form, -1, TRUE);
+	tw_auth_wipe_string(form);
+	return call_start(api, request, parse, TRUE, func, user_data, destroy);
+}
+
+guint64
+tw_api_exchange_code(TwApi *api, const char *client_id,
+		     const char *client_secret, const char *code,
+		     const char *redirect_uri, const char *code_verifier,
+		     TwApiFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+	char *form = tw_auth_form_encode(
+	    "grant_type", "authorization_code", "code", code, "redirect_uri",
+	    redirect_uri, "code_verifier", code_verifier, "client_id",
+	    client_id, NULL);
+
+	return oauth2_post(api, "/2/oauth2/token", client_id, client_secret,
+			   form, PARSE_TOKEN, func, user_data, destroy);
+}
+
+guint64
+tw_api_revoke_token(TwApi *api, const char *client_id,
+		    const char *client_secret, const char *token,
+		    const char *token_type_hint, TwApiFunc func,
+		    gpointer user_data, GDestroyNotify destroy)
+{
+	char *form =
+	    tw_auth_form_encode("token", token, "client_id", client_id,
+				"token_type_hint", token_type_hint, NULL);
+
+	return oauth2_post(api, "/2/oauth2/revoke", client_id, client_secret,
+			   form, PARSE_NOTHING, func, user_data, destroy);
+}
+
+/* A POST to an OAuth 1.0a endpoint, signed with @keys and @extra. */
+static guint64
+oauth1_post(TwApi *api, const char *path, const TwOAuth1Keys *keys,
+	    const char *const *extra, TwApiFunc func, gpointer user_data,
+	    GDestroyNotify destroy)
+{
+	g_autofree char *url = g_strconcat(api->base_url, path, NULL);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+	char *authorization =
+	    tw_oauth1_authorization(keys, "POST", url, NULL, extra, NULL, 0);
+
+	tw_http_request_add_header(request, "Authorization", authorization);
+	tw_auth_wipe_string(authorization);
+	return call_start(api, request, PARSE_FORM, TRUE, func, user_data,
+			  destroy);
+}
+
+guint64
+tw_api_oauth1_request_token(TwApi *api, const char *consumer_key,
+			    const char *consumer_secret, const char *callback,
+			    TwApiFunc func, gpointer user_data,
+			    GDestroyNotify destroy)
+{
+	const TwOAuth1Keys keys = {consumer_key, consumer_secret, NULL, NULL};
+	const char *const extra[] = {"oauth_callback", callback, NULL};
+
+	return oauth1_post(api, "/oauth/request_token", &keys, extra, func,
+			   user_data, destroy);
+}
+
+guint64
+tw_api_oauth1_access_token(TwApi *api, const char *consumer_key,
+			   const char *consumer_secret,
+			   const char *request_token,
+			   const char *request_token_secret,
+			   const char *verifier, TwApiFunc func,
+			   gpointer user_data, GDestroyNotify destroy)
+{
+	const TwOAuth1Keys keys = {consumer_key, consumer_secret, request_token,
+				   request_token_secret};
+	const char *const extra[] = {"oauth_verifier", verifier, NULL};
+
+	return oauth1_post(api, "/oauth/access_token", &keys, extra, func,
+			   user_data, destroy);
 }

@@ -101,8 +101,11 @@ gboolean tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
  * @page: (nullable): for tw_api_list_dm_events()
  * @user: (nullable): for tw_api_get_me() and tw_api_get_user_by_username()
  * @users: (nullable) (element-type TwUser): for tw_api_get_users()
- * @token: (nullable): for tw_api_refresh_token()
+ * @token: (nullable): for tw_api_refresh_token() and
+ *   tw_api_exchange_code()
  * @sent: (nullable): for the send calls
+ * @form: (nullable) (element-type utf8 utf8): the form-encoded answer of
+ *   tw_api_oauth1_request_token() and tw_api_oauth1_access_token()
  *
  * The result of a call. It is freed after the callback returns; the callback
  * may take any member with g_steal_pointer().
@@ -118,6 +121,7 @@ typedef struct {
 	GPtrArray *users;
 	TwToken *token;
 	TwSendResult *sent;
+	GHashTable *form;
 } TwApiReply;
 
 /**
@@ -131,7 +135,7 @@ typedef struct _TwApi TwApi;
 
 /** The user.fields the plugin asks for wherever users come back. */
 #define TW_API_USER_FIELDS                                                     \
-	"id,name,username,profile_image_url,receives_your_dm,description,"    \
+	"id,name,username,profile_image_url,receives_your_dm,description,"     \
 	"location,url,verified,protected,public_metrics"
 
 /**
@@ -168,6 +172,22 @@ const char *tw_api_get_base_url(TwApi *api);
 void tw_api_set_access_token(TwApi *api, const char *access_token);
 
 /**
+ * tw_api_set_oauth1:
+ * @api: the client
+ * @consumer_key: the app's API key
+ * @consumer_secret: the app's API key secret
+ * @access_token: the user's OAuth 1.0a access token
+ * @access_token_secret: its secret
+ *
+ * From now on every API call is signed with OAuth 1.0a HMAC-SHA1 (query
+ * parameters included; JSON bodies are not signed) instead of carrying a
+ * bearer token. Everything is copied; secrets are wiped when replaced.
+ */
+void tw_api_set_oauth1(TwApi *api, const char *consumer_key,
+		       const char *consumer_secret, const char *access_token,
+		       const char *access_token_secret);
+
+/**
  * tw_api_cancel:
  * @api: the client
  * @call_id: an id returned by a call; its callback will not run
@@ -194,6 +214,97 @@ guint64 tw_api_refresh_token(TwApi *api, const char *client_id,
 			     const char *client_secret,
 			     const char *refresh_token, TwApiFunc func,
 			     gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_exchange_code:
+ * @api: the client
+ * @client_id: OAuth 2.0 client id, sent as form field client_id
+ * @client_secret: (nullable): for confidential clients: HTTP Basic auth
+ * @code: the authorization code from the redirect
+ * @redirect_uri: the redirect URI of the authorize request
+ * @code_verifier: the PKCE verifier of the authorize request
+ * @func: gets reply->token
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST {base}/2/oauth2/token with grant_type=authorization_code. A 400 or
+ * 401 is %TW_API_ERROR_TOKEN_REFUSED; reply->problem then holds the OAuth
+ * error code as type and error_description as detail, for
+ * tw_oauth_token_error().
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_exchange_code(TwApi *api, const char *client_id,
+			     const char *client_secret, const char *code,
+			     const char *redirect_uri,
+			     const char *code_verifier, TwApiFunc func,
+			     gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_revoke_token:
+ * @api: the client
+ * @client_id: OAuth 2.0 client id
+ * @client_secret: (nullable): for confidential clients: HTTP Basic auth
+ * @token: the token to revoke
+ * @token_type_hint: (nullable): "refresh_token" or "access_token"
+ * @func: gets only the status
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST {base}/2/oauth2/revoke (RFC 7009).
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_revoke_token(TwApi *api, const char *client_id,
+			    const char *client_secret, const char *token,
+			    const char *token_type_hint, TwApiFunc func,
+			    gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_oauth1_request_token:
+ * @api: the client
+ * @consumer_key: the app's API key
+ * @consumer_secret: the app's API key secret
+ * @callback: "oob" for the PIN flow, or a callback URL
+ * @func: gets reply->form (oauth_token, oauth_token_secret,
+ *   oauth_callback_confirmed)
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST {base}/oauth/request_token, signed with the consumer key alone. A
+ * 400 or 401 is %TW_API_ERROR_TOKEN_REFUSED.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_oauth1_request_token(TwApi *api, const char *consumer_key,
+				    const char *consumer_secret,
+				    const char *callback, TwApiFunc func,
+				    gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_oauth1_access_token:
+ * @api: the client
+ * @consumer_key: the app's API key
+ * @consumer_secret: the app's API key secret
+ * @request_token: the request token the user authorized
+ * @request_token_secret: its secret
+ * @verifier: the PIN (or oauth_verifier of the callback)
+ * @func: gets reply->form (oauth_token, oauth_token_secret, user_id,
+ *   screen_name)
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST {base}/oauth/access_token with oauth_verifier. A 400 or 401 (a
+ * wrong PIN, an expired request token) is %TW_API_ERROR_TOKEN_REFUSED.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_oauth1_access_token(TwApi *api, const char *consumer_key,
+				   const char *consumer_secret,
+				   const char *request_token,
+				   const char *request_token_secret,
+				   const char *verifier, TwApiFunc func,
+				   gpointer user_data, GDestroyNotify destroy);
 
 /**
  * tw_api_get_me:
@@ -319,8 +430,7 @@ guint64 tw_api_send_dm_to_user(TwApi *api, const char *participant_id,
  *
  * Returns: a call id
  */
-guint64 tw_api_send_dm_to_conversation(TwApi *api,
-				       const char *conversation_id,
+guint64 tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
 				       const char *text, TwApiFunc func,
 				       gpointer user_data,
 				       GDestroyNotify destroy);

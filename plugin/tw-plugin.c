@@ -12,6 +12,7 @@
 #include <purple.h>
 
 #include "purple-twdm.h"
+#include "tw-prpl-authorize.h"
 #include "tw-prpl.h"
 
 static gboolean
@@ -25,80 +26,118 @@ plugin_load(PurplePlugin *plugin)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return FALSE;
 	tw_prpl_debug_install();
+	tw_prpl_authorize_load(plugin);
 	return TRUE;
 }
 
 static gboolean
 plugin_unload(PurplePlugin *plugin)
 {
+	tw_prpl_authorize_unload(plugin);
 	tw_prpl_debug_uninstall();
 	curl_global_cleanup();
 	return TRUE;
 }
 
 static PurplePluginProtocolInfo protocol_info = {
-	.struct_size = sizeof(PurplePluginProtocolInfo),
-	.options = OPT_PROTO_PASSWORD_OPTIONAL,
-	.icon_spec = {"png,jpg", 48, 48, 400, 400, 0,
-		      PURPLE_ICON_SCALE_DISPLAY},
-	.list_icon = tw_prpl_list_icon,
-	.status_types = tw_prpl_status_types,
-	.login = tw_prpl_login,
-	.close = tw_prpl_close,
-	.send_im = tw_prpl_send_im,
-	.set_status = tw_prpl_set_status,
-	.normalize = tw_prpl_normalize,
+    .struct_size = sizeof(PurplePluginProtocolInfo),
+    .options = OPT_PROTO_PASSWORD_OPTIONAL,
+    .icon_spec = {"png,jpg", 48, 48, 400, 400, 0, PURPLE_ICON_SCALE_DISPLAY},
+    .list_icon = tw_prpl_list_icon,
+    .status_types = tw_prpl_status_types,
+    .login = tw_prpl_login,
+    .close = tw_prpl_close,
+    .send_im = tw_prpl_send_im,
+    .set_status = tw_prpl_set_status,
+    .normalize = tw_prpl_normalize,
 };
 
 static PurplePluginInfo plugin_info = {
-	.magic = PURPLE_PLUGIN_MAGIC,
-	.major_version = PURPLE_MAJOR_VERSION,
-	.minor_version = PURPLE_MINOR_VERSION,
-	.type = PURPLE_PLUGIN_PROTOCOL,
-	.priority = PURPLE_PRIORITY_DEFAULT,
-	.id = TW_PLUGIN_ID,
-	.name = TW_PROTOCOL_NAME,
-	.version = PACKAGE_VERSION,
-	.homepage = "https://github.com/purple-twdm/purple-twdm",
-	.load = plugin_load,
-	.unload = plugin_unload,
-	.extra_info = &protocol_info,
-	.actions = tw_prpl_actions,
+    .magic = PURPLE_PLUGIN_MAGIC,
+    .major_version = PURPLE_MAJOR_VERSION,
+    .minor_version = PURPLE_MINOR_VERSION,
+    .type = PURPLE_PLUGIN_PROTOCOL,
+    .priority = PURPLE_PRIORITY_DEFAULT,
+    .id = TW_PLUGIN_ID,
+    .name = TW_PROTOCOL_NAME,
+    .version = PACKAGE_VERSION,
+    .homepage = "https://github.com/purple-twdm/purple-twdm",
+    .load = plugin_load,
+    .unload = plugin_unload,
+    .extra_info = &protocol_info,
+    .actions = tw_prpl_actions,
 };
 
 static void
 add_option(PurpleAccountOption *option)
 {
 	protocol_info.protocol_options =
-		g_list_append(protocol_info.protocol_options, option);
+	    g_list_append(protocol_info.protocol_options, option);
+}
+
+static PurpleKeyValuePair *
+list_item(const char *label, const char *value)
+{
+	PurpleKeyValuePair *item = g_new0(PurpleKeyValuePair, 1);
+
+	item->key = g_strdup(label);
+	item->value = g_strdup(value);
+	return item;
 }
 
 static void
 plugin_init(PurplePlugin *plugin)
 {
+	GList *auth_methods = NULL;
+
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
 	plugin_info.summary = _("X (Twitter) direct messages");
 	plugin_info.description =
-		_("Reads and answers X (Twitter) direct messages as instant "
-		  "messages, through the official X API v2.");
+	    _("Reads and answers X (Twitter) direct messages as instant "
+	      "messages, through the official X API v2.");
 
+	/* The first item is the default. */
+	auth_methods = g_list_append(
+	    auth_methods, list_item(_("OAuth 2.0 (sign in with the browser)"),
+				    TW_AUTH_METHOD_OAUTH2));
+	auth_methods = g_list_append(
+	    auth_methods, list_item(_("OAuth 1.0a (app keys and access "
+				      "token)"),
+				    TW_AUTH_METHOD_OAUTH1));
+	add_option(purple_account_option_list_new(
+	    _("Sign-in method"), TW_OPTION_AUTH_METHOD, auth_methods));
+	add_option(purple_account_option_string_new(_("OAuth 2.0 client ID"),
+						    TW_OPTION_CLIENT_ID, ""));
 	add_option(purple_account_option_string_new(
-		_("OAuth 2.0 client ID"), TW_OPTION_CLIENT_ID, ""));
+	    _("OAuth 2.0 client secret (confidential apps only)"),
+	    TW_OPTION_CLIENT_SECRET, ""));
 	add_option(purple_account_option_string_new(
-		_("OAuth 2.0 client secret (confidential apps only)"),
-		TW_OPTION_CLIENT_SECRET, ""));
+	    _("OAuth 2.0 callback URL (as registered in the X app)"),
+	    TW_OPTION_REDIRECT_URI, TW_DEFAULT_REDIRECT_URI));
+	add_option(purple_account_option_string_new(
+	    _("OAuth 2.0 authorize URL"), TW_OPTION_AUTHORIZE_URL,
+	    TW_DEFAULT_AUTHORIZE_URL));
+	add_option(purple_account_option_string_new(
+	    _("OAuth 1.0a API key (consumer key)"), TW_OPTION_CONSUMER_KEY,
+	    ""));
+	add_option(purple_account_option_string_new(
+	    _("OAuth 1.0a API key secret (consumer secret)"),
+	    TW_OPTION_CONSUMER_SECRET, ""));
+	add_option(purple_account_option_string_new(
+	    _("OAuth 1.0a access token (its secret is the password)"),
+	    TW_OPTION_ACCESS_TOKEN, ""));
 	add_option(purple_account_option_int_new(
-		_("Shortest seconds between checks (0 = automatic)"),
-		TW_OPTION_POLL_INTERVAL, TW_DEFAULT_POLL_INTERVAL));
+	    _("Shortest seconds between checks (0 = automatic)"),
+	    TW_OPTION_POLL_INTERVAL, TW_DEFAULT_POLL_INTERVAL));
 	add_option(purple_account_option_int_new(
-		_("Days of history on first sign-on (0 to 30)"),
-		TW_OPTION_HISTORY_DAYS, TW_DEFAULT_HISTORY_DAYS));
+	    _("Days of history on first sign-on (0 to 30)"),
+	    TW_OPTION_HISTORY_DAYS, TW_DEFAULT_HISTORY_DAYS));
 	add_option(purple_account_option_string_new(
-		_("API base URL"), TW_OPTION_API_BASE, TW_DEFAULT_API_BASE));
+	    _("API base URL"), TW_OPTION_API_BASE, TW_DEFAULT_API_BASE));
 	add_option(purple_account_option_string_new(
-		_("Extra CA certificates file (PEM)"), TW_OPTION_CA_FILE, ""));
+	    _("Extra CA certificates file (PEM)"), TW_OPTION_CA_FILE, ""));
 }
 
 PURPLE_INIT_PLUGIN(twdm, plugin_init, plugin_info)

@@ -14,6 +14,8 @@
 #include "purple-twdm.h"
 #include "tw-account.h"
 #include "tw-http.h"
+#include "tw-oauth.h"
+#include "tw-prpl-authorize.h"
 #include "tw-state.h"
 
 #define DEBUG_CATEGORY "twdm"
@@ -69,6 +71,23 @@ tw_prpl_connection_error_reason(const GError *error)
 		}
 	} else if (error->domain == TW_STATE_ERROR) {
 		return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+	} else if (error->domain == TW_OAUTH_ERROR) {
+		/* Fatal, all of them: a reconnect loop would open one
+		 * browser tab after another. */
+		switch ((TwOAuthError)error->code) {
+		case TW_OAUTH_ERROR_CLIENT:
+		case TW_OAUTH_ERROR_REDIRECT_URI:
+			return PURPLE_CONNECTION_ERROR_INVALID_SETTINGS;
+		case TW_OAUTH_ERROR_STATE_MISMATCH:
+		case TW_OAUTH_ERROR_ACCESS_DENIED:
+		case TW_OAUTH_ERROR_REDIRECT_ERROR:
+		case TW_OAUTH_ERROR_NO_CODE:
+		case TW_OAUTH_ERROR_CODE_INVALID:
+		case TW_OAUTH_ERROR_TIMEOUT:
+		case TW_OAUTH_ERROR_CANCELLED:
+		case TW_OAUTH_ERROR_PIN:
+			return PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED;
+		}
 	}
 	return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
 }
@@ -123,12 +142,12 @@ find_or_open_im(PurpleConnection *connection, const char *peer)
 {
 	PurpleAccount *account = purple_connection_get_account(connection);
 	PurpleConversation *conversation =
-		purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, peer,
-						      account);
+	    purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, peer,
+						  account);
 
 	if (conversation == NULL)
-		conversation = purple_conversation_new(PURPLE_CONV_TYPE_IM,
-						       account, peer);
+		conversation =
+		    purple_conversation_new(PURPLE_CONV_TYPE_IM, account, peer);
 	return purple_conversation_get_im_data(conversation);
 }
 
@@ -149,7 +168,7 @@ on_message(gpointer ui, const TwAccountMessage *message)
 
 		purple_conv_im_write(im, message->peer, message->html,
 				     flags | PURPLE_MESSAGE_SEND |
-					     PURPLE_MESSAGE_REMOTE_SEND,
+					 PURPLE_MESSAGE_REMOTE_SEND,
 				     (time_t)message->timestamp);
 		return;
 	}
@@ -158,8 +177,7 @@ on_message(gpointer ui, const TwAccountMessage *message)
 }
 
 static void
-on_notice(gpointer ui, TwAccountNotice kind, const char *peer,
-	  const char *text)
+on_notice(gpointer ui, TwAccountNotice kind, const char *peer, const char *text)
 {
 	PurpleConnection *connection = ui;
 	g_autofree char *escaped = purple_markup_escape_text(text, -1);
@@ -172,8 +190,8 @@ on_notice(gpointer ui, TwAccountNotice kind, const char *peer,
 	switch (kind) {
 	case TW_ACCOUNT_NOTICE_SEND_FAILED:
 		purple_conversation_write(
-			find_or_open_im(connection, peer)->conv, NULL, escaped,
-			PURPLE_MESSAGE_ERROR, time(NULL));
+		    find_or_open_im(connection, peer)->conv, NULL, escaped,
+		    PURPLE_MESSAGE_ERROR, time(NULL));
 		/* bitlbee does not show conversation error lines. */
 		purple_notify_error(connection, _("Twitter DM"),
 				    _("A message could not be sent"), text);
@@ -181,9 +199,8 @@ on_notice(gpointer ui, TwAccountNotice kind, const char *peer,
 	case TW_ACCOUNT_NOTICE_SEND_WAITING:
 	case TW_ACCOUNT_NOTICE_INFO:
 		purple_conversation_write(
-			find_or_open_im(connection, peer)->conv, NULL, escaped,
-			PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
-			time(NULL));
+		    find_or_open_im(connection, peer)->conv, NULL, escaped,
+		    PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, time(NULL));
 		break;
 	}
 }
@@ -203,26 +220,29 @@ on_error(gpointer ui, const GError *error)
 	PurpleConnection *connection = ui;
 	PurpleConnectionError reason = tw_prpl_connection_error_reason(error);
 	g_autofree char *text =
-		g_strdup_printf("%s: %s", error_context(reason), error->message);
+	    g_strdup_printf("%s: %s", error_context(reason), error->message);
 
 	purple_connection_error_reason(connection, reason, text);
 }
 
 static const TwAccountCallbacks account_callbacks = {
-	.progress = on_progress,
-	.signed_on = on_signed_on,
-	.message = on_message,
-	.notice = on_notice,
-	.refresh_token_changed = on_refresh_token_changed,
-	.error = on_error,
+    .progress = on_progress,
+    .signed_on = on_signed_on,
+    .message = on_message,
+    .notice = on_notice,
+    .refresh_token_changed = on_refresh_token_changed,
+    .error = on_error,
+    .authorize = tw_prpl_on_authorize,
+    .authorize_finished = tw_prpl_on_authorize_finished,
+    .oauth1_token_changed = tw_prpl_on_oauth1_token_changed,
 };
 
 /****************************************************************************
  * Protocol functions
  ****************************************************************************/
 
-static char *
-proxy_url_for(PurpleProxyInfo *info)
+char *
+tw_prpl_proxy_url_for(PurpleProxyInfo *info)
 {
 	const char *scheme;
 
@@ -257,9 +277,10 @@ tw_prpl_login(PurpleAccount *account)
 {
 	PurpleConnection *connection = purple_account_get_connection(account);
 	PurpleProxyInfo *proxy = purple_proxy_get_setup(account);
-	g_autofree char *proxy_url = proxy != NULL ? proxy_url_for(proxy) : NULL;
+	g_autofree char *proxy_url =
+	    proxy != NULL ? tw_prpl_proxy_url_for(proxy) : NULL;
 	g_autofree char *state_directory =
-		g_build_filename(purple_user_dir(), "twdm", NULL);
+	    g_build_filename(purple_user_dir(), "twdm", NULL);
 	TwAccountConfig config = {0};
 	TwAccount *tw;
 	int history_days;
@@ -267,19 +288,39 @@ tw_prpl_login(PurpleAccount *account)
 	connection->flags |= PURPLE_CONNECTION_NO_BGCOLOR |
 			     PURPLE_CONNECTION_NO_FONTSIZE |
 			     PURPLE_CONNECTION_NO_IMAGES;
-	config.username = tw_prpl_normalize(account,
-					    purple_account_get_username(account));
+	config.username =
+	    tw_prpl_normalize(account, purple_account_get_username(account));
 	config.password = purple_account_get_password(account);
 	config.api_base = purple_account_get_string(account, TW_OPTION_API_BASE,
 						    TW_DEFAULT_API_BASE);
 	if (config.api_base == NULL || config.api_base[0] == '\0')
 		config.api_base = TW_DEFAULT_API_BASE;
 	config.client_id =
-		purple_account_get_string(account, TW_OPTION_CLIENT_ID, "");
+	    purple_account_get_string(account, TW_OPTION_CLIENT_ID, "");
 	config.client_secret =
-		purple_account_get_string(account, TW_OPTION_CLIENT_SECRET, "");
-	config.ca_file = purple_account_get_string(account, TW_OPTION_CA_FILE,
-						   NULL);
+	    purple_account_get_string(account, TW_OPTION_CLIENT_SECRET, "");
+	config.auth_method =
+	    g_strcmp0(purple_account_get_string(account, TW_OPTION_AUTH_METHOD,
+						TW_DEFAULT_AUTH_METHOD),
+		      TW_AUTH_METHOD_OAUTH1) == 0
+		? TW_ACCOUNT_AUTH_OAUTH1
+		: TW_ACCOUNT_AUTH_OAUTH2;
+	config.authorize_url = purple_account_get_string(
+	    account, TW_OPTION_AUTHORIZE_URL, TW_DEFAULT_AUTHORIZE_URL);
+	if (config.authorize_url == NULL || config.authorize_url[0] == '\0')
+		config.authorize_url = TW_DEFAULT_AUTHORIZE_URL;
+	config.redirect_uri = purple_account_get_string(
+	    account, TW_OPTION_REDIRECT_URI, TW_DEFAULT_REDIRECT_URI);
+	if (config.redirect_uri == NULL || config.redirect_uri[0] == '\0')
+		config.redirect_uri = TW_DEFAULT_REDIRECT_URI;
+	config.consumer_key =
+	    purple_account_get_string(account, TW_OPTION_CONSUMER_KEY, "");
+	config.consumer_secret =
+	    purple_account_get_string(account, TW_OPTION_CONSUMER_SECRET, "");
+	config.access_token =
+	    purple_account_get_string(account, TW_OPTION_ACCESS_TOKEN, "");
+	config.ca_file =
+	    purple_account_get_string(account, TW_OPTION_CA_FILE, NULL);
 	if (config.ca_file != NULL && config.ca_file[0] == '\0')
 		config.ca_file = NULL;
 	config.state_directory = state_directory;
@@ -288,14 +329,14 @@ tw_prpl_login(PurpleAccount *account)
 		config.proxy_username = purple_proxy_info_get_username(proxy);
 		config.proxy_password = purple_proxy_info_get_password(proxy);
 	}
-	config.poll_interval = (guint)MAX(
-		purple_account_get_int(account, TW_OPTION_POLL_INTERVAL,
-				       TW_DEFAULT_POLL_INTERVAL),
-		0);
+	config.poll_interval =
+	    (guint)MAX(purple_account_get_int(account, TW_OPTION_POLL_INTERVAL,
+					      TW_DEFAULT_POLL_INTERVAL),
+		       0);
 	history_days = purple_account_get_int(account, TW_OPTION_HISTORY_DAYS,
 					      TW_DEFAULT_HISTORY_DAYS);
-	config.history_days = (guint)CLAMP(history_days, 0,
-					   TW_MAX_HISTORY_DAYS);
+	config.history_days =
+	    (guint)CLAMP(history_days, 0, TW_MAX_HISTORY_DAYS);
 
 	tw = tw_account_new(&config, &account_callbacks, connection);
 	purple_connection_set_protocol_data(connection, tw);
@@ -308,6 +349,7 @@ tw_prpl_close(PurpleConnection *connection)
 {
 	TwAccount *tw = purple_connection_get_protocol_data(connection);
 
+	tw_prpl_authorize_finish(connection);
 	purple_connection_set_protocol_data(connection, NULL);
 	tw_account_free(tw);
 }
@@ -335,18 +377,18 @@ tw_prpl_status_types(PurpleAccount *account)
 {
 	GList *types = NULL;
 
-	types = g_list_append(
-		types, purple_status_type_new(PURPLE_STATUS_AVAILABLE, NULL,
-					      NULL, TRUE));
-	types = g_list_append(
-		types, purple_status_type_new_with_attrs(
-			       PURPLE_STATUS_UNAVAILABLE, "dm-closed",
-			       _("Does not accept your messages"), FALSE,
-			       FALSE, FALSE, "message", _("Message"),
-			       purple_value_new(PURPLE_TYPE_STRING), NULL));
-	types = g_list_append(
-		types, purple_status_type_new(PURPLE_STATUS_OFFLINE, NULL,
-					      NULL, TRUE));
+	types =
+	    g_list_append(types, purple_status_type_new(PURPLE_STATUS_AVAILABLE,
+							NULL, NULL, TRUE));
+	types = g_list_append(types,
+			      purple_status_type_new_with_attrs(
+				  PURPLE_STATUS_UNAVAILABLE, "dm-closed",
+				  _("Does not accept your messages"), FALSE,
+				  FALSE, FALSE, "message", _("Message"),
+				  purple_value_new(PURPLE_TYPE_STRING), NULL));
+	types =
+	    g_list_append(types, purple_status_type_new(PURPLE_STATUS_OFFLINE,
+							NULL, NULL, TRUE));
 	return types;
 }
 
@@ -381,13 +423,33 @@ action_check_now(PurplePluginAction *action)
 		tw_account_poll_now(tw);
 }
 
+static void
+action_show_status(PurplePluginAction *action)
+{
+	PurpleConnection *connection = action->context;
+	TwAccount *tw = purple_connection_get_protocol_data(connection);
+	g_autofree char *status = NULL;
+
+	if (tw == NULL)
+		return;
+	status = tw_account_dup_status_text(tw);
+	/* A plain message, not notify_formatted: bitlbee shows only these. */
+	purple_notify_info(connection, _("Twitter DM"), _("Rate-limit status"),
+			   status);
+}
+
 GList *
 tw_prpl_actions(PurplePlugin *plugin, gpointer context)
 {
-	return g_list_append(NULL,
-			     purple_plugin_action_new(
-				     _("Check for new messages now"),
-				     action_check_now));
+	GList *actions = NULL;
+
+	actions = g_list_append(
+	    actions, purple_plugin_action_new(_("Check for new messages now"),
+					      action_check_now));
+	actions = g_list_append(
+	    actions, purple_plugin_action_new(_("Show rate-limit status"),
+					      action_show_status));
+	return actions;
 }
 
 /****************************************************************************
@@ -416,8 +478,8 @@ tw_prpl_debug_install(void)
 {
 	if (debug_handler == 0)
 		debug_handler = g_log_set_handler(
-			"twdm", G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR,
-			debug_to_purple, NULL);
+		    "twdm", G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR,
+		    debug_to_purple, NULL);
 }
 
 void

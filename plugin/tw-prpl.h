@@ -24,6 +24,15 @@ G_BEGIN_DECLS
  */
 PurpleConnectionError tw_prpl_connection_error_reason(const GError *error);
 
+/**
+ * tw_prpl_proxy_url_for:
+ * @info: the account's proxy settings
+ *
+ * Returns: (transfer full) (nullable): the proxy as a URL for
+ * tw_http_set_proxy(): "" for none, %NULL to use the environment
+ */
+char *tw_prpl_proxy_url_for(PurpleProxyInfo *info);
+
 /** PurplePluginProtocolInfo.login */
 void tw_prpl_login(PurpleAccount *account);
 /** PurplePluginProtocolInfo.close */

@@ -365,6 +365,21 @@ tw_state_get_newest_delivered_time(TwState *state)
 	return state->newest_delivered;
 }
 
+guint
+tw_state_count_delivered_since(TwState *state, gint64 since)
+{
+	GHashTableIter iter;
+	gpointer value;
+	guint count = 0;
+
+	g_hash_table_iter_init(&iter, state->delivered);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (*(gint64 *)value > since)
+			count++;
+	}
+	return count;
+}
+
 gint64
 tw_state_get_first_sign_on(TwState *state)
 {

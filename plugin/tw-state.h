@@ -153,6 +153,15 @@ void tw_state_mark_delivered(TwState *state, const char *event_id,
 gint64 tw_state_get_newest_delivered_time(TwState *state);
 
 /**
+ * tw_state_count_delivered_since:
+ * @state: the state
+ * @since: Unix microseconds
+ *
+ * Returns: how many remembered delivered events were created after @since
+ */
+guint tw_state_count_delivered_since(TwState *state, gint64 since);
+
+/**
  * tw_state_get_first_sign_on:
  * @state: the state
  *

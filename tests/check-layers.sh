@@ -7,7 +7,7 @@ status=0
 for f in "$root"/plugin/*.c "$root"/plugin/*.h; do
 	name=$(basename "$f")
 	case $name in
-	tw-plugin.c | tw-prpl.c | tw-prpl.h | tw-loop.c) ;;
+	tw-plugin.c | tw-prpl.c | tw-prpl.h | tw-prpl-*.c | tw-prpl-*.h | tw-loop.c) ;;
 	*)
 		if grep -nE '#include <(purple|libpurple/|account|connection|conversation|debug|eventloop|server)\.?h?' "$f"; then
 			echo "not ok: $name includes a libpurple header"

@@ -1941,7 +1941,13 @@ test_standalone(void)
 	start = json_node_get_object(root);
 	names = member_names(start);
 	g_assert_cmpstr(names, ==,
-			"base_url,account,account_id,refresh_token,client_id");
+			"base_url,account,account_id,refresh_token,client_id,"
+			"consumer_key,consumer_secret,access_token,"
+			"access_token_secret");
+	g_assert_cmpstr(member_string(start, "consumer_key"), ==,
+			TW_SANDBOX_CONSUMER_KEY);
+	g_assert_true(g_str_has_prefix(member_string(start, "access_token"),
+				       member_string(start, "account_id")));
 	g_assert_true(g_str_has_prefix(member_string(start, "base_url"),
 				       "http://127.0.0.1:"));
 	g_assert_cmpstr(member_string(start, "account"), ==, "demo_shop");

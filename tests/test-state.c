@@ -144,6 +144,12 @@ test_delivered_persisted_on_save(Fixture *fixture, gconstpointer data)
 		g_assert_false(tw_state_is_delivered(state, "1003"));
 		g_assert_cmpint(tw_state_get_newest_delivered_time(state), ==,
 				now);
+		g_assert_cmpuint(
+		    tw_state_count_delivered_since(state, now - 10), ==, 2);
+		g_assert_cmpuint(tw_state_count_delivered_since(state, now - 5),
+				 ==, 1);
+		g_assert_cmpuint(tw_state_count_delivered_since(state, now), ==,
+				 0);
 	}
 	g_assert_cmpint(g_stat(path, &info), ==, 0);
 	g_assert_cmpint(info.st_mode & 0777, ==, 0600);

@@ -268,6 +268,52 @@ test_reconnect_backfill_in_order(TwTestWorld *world, gconstpointer data)
 }
 
 static void
+test_long_backlog_across_windows(TwTestWorld *world, gconstpointer data)
+{
+	TwSandboxConfig config;
+	TwSandboxCounters counters;
+	g_autofree char *alice = NULL;
+	TwTestRunner *runner;
+	g_autoptr(GPtrArray) texts = NULL;
+	gint64 first_start;
+	const guint backlog = 500;
+
+	/* Three reads per 2 s window: 500 events need several windows. */
+	tw_test_world_tear_down(world);
+	tw_sandbox_config_init(&config);
+	config.rate_window_seconds = 2;
+	config.dm_read_limit = 3;
+	tw_test_world_set_up(world, &config);
+	alice = tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	first_start = g_get_real_time();
+	runner = start_signed_on(world);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+	for (guint i = 0; i < backlog; i++) {
+		g_autofree char *text = g_strdup_printf("backlog %u", i);
+		g_autofree char *id = tw_test_create_message(
+		    world, alice, world->account_id, text,
+		    first_start + G_USEC_PER_SEC + i * 1000);
+
+		g_assert_nonnull(id);
+	}
+	while (g_get_real_time() < first_start + 2 * G_USEC_PER_SEC)
+		tw_test_let_it_run(100);
+	runner = start_signed_on(world);
+	wait_received(runner, backlog);
+	tw_test_let_it_run(1000);
+	texts = received_texts(runner);
+	g_assert_cmpuint(texts->len, ==, backlog);
+	for (guint i = 0; i < backlog; i++) {
+		g_autofree char *expected = g_strdup_printf("backlog %u", i);
+
+		g_assert_cmpstr(texts->pdata[i], ==, expected);
+	}
+	tw_sandbox_get_counters(world->sandbox, &counters);
+	g_assert_cmpuint(counters.rate_limited, ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+static void
 test_first_sign_on_shows_nothing_older(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *alice =
@@ -919,6 +965,8 @@ main(int argc, char **argv)
 	    test_late_event_delivered_once);
 	ADD("/sync/receive/reconnect-backfill-in-order",
 	    test_reconnect_backfill_in_order);
+	ADD("/sync/receive/long-backlog-across-windows",
+	    test_long_backlog_across_windows);
 	ADD("/sync/receive/first-sign-on-shows-nothing-older",
 	    test_first_sign_on_shows_nothing_older);
 	ADD("/sync/receive/history-days-backfill", test_history_days_backfill);

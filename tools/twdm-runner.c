@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,11 @@ typedef struct {
 	guint stdin_source;
 	int stdin_flags;
 	guint duration_source;
+	/* --stats: a heartbeat measures how late the main loop wakes up. */
+	gboolean stats;
+	guint stats_source;
+	gint64 stats_next_beat; /* monotonic µs the next beat is due */
+	gint64 stats_max_stall; /* µs */
 } TwRunner;
 
 static TwRunner runner;
@@ -1716,6 +1722,27 @@ tw_runner_command_quit(JsonObject *command)
 	tw_runner_request_quit();
 }
 
+/* As Pidgin's "Delete" in the account list: the account is signed off,
+ * forgotten by libpurple and gone from accounts.xml. */
+static void
+tw_runner_command_remove_account(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	g_autofree char *username = NULL;
+	JsonBuilder *builder;
+
+	if (account == NULL)
+		return;
+	username = g_strdup(purple_account_get_username(account));
+	g_hash_table_remove(runner.accounts, account);
+	g_ptr_array_remove(runner.account_order, account);
+	purple_accounts_delete(account);
+
+	builder = tw_runner_event_new("account-removed");
+	tw_runner_add_string(builder, "account", username);
+	tw_runner_event_emit(builder);
+}
+
 static const struct {
 	const char *name;
 	void (*handler)(JsonObject *command);
@@ -1729,6 +1756,7 @@ static const struct {
     {"action", tw_runner_command_action},
     {"get-info", tw_runner_command_get_info},
     {"quit", tw_runner_command_quit},
+    {"remove-account", tw_runner_command_remove_account},
 };
 
 static void
@@ -1857,6 +1885,42 @@ tw_runner_duration_cb(gpointer data)
 	runner.duration_source = 0;
 	tw_runner_request_quit();
 	return G_SOURCE_REMOVE;
+}
+
+#define TW_RUNNER_STATS_BEAT_MS 10
+
+/* Anything that holds the loop (a long callback, a blocking call) makes
+ * the beat late by that much. */
+static gboolean
+tw_runner_stats_beat_cb(gpointer data)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (runner.stats_next_beat != 0)
+		runner.stats_max_stall =
+		    MAX(runner.stats_max_stall, now - runner.stats_next_beat);
+	/* GLib schedules the next beat from this iteration's start time. */
+	runner.stats_next_beat = g_source_get_time(g_main_current_source()) +
+				 TW_RUNNER_STATS_BEAT_MS * 1000;
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+tw_runner_emit_stats(void)
+{
+	JsonBuilder *builder = tw_runner_event_new("stats");
+	struct rusage usage = {0};
+
+	getrusage(RUSAGE_SELF, &usage);
+	tw_runner_add_int(builder, "max_stall_ms",
+			  runner.stats_max_stall / 1000);
+	/* Linux reports ru_maxrss in kilobytes. */
+	tw_runner_add_int(builder, "peak_rss_kb", usage.ru_maxrss);
+	tw_runner_add_int(
+	    builder, "cpu_ms",
+	    ((gint64)usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+		(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000);
+	tw_runner_event_emit(builder);
 }
 
 /* Removes a directory tree without following symbolic links. */
@@ -2248,6 +2312,7 @@ typedef struct {
 	double auto_reply_gap;
 	double reconnect_delay;
 	gboolean debug;
+	gboolean stats;
 } TwRunnerArguments;
 
 static void
@@ -2326,6 +2391,10 @@ tw_runner_parse_arguments(int *argc, char ***argv, TwRunnerArguments *arguments,
 	     "SECONDS"},
 	    {"debug", 0, 0, G_OPTION_ARG_NONE, &arguments->debug,
 	     "libpurple and plugin debug output on stderr", NULL},
+	    {"stats", 0, 0, G_OPTION_ARG_NONE, &arguments->stats,
+	     "Measure main-loop stalls; print a \"stats\" event before "
+	     "\"exit\"",
+	     NULL},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -2588,12 +2657,16 @@ tw_runner_run(TwRunnerArguments *arguments, GPtrArray *specs)
 		tw_runner_account_sign_on(
 		    g_ptr_array_index(runner.account_order, i));
 
+	if (runner.stats)
+		runner.stats_source = g_timeout_add(
+		    TW_RUNNER_STATS_BEAT_MS, tw_runner_stats_beat_cb, NULL);
 	if (!runner.quit_requested)
 		g_main_loop_run(runner.loop);
 
 	g_source_remove(signal_sources[0]);
 	g_source_remove(signal_sources[1]);
 	g_clear_handle_id(&runner.duration_source, g_source_remove);
+	g_clear_handle_id(&runner.stats_source, g_source_remove);
 	tw_runner_unwatch_stdin();
 
 out:
@@ -2648,6 +2721,7 @@ main(int argc, char **argv)
 	runner.auto_reply_gap = arguments.auto_reply_gap;
 	runner.reconnect_delay = arguments.reconnect_delay;
 	runner.has_duration = arguments.duration >= 0.0;
+	runner.stats = arguments.stats;
 	runner.accounts = g_hash_table_new_full(
 	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_account_free);
 	runner.account_order = g_ptr_array_new();
@@ -2657,6 +2731,9 @@ main(int argc, char **argv)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
 	status = tw_runner_run(&arguments, specs);
+
+	if (runner.stats)
+		tw_runner_emit_stats();
 
 	builder = tw_runner_event_new("exit");
 	tw_runner_add_int(builder, "status", status);

@@ -27,18 +27,24 @@
 #define SNOWFLAKE_TIME_SHIFT    22
 #define SNOWFLAKE_SEQUENCE_MASK ((G_GUINT64_CONSTANT(1) << 22) - 1)
 
-#define API_VERSION            "2.167"
-#define GRANTED_SCOPES         "tweet.read users.read dm.read dm.write offline.access"
-#define MAX_TEXT_LENGTH        10000
-#define MIN_GROUP_PARTICIPANTS 2
-#define MAX_GROUP_PARTICIPANTS 49
-#define DEFAULT_MAX_RESULTS    100
-#define MAX_MAX_RESULTS        100
-#define HISTORY_SECONDS        (30 * 24 * 3600)
-#define DAY_SECONDS            86400
-#define AVATAR_SIZE            48
-#define TCO_CODE_LENGTH        10
-#define DISPLAY_URL_LENGTH     26
+#define API_VERSION    "2.167"
+#define GRANTED_SCOPES "tweet.read users.read dm.read dm.write offline.access"
+/* X: an authorization code lives 30 seconds. */
+#define CODE_LIFETIME_SECONDS 30
+/* OAuth 1.0a timestamps may be this far off the server's clock. */
+#define OAUTH1_CLOCK_SKEW_SECONDS 300
+#define FORM_CONTENT_TYPE         "application/x-www-form-urlencoded"
+#define HTML_CONTENT_TYPE         "text/html; charset=utf-8"
+#define MAX_TEXT_LENGTH           10000
+#define MIN_GROUP_PARTICIPANTS    2
+#define MAX_GROUP_PARTICIPANTS    49
+#define DEFAULT_MAX_RESULTS       100
+#define MAX_MAX_RESULTS           100
+#define HISTORY_SECONDS           (30 * 24 * 3600)
+#define DAY_SECONDS               86400
+#define AVATAR_SIZE               48
+#define TCO_CODE_LENGTH           10
+#define DISPLAY_URL_LENGTH        26
 
 /* libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
@@ -300,11 +306,14 @@ typedef struct {
 	GPtrArray *member_ids;
 } Conversation;
 
-/* A later authorization_code grant adds a kind for codes (with the PKCE
- * challenge and redirect URI) next to these two. */
 typedef enum {
 	TOKEN_ACCESS,
 	TOKEN_REFRESH,
+	/* OAuth 2.0 authorization code, with its PKCE challenge. */
+	TOKEN_CODE,
+	/* OAuth 1.0a request token (the PIN flow) and access token. */
+	TOKEN_OAUTH1_REQUEST,
+	TOKEN_OAUTH1_ACCESS,
 } TokenKind;
 
 typedef struct {
@@ -314,6 +323,16 @@ typedef struct {
 	/* Real time in µs after which the token is dead; 0 = never. */
 	gint64 expires_at;
 	gboolean revoked;
+	/* codes: who asked, where to, and the challenge */
+	char *client_id;
+	char *redirect_uri;
+	char *code_challenge;
+	char *code_challenge_method;
+	/* OAuth 1.0a */
+	char *secret;
+	char *consumer_key;
+	char *callback;
+	char *verifier;
 } Token;
 
 typedef enum {
@@ -378,6 +397,11 @@ struct _TwSandbox {
 	GPtrArray *faults;             /* Fault */
 	TwSandboxCounters counters;
 	guint refuse_refresh;
+	TwSandboxAuthorizeOutcome authorize_outcome;
+	guint authorize_count;
+	char *authorizing_user_id;
+	GHashTable *consumers; /* OAuth 1.0a consumer key → secret */
+	GHashTable *nonces;    /* "key nonce timestamp" → timestamp (s) */
 	GPtrArray *pending_sources; /* GSource on context, one ref each */
 	char *customers_account_id;
 	guint customers_interval_ms;
@@ -445,6 +469,14 @@ token_free(Token *token)
 {
 	g_free(token->user_id);
 	g_free(token->scope);
+	g_free(token->client_id);
+	g_free(token->redirect_uri);
+	g_free(token->code_challenge);
+	g_free(token->code_challenge_method);
+	g_free(token->secret);
+	g_free(token->consumer_key);
+	g_free(token->callback);
+	g_free(token->verifier);
 	g_free(token);
 }
 
@@ -542,6 +574,10 @@ tw_sandbox_new(const TwSandboxConfig *config)
 	    (GDestroyNotify)tw_sandbox_request_free);
 	sandbox->faults =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)fault_free);
+	sandbox->consumers =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sandbox->nonces =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sandbox->pending_sources =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)g_source_unref);
 	sandbox->customers =
@@ -1770,6 +1806,9 @@ token_user_locked(TwSandbox *sandbox, const char *text, TokenKind kind)
 	return token->user_id;
 }
 
+static gboolean verify_oauth1_locked(Request *request, TokenKind token_kind,
+				     Token **token, GHashTable **protocol);
+
 static const char *
 authenticate_locked(Request *request)
 {
@@ -1778,7 +1817,17 @@ authenticate_locked(Request *request)
 	const char *authorization =
 	    soup_message_headers_get_one(headers, "Authorization");
 	const char *user_id;
+	Token *token = NULL;
 
+	if (authorization &&
+	    g_ascii_strncasecmp(authorization, "OAuth ", 6) == 0) {
+		if (!verify_oauth1_locked(request, TOKEN_OAUTH1_ACCESS, &token,
+					  NULL))
+			return NULL;
+		return find_user_locked(request->sandbox, token->user_id)
+			   ? token->user_id
+			   : NULL;
+	}
 	if (!authorization ||
 	    g_ascii_strncasecmp(authorization, "Bearer ", 7) != 0)
 		return NULL;
@@ -1953,6 +2002,103 @@ decode_form(Request *request)
 }
 
 static void
+respond_new_tokens_locked(Request *request, const char *user_id)
+{
+	TwSandbox *sandbox = request->sandbox;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autofree char *access_token =
+	    issue_access_token_locked(sandbox, user_id);
+	g_autofree char *refresh_token =
+	    issue_refresh_token_locked(sandbox, user_id);
+
+	g_free(request->record->user_id);
+	request->record->user_id = g_strdup(user_id);
+	json_builder_begin_object(builder);
+	add_string_member(builder, "token_type", "bearer");
+	add_int_member(builder, "expires_in",
+		       sandbox->config.access_token_lifetime);
+	add_string_member(builder, "access_token", access_token);
+	add_string_member(builder, "scope", GRANTED_SCOPES);
+	add_string_member(builder, "refresh_token", refresh_token);
+	json_builder_end_object(builder);
+	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
+			builder);
+}
+
+static char *
+pkce_s256(const char *verifier)
+{
+	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	guint8 digest[32];
+	gsize length = sizeof digest;
+	char *text;
+
+	g_checksum_update(checksum, (const guchar *)verifier, -1);
+	g_checksum_get_digest(checksum, digest, &length);
+	text = g_base64_encode(digest, length);
+	base64url_in_place(text);
+	return text;
+}
+
+/* grant_type=authorization_code: the code must be fresh and unused, and
+ * the redirect URI and the PKCE verifier must match its authorization. */
+static void
+handle_code_grant_locked(Request *request, GHashTable *form)
+{
+	TwSandbox *sandbox = request->sandbox;
+	const char *text = g_hash_table_lookup(form, "code");
+	const char *redirect_uri = g_hash_table_lookup(form, "redirect_uri");
+	const char *verifier = g_hash_table_lookup(form, "code_verifier");
+	const char *client_id = g_hash_table_lookup(form, "client_id");
+	Token *code;
+	g_autofree char *challenge = NULL;
+	gboolean verified;
+
+	if (!text) {
+		respond_oauth_error(request->msg, SOUP_STATUS_BAD_REQUEST,
+				    "invalid_request",
+				    "Missing required parameter [code].");
+		return;
+	}
+	code = g_hash_table_lookup(sandbox->tokens, text);
+	if (!code || code->kind != TOKEN_CODE || code->revoked ||
+	    code->expires_at <= g_get_real_time() ||
+	    (client_id && !g_str_equal(client_id, code->client_id))) {
+		/* Spent either way: a code is good for one try. */
+		if (code && code->kind == TOKEN_CODE)
+			code->revoked = TRUE;
+		respond_oauth_error(
+		    request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+		    "Value passed for the authorization code was invalid.");
+		return;
+	}
+	code->revoked = TRUE;
+	/* Our guess at X's wording for the next two. */
+	if (g_strcmp0(redirect_uri, code->redirect_uri) != 0) {
+		respond_oauth_error(request->msg, SOUP_STATUS_BAD_REQUEST,
+				    "invalid_request",
+				    "Value passed for the redirect uri did not "
+				    "match the uri of the authorization code.");
+		return;
+	}
+	if (g_str_equal(code->code_challenge_method, "S256")) {
+		challenge = verifier ? pkce_s256(verifier) : NULL;
+		verified = g_strcmp0(challenge, code->code_challenge) == 0;
+	} else {
+		verified = g_strcmp0(verifier, code->code_challenge) == 0;
+	}
+	if (!verified) {
+		respond_oauth_error(
+		    request->msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+		    "Value passed for the code verifier did not "
+		    "match the code challenge.");
+		return;
+	}
+	sandbox->counters.authorizations++;
+	respond_new_tokens_locked(request, code->user_id);
+}
+
+static void
 handle_token(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
@@ -1973,12 +2119,16 @@ handle_token(Request *request, char **captured)
 	}
 	if (!check_client_locked(request, form))
 		return;
+	if (g_str_equal(grant_type, "authorization_code")) {
+		handle_code_grant_locked(request, form);
+		return;
+	}
 	if (!g_str_equal(grant_type, "refresh_token")) {
 		respond_oauth_error(request->msg, SOUP_STATUS_BAD_REQUEST,
 				    "unsupported_grant_type",
 				    "Value passed for the grant type was "
 				    "invalid. Grant type should be one of "
-				    "[refresh_token].");
+				    "[authorization_code, refresh_token].");
 		return;
 	}
 	if (!refresh_text) {
@@ -2047,6 +2197,645 @@ handle_revoke(Request *request, char **captured)
 	json_builder_end_object(builder);
 	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
 			builder);
+}
+
+static TwSandboxAuthorizeOutcome
+take_authorize_outcome_locked(TwSandbox *sandbox)
+{
+	TwSandboxAuthorizeOutcome outcome = sandbox->authorize_outcome;
+
+	if (sandbox->authorize_count > 0 && --sandbox->authorize_count == 0)
+		sandbox->authorize_outcome = TW_SANDBOX_AUTHORIZE_APPROVE;
+	return outcome;
+}
+
+static const User *
+authorizing_user_locked(TwSandbox *sandbox)
+{
+	const User *user =
+	    find_user_locked(sandbox, sandbox->authorizing_user_id);
+
+	if (!user && sandbox->user_order->len > 0)
+		user = sandbox->user_order->pdata[0];
+	return user;
+}
+
+static void
+respond_page(SoupServerMessage *msg, guint status, const char *title,
+	     const char *html_body)
+{
+	g_autofree char *escaped = g_markup_escape_text(title, -1);
+	char *page = g_strdup_printf(
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>%s / X</title></head>\n<body>\n%s\n</body></html>\n",
+	    escaped, html_body);
+
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, HTML_CONTENT_TYPE,
+					 SOUP_MEMORY_TAKE, page, strlen(page));
+}
+
+/* X shows this page, without redirecting, for a request it will not
+ * serve (unknown client, unregistered callback); the wording is X's, the
+ * reason below it our addition. */
+static void
+respond_authorize_refusal(SoupServerMessage *msg, const char *reason)
+{
+	g_autofree char *escaped = g_markup_escape_text(reason, -1);
+	g_autofree char *body = g_strdup_printf(
+	    "<h1>Something went wrong</h1>\n<p>You weren't able to give access "
+	    "to the App. Go back and try logging in again.</p>\n"
+	    "<p id=\"sandbox-reason\">%s</p>",
+	    escaped);
+
+	respond_page(msg, SOUP_STATUS_BAD_REQUEST, "Something went wrong",
+		     body);
+}
+
+static void redirect_with(SoupServerMessage *msg, const char *target,
+			  const char *first_name, ...) G_GNUC_NULL_TERMINATED;
+
+/* 302 to @target with the name/value pairs added to its query. */
+static void
+redirect_with(SoupServerMessage *msg, const char *target,
+	      const char *first_name, ...)
+{
+	GString *location = g_string_new(target);
+	char separator = strchr(target, '?') ? '&' : '?';
+	va_list args;
+
+	va_start(args, first_name);
+	for (const char *name = first_name; name;
+	     name = va_arg(args, const char *)) {
+		const char *value = va_arg(args, const char *);
+		g_autofree char *escaped =
+		    g_uri_escape_string(value, NULL, FALSE);
+
+		g_string_append_printf(location, "%c%s=%s", separator, name,
+				       escaped);
+		separator = '&';
+	}
+	va_end(args);
+	soup_server_message_set_redirect(msg, SOUP_STATUS_FOUND, location->str);
+	g_string_free(location, TRUE);
+}
+
+/* GET /i/oauth2/authorize: the user is signed in and always answers at
+ * once, as tw_sandbox_set_authorize_outcome() says. */
+static void
+handle_authorize(Request *request, char **captured)
+{
+	TwSandbox *sandbox = request->sandbox;
+	const char *response_type = query_get(request->query, "response_type");
+	const char *client_id = query_get(request->query, "client_id");
+	const char *redirect_uri = query_get(request->query, "redirect_uri");
+	const char *state = query_get(request->query, "state");
+	const char *challenge = query_get(request->query, "code_challenge");
+	const char *method = query_get(request->query, "code_challenge_method");
+	const char *scope = query_get(request->query, "scope");
+	g_autoptr(GUri) redirect = NULL;
+	const User *user;
+	Token *code;
+	TwSandboxAuthorizeOutcome outcome;
+	g_autofree char *text = NULL;
+
+	if (g_strcmp0(response_type, "code") != 0) {
+		respond_authorize_refusal(request->msg,
+					  "response_type must be code");
+		return;
+	}
+	if (g_strcmp0(client_id, sandbox->client_id) != 0) {
+		respond_authorize_refusal(request->msg, "unknown client_id");
+		return;
+	}
+	if (redirect_uri)
+		redirect = g_uri_parse(redirect_uri, G_URI_FLAGS_NONE, NULL);
+	if (!redirect || !g_uri_get_host(redirect)) {
+		respond_authorize_refusal(request->msg,
+					  "redirect_uri is not a URL");
+		return;
+	}
+	if (!state || !*state || !scope || !*scope || !challenge ||
+	    !*challenge) {
+		respond_authorize_refusal(
+		    request->msg,
+		    "state, scope and code_challenge are required");
+		return;
+	}
+	if (method && !g_str_equal(method, "S256") &&
+	    !g_str_equal(method, "plain")) {
+		respond_authorize_refusal(
+		    request->msg,
+		    "code_challenge_method must be S256 or plain");
+		return;
+	}
+	user = authorizing_user_locked(sandbox);
+	if (!user) {
+		respond_authorize_refusal(request->msg, "nobody is signed in");
+		return;
+	}
+	request->record->user_id = g_strdup(user->id);
+	outcome = take_authorize_outcome_locked(sandbox);
+	if (outcome == TW_SANDBOX_AUTHORIZE_REFUSE) {
+		redirect_with(request->msg, redirect_uri, "error",
+			      "access_denied", "state", state, NULL);
+		return;
+	}
+	code = g_new0(Token, 1);
+	code->kind = TOKEN_CODE;
+	code->user_id = g_strdup(user->id);
+	code->scope = g_strdup(scope);
+	code->client_id = g_strdup(client_id);
+	code->redirect_uri = g_strdup(redirect_uri);
+	code->code_challenge = g_strdup(challenge);
+	code->code_challenge_method = g_strdup(method ? method : "plain");
+	code->expires_at =
+	    outcome == TW_SANDBOX_AUTHORIZE_EXPIRED
+		? g_get_real_time() - G_USEC_PER_SEC
+		: g_get_real_time() +
+		      (gint64)CODE_LIFETIME_SECONDS * G_USEC_PER_SEC;
+	text = mint_token(sandbox->rand, "1:1:ac:1");
+	g_hash_table_insert(sandbox->tokens, g_strdup(text), code);
+	redirect_with(request->msg, redirect_uri, "state", state, "code", text,
+		      NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* OAuth 1.0a                                                                */
+
+/* RFC 5849 §3.6, written out here rather than shared with the plugin, so
+ * the two sides check each other. */
+static void
+append_encoded(GString *out, const char *text)
+{
+	for (const guchar *p = (const guchar *)text; *p; p++) {
+		if (g_ascii_isalnum(*p) || strchr("-._~", *p))
+			g_string_append_c(out, (char)*p);
+		else
+			g_string_append_printf(out, "%%%02X", *p);
+	}
+}
+
+/* {"name=value" encoded} pairs of a form-encoded string. */
+static void
+add_encoded_pairs(GPtrArray *pairs, const char *text)
+{
+	g_auto(GStrv) parts = g_strsplit(text ? text : "", "&", -1);
+
+	for (guint i = 0; parts[i]; i++) {
+		char *equals = strchr(parts[i], '=');
+		g_autofree char *name = NULL;
+		g_autofree char *value = NULL;
+		GString *pair;
+
+		if (!*parts[i])
+			continue;
+		if (equals)
+			*equals = '\0';
+		g_strdelimit(parts[i], "+", ' ');
+		name = g_uri_unescape_string(parts[i], NULL);
+		if (equals) {
+			g_strdelimit(equals + 1, "+", ' ');
+			value = g_uri_unescape_string(equals + 1, NULL);
+		} else {
+			value = g_strdup("");
+		}
+		if (!name || !value)
+			continue;
+		pair = g_string_new(NULL);
+		append_encoded(pair, name);
+		g_string_append_c(pair, '=');
+		append_encoded(pair, value);
+		g_ptr_array_add(pairs, g_string_free(pair, FALSE));
+	}
+}
+
+/* The parameters of an "OAuth k=\"v\", …" header, decoded; NULL when it
+ * cannot be read. */
+static GHashTable *
+parse_oauth_header(const char *text)
+{
+	g_autoptr(GHashTable) params =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	const char *p = text;
+
+	for (;;) {
+		const char *name_end;
+		const char *value_end;
+		g_autofree char *name = NULL;
+		g_autofree char *raw = NULL;
+		char *value;
+
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		name_end = strchr(p, '=');
+		if (!name_end || name_end[1] != '"')
+			return NULL;
+		value_end = strchr(name_end + 2, '"');
+		if (!value_end)
+			return NULL;
+		name = g_strstrip(g_strndup(p, name_end - p));
+		raw = g_strndup(name_end + 2, value_end - name_end - 2);
+		value = g_uri_unescape_string(raw, NULL);
+		if (!value || g_hash_table_contains(params, name)) {
+			g_free(value);
+			return NULL;
+		}
+		g_hash_table_insert(params, g_steal_pointer(&name), value);
+		p = value_end + 1;
+	}
+	return g_steal_pointer(&params);
+}
+
+static int
+compare_strings(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *
+oauth1_base_string(Request *request, GHashTable *protocol)
+{
+	SoupServerMessage *msg = request->msg;
+	GUri *uri = soup_server_message_get_uri(msg);
+	SoupMessageHeaders *headers =
+	    soup_server_message_get_request_headers(msg);
+	const char *content_type =
+	    soup_message_headers_get_content_type(headers, NULL);
+	g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *host = g_ascii_strdown(g_uri_get_host(uri), -1);
+	g_autofree char *base_url = NULL;
+	GString *normalized = g_string_new(NULL);
+	GString *base = g_string_new(request->method);
+	GHashTableIter iter;
+	gpointer name, value;
+
+	base_url =
+	    g_uri_get_port(uri) > 0 && g_uri_get_port(uri) != 80
+		? g_strdup_printf("http://%s:%d%s", host, g_uri_get_port(uri),
+				  g_uri_get_path(uri))
+		: g_strdup_printf("http://%s%s", host, g_uri_get_path(uri));
+	add_encoded_pairs(pairs, g_uri_get_query(uri));
+	if (g_strcmp0(content_type, FORM_CONTENT_TYPE) == 0) {
+		gsize length;
+		const char *data = body_text(request, &length);
+		g_autofree char *text = g_strndup(data, length);
+
+		add_encoded_pairs(pairs, text);
+	}
+	g_hash_table_iter_init(&iter, protocol);
+	while (g_hash_table_iter_next(&iter, &name, &value)) {
+		GString *pair;
+
+		if (g_str_equal(name, "oauth_signature") ||
+		    g_str_equal(name, "realm"))
+			continue;
+		pair = g_string_new(NULL);
+		append_encoded(pair, name);
+		g_string_append_c(pair, '=');
+		append_encoded(pair, value);
+		g_ptr_array_add(pairs, g_string_free(pair, FALSE));
+	}
+	/* "name=value" sorts as name, then value, for encoded names. */
+	g_ptr_array_sort(pairs, compare_strings);
+	for (guint i = 0; i < pairs->len; i++)
+		g_string_append_printf(normalized, "%s%s", i ? "&" : "",
+				       (char *)pairs->pdata[i]);
+	g_string_append_c(base, '&');
+	append_encoded(base, base_url);
+	g_string_append_c(base, '&');
+	append_encoded(base, normalized->str);
+	g_string_free(normalized, TRUE);
+	return g_string_free(base, FALSE);
+}
+
+static char *
+oauth1_signature(const char *base, const char *consumer_secret,
+		 const char *token_secret)
+{
+	GString *key = g_string_new(NULL);
+	g_autoptr(GHmac) hmac = NULL;
+	guint8 digest[20];
+	gsize length = sizeof digest;
+
+	append_encoded(key, consumer_secret);
+	g_string_append_c(key, '&');
+	append_encoded(key, token_secret ? token_secret : "");
+	hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)key->str, key->len);
+	g_string_free(key, TRUE);
+	g_hmac_update(hmac, (const guchar *)base, -1);
+	g_hmac_get_digest(hmac, digest, &length);
+	return g_base64_encode(digest, length);
+}
+
+/* A nonce is good once per consumer and timestamp; old ones are forgotten
+ * once their timestamp is out of bounds anyway. */
+static gboolean
+take_nonce_locked(TwSandbox *sandbox, const char *consumer_key,
+		  const char *nonce, gint64 timestamp)
+{
+	g_autofree char *key = g_strdup_printf("%s %s %" G_GINT64_FORMAT,
+					       consumer_key, nonce, timestamp);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (g_hash_table_contains(sandbox->nonces, key))
+		return FALSE;
+	if (g_hash_table_size(sandbox->nonces) > 10000) {
+		GHashTableIter iter;
+		gpointer value;
+
+		g_hash_table_iter_init(&iter, sandbox->nonces);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			if (*(gint64 *)value <
+			    now - 2 * OAUTH1_CLOCK_SKEW_SECONDS)
+				g_hash_table_iter_remove(&iter);
+		}
+	}
+	g_hash_table_insert(sandbox->nonces, g_steal_pointer(&key),
+			    g_memdup2(&timestamp, sizeof timestamp));
+	return TRUE;
+}
+
+/* Checks the request's OAuth 1.0a signature for real. With @token_kind
+ * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
+ * a token of the same consumer; with TOKEN_ACCESS none is needed. */
+static gboolean
+verify_oauth1_locked(Request *request, TokenKind token_kind, Token **token,
+		     GHashTable **protocol_out)
+{
+	TwSandbox *sandbox = request->sandbox;
+	SoupMessageHeaders *headers =
+	    soup_server_message_get_request_headers(request->msg);
+	const char *authorization =
+	    soup_message_headers_get_one(headers, "Authorization");
+	g_autoptr(GHashTable) protocol = NULL;
+	const char *consumer_key;
+	const char *consumer_secret;
+	const char *signature;
+	const char *nonce;
+	const char *version;
+	const char *token_text;
+	guint64 timestamp = 0;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	Token *found = NULL;
+	g_autofree char *base = NULL;
+	g_autofree char *expected = NULL;
+
+	*token = NULL;
+	if (!authorization ||
+	    g_ascii_strncasecmp(authorization, "OAuth ", 6) != 0 ||
+	    !(protocol = parse_oauth_header(authorization + 6)))
+		return FALSE;
+	consumer_key = g_hash_table_lookup(protocol, "oauth_consumer_key");
+	consumer_secret =
+	    consumer_key ? g_hash_table_lookup(sandbox->consumers, consumer_key)
+			 : NULL;
+	signature = g_hash_table_lookup(protocol, "oauth_signature");
+	nonce = g_hash_table_lookup(protocol, "oauth_nonce");
+	version = g_hash_table_lookup(protocol, "oauth_version");
+	token_text = g_hash_table_lookup(protocol, "oauth_token");
+	if (!consumer_secret || !signature || !nonce || !*nonce ||
+	    g_strcmp0(g_hash_table_lookup(protocol, "oauth_signature_method"),
+		      "HMAC-SHA1") != 0 ||
+	    (version && !g_str_equal(version, "1.0")) ||
+	    !g_ascii_string_to_unsigned(
+		g_hash_table_lookup(protocol, "oauth_timestamp"), 10, 0,
+		G_MAXINT64, &timestamp, NULL) ||
+	    ABS(now - (gint64)timestamp) > OAUTH1_CLOCK_SKEW_SECONDS) {
+		g_debug("OAuth 1.0a: missing or bad protocol parameters");
+		return FALSE;
+	}
+	if (token_kind != TOKEN_ACCESS) {
+		found = token_text
+			    ? g_hash_table_lookup(sandbox->tokens, token_text)
+			    : NULL;
+		if (!found || found->kind != token_kind || found->revoked ||
+		    g_strcmp0(found->consumer_key, consumer_key) != 0) {
+			g_debug("OAuth 1.0a: unknown or revoked token");
+			return FALSE;
+		}
+	}
+	base = oauth1_base_string(request, protocol);
+	expected = oauth1_signature(base, consumer_secret,
+				    found ? found->secret : NULL);
+	if (!g_str_equal(expected, signature)) {
+		g_debug("OAuth 1.0a: wrong signature for %s", base);
+		return FALSE;
+	}
+	if (!take_nonce_locked(sandbox, consumer_key, nonce,
+			       (gint64)timestamp)) {
+		g_debug("OAuth 1.0a: nonce used before");
+		return FALSE;
+	}
+	*token = found;
+	if (protocol_out)
+		*protocol_out = g_steal_pointer(&protocol);
+	return TRUE;
+}
+
+/* X's answer to a request it cannot authenticate. */
+static void
+respond_oauth1_refusal(SoupServerMessage *msg)
+{
+	static const char body[] =
+	    "{\"errors\":[{\"code\":32,\"message\":\"Could not "
+	    "authenticate you.\"}]}";
+
+	soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+	soup_server_message_set_response(
+	    msg, JSON_CONTENT_TYPE, SOUP_MEMORY_STATIC, body, strlen(body));
+}
+
+static void respond_form(SoupServerMessage *msg, const char *first_name,
+			 ...) G_GNUC_NULL_TERMINATED;
+
+static void
+respond_form(SoupServerMessage *msg, const char *first_name, ...)
+{
+	GString *form = g_string_new(NULL);
+	va_list args;
+	char *text;
+
+	va_start(args, first_name);
+	for (const char *name = first_name; name;
+	     name = va_arg(args, const char *)) {
+		const char *value = va_arg(args, const char *);
+
+		if (form->len)
+			g_string_append_c(form, '&');
+		append_encoded(form, name);
+		g_string_append_c(form, '=');
+		append_encoded(form, value);
+	}
+	va_end(args);
+	text = g_string_free(form, FALSE);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg, FORM_CONTENT_TYPE,
+					 SOUP_MEMORY_TAKE, text, strlen(text));
+}
+
+static Token *
+new_oauth1_token_locked(TwSandbox *sandbox, TokenKind kind,
+			const char *consumer_key, const char *user_id,
+			char **text)
+{
+	Token *token = g_new0(Token, 1);
+	g_autofree char *random_text = mint_token(sandbox->rand, "oauth1");
+
+	token->kind = kind;
+	token->consumer_key = g_strdup(consumer_key);
+	token->user_id = g_strdup(user_id);
+	token->scope = g_strdup(GRANTED_SCOPES);
+	token->secret = mint_token(sandbox->rand, "secret");
+	/* Access tokens look like X's: "<user id>-<random>". */
+	*text = kind == TOKEN_OAUTH1_ACCESS
+		    ? g_strdup_printf("%s-%.40s", user_id, random_text)
+		    : g_strndup(random_text, 32);
+	g_hash_table_insert(sandbox->tokens, g_strdup(*text), token);
+	return token;
+}
+
+/* POST /oauth/request_token, signed with the consumer key alone. */
+static void
+handle_request_token(Request *request, char **captured)
+{
+	TwSandbox *sandbox = request->sandbox;
+	g_autoptr(GHashTable) protocol = NULL;
+	g_autofree char *text = NULL;
+	Token *unused;
+	Token *token;
+	const char *callback;
+
+	if (!verify_oauth1_locked(request, TOKEN_ACCESS, &unused, &protocol)) {
+		respond_oauth1_refusal(request->msg);
+		return;
+	}
+	callback = g_hash_table_lookup(protocol, "oauth_callback");
+	if (!callback || !*callback) {
+		respond_oauth1_refusal(request->msg);
+		return;
+	}
+	token = new_oauth1_token_locked(
+	    sandbox, TOKEN_OAUTH1_REQUEST,
+	    g_hash_table_lookup(protocol, "oauth_consumer_key"), NULL, &text);
+	token->callback = g_strdup(callback);
+	token->expires_at = g_get_real_time() + 15 * 60 * G_USEC_PER_SEC;
+	respond_form(request->msg, "oauth_token", text, "oauth_token_secret",
+		     token->secret, "oauth_callback_confirmed", "true", NULL);
+}
+
+/* GET /oauth/authorize?oauth_token=…: approves at once, like
+ * handle_authorize(); the PIN page is shaped like X's. */
+static void
+handle_oauth1_authorize(Request *request, char **captured)
+{
+	TwSandbox *sandbox = request->sandbox;
+	const char *text = query_get(request->query, "oauth_token");
+	Token *token = text ? g_hash_table_lookup(sandbox->tokens, text) : NULL;
+	const User *user = authorizing_user_locked(sandbox);
+	g_autofree char *body = NULL;
+	gboolean oob;
+
+	if (!token || token->kind != TOKEN_OAUTH1_REQUEST || token->revoked ||
+	    token->expires_at <= g_get_real_time() || !user) {
+		respond_page(request->msg, SOUP_STATUS_OK, "Authorize app",
+			     "<p>This page is no longer valid. It looks like "
+			     "someone already used the token information you "
+			     "provided. Please return to the site that sent "
+			     "you to this page and try again.</p>");
+		return;
+	}
+	request->record->user_id = g_strdup(user->id);
+	oob = g_str_equal(token->callback, "oob");
+	switch (take_authorize_outcome_locked(sandbox)) {
+	case TW_SANDBOX_AUTHORIZE_REFUSE:
+		token->revoked = TRUE;
+		if (!oob)
+			redirect_with(request->msg, token->callback, "denied",
+				      text, NULL);
+		else
+			respond_page(request->msg, SOUP_STATUS_OK,
+				     "Authorize app",
+				     "<p>You didn't authorize the app.</p>");
+		return;
+	case TW_SANDBOX_AUTHORIZE_EXPIRED:
+		/* The PIN is shown, but the request token dies now. */
+		token->expires_at = 1;
+		break;
+	case TW_SANDBOX_AUTHORIZE_APPROVE:
+		break;
+	}
+	g_free(token->user_id);
+	token->user_id = g_strdup(user->id);
+	g_free(token->verifier);
+	token->verifier = g_strdup_printf(
+	    "%07d", g_rand_int_range(sandbox->rand, 0, 10000000));
+	if (!oob) {
+		redirect_with(request->msg, token->callback, "oauth_token",
+			      text, "oauth_verifier", token->verifier, NULL);
+		return;
+	}
+	body = g_strdup_printf(
+	    "<div id=\"oauth_pin\"><p><span id=\"code-desc\">Next, return "
+	    "to the app and enter this PIN to complete the authorization "
+	    "process:</span><kbd aria-labelledby=\"code-desc\"><code>%s"
+	    "</code></kbd></p></div>",
+	    token->verifier);
+	respond_page(request->msg, SOUP_STATUS_OK, "Authorize app", body);
+}
+
+/* POST /oauth/access_token: the request token, signed, with the PIN. */
+static void
+handle_access_token(Request *request, char **captured)
+{
+	TwSandbox *sandbox = request->sandbox;
+	g_autoptr(GHashTable) protocol = NULL;
+	g_autoptr(GHashTable) form = NULL;
+	g_autofree char *text = NULL;
+	const char *verifier;
+	const User *user;
+	Token *request_token;
+	Token *token;
+	static const char invalid_verifier[] =
+	    "Error processing your OAuth request: Invalid oauth_verifier "
+	    "parameter";
+
+	if (!verify_oauth1_locked(request, TOKEN_OAUTH1_REQUEST, &request_token,
+				  &protocol)) {
+		respond_oauth1_refusal(request->msg);
+		return;
+	}
+	verifier = g_hash_table_lookup(protocol, "oauth_verifier");
+	if (!verifier)
+		verifier = query_get(request->query, "oauth_verifier");
+	if (!verifier) {
+		form = decode_form(request);
+		verifier = g_hash_table_lookup(form, "oauth_verifier");
+	}
+	user = find_user_locked(sandbox, request_token->user_id);
+	/* Used or not: a request token is good for one exchange. */
+	request_token->revoked = TRUE;
+	if (!verifier || !request_token->verifier || !user ||
+	    !g_str_equal(verifier, request_token->verifier) ||
+	    request_token->expires_at <= g_get_real_time()) {
+		soup_server_message_set_status(request->msg,
+					       SOUP_STATUS_UNAUTHORIZED, NULL);
+		soup_server_message_set_response(
+		    request->msg, "text/plain; charset=utf-8",
+		    SOUP_MEMORY_STATIC, invalid_verifier,
+		    strlen(invalid_verifier));
+		return;
+	}
+	token = new_oauth1_token_locked(sandbox, TOKEN_OAUTH1_ACCESS,
+					request_token->consumer_key, user->id,
+					&text);
+	sandbox->counters.authorizations++;
+	request->record->user_id = g_strdup(user->id);
+	respond_form(request->msg, "oauth_token", text, "oauth_token_secret",
+		     token->secret, "user_id", user->id, "screen_name",
+		     user->username, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -3541,6 +4330,11 @@ typedef struct {
 static const Route routes[] = {
     {"POST", "2/oauth2/token", FALSE, RATE_NONE, handle_token},
     {"POST", "2/oauth2/revoke", FALSE, RATE_NONE, handle_revoke},
+    {"GET", "i/oauth2/authorize", FALSE, RATE_NONE, handle_authorize},
+    {"GET", "2/oauth2/authorize", FALSE, RATE_NONE, handle_authorize},
+    {"POST", "oauth/request_token", FALSE, RATE_NONE, handle_request_token},
+    {"GET", "oauth/authorize", FALSE, RATE_NONE, handle_oauth1_authorize},
+    {"POST", "oauth/access_token", FALSE, RATE_NONE, handle_access_token},
     {"GET", "2/users/me", TRUE, RATE_ME, handle_users_me},
     {"GET", "2/users/by/username/*", TRUE, RATE_USERS, handle_user_by_username},
     {"GET", "2/users/by", TRUE, RATE_USERS, handle_users_by},
@@ -3747,6 +4541,8 @@ add_counters(JsonBuilder *builder, const TwSandboxCounters *counters)
 	add_int_member(builder, "sends", (gint64)counters->sends);
 	add_int_member(builder, "token_refreshes",
 		       (gint64)counters->token_refreshes);
+	add_int_member(builder, "authorizations",
+		       (gint64)counters->authorizations);
 	json_builder_end_object(builder);
 }
 
@@ -4007,6 +4803,68 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		fault->delay_ms = (guint)object_int(object, "delay_ms", 0);
 		g_ptr_array_add(sandbox->faults, fault);
 		respond_control_ok(msg);
+	} else if (g_str_equal(name, "consumers")) {
+		const char *key = object_string(object, "key");
+		const char *secret = object_string(object, "secret");
+
+		if (!key || !*key || !secret || !*secret) {
+			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
+					      "key and secret are required");
+			return;
+		}
+		g_hash_table_replace(sandbox->consumers, g_strdup(key),
+				     g_strdup(secret));
+		respond_control_ok(msg);
+	} else if (g_str_equal(name, "oauth1-tokens")) {
+		const char *user_id = object_string(object, "user_id");
+		const char *key = object_string(object, "consumer_key");
+		g_autoptr(JsonBuilder) builder = NULL;
+		Token *token;
+
+		if (!find_user_locked(sandbox, user_id) || !key ||
+		    !g_hash_table_contains(sandbox->consumers, key)) {
+			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
+					      "unknown user_id or "
+					      "consumer_key");
+			return;
+		}
+		token = new_oauth1_token_locked(sandbox, TOKEN_OAUTH1_ACCESS,
+						key, user_id, &id);
+		builder = json_builder_new();
+		json_builder_begin_object(builder);
+		add_string_member(builder, "token", id);
+		add_string_member(builder, "secret", token->secret);
+		json_builder_end_object(builder);
+		respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
+				builder);
+	} else if (g_str_equal(name, "authorize")) {
+		const char *outcome = object_string(object, "outcome");
+		const char *user_id = object_string(object, "user_id");
+		static const char *const outcomes[] = {"approve", "refuse",
+						       "expired", NULL};
+		guint index;
+
+		for (index = 0; outcome && outcomes[index]; index++) {
+			if (g_str_equal(outcomes[index], outcome))
+				break;
+		}
+		if ((outcome && !outcomes[index]) ||
+		    (user_id && !find_user_locked(sandbox, user_id))) {
+			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
+					      "unknown outcome or user_id");
+			return;
+		}
+		if (outcome) {
+			sandbox->authorize_outcome =
+			    (TwSandboxAuthorizeOutcome)index;
+			sandbox->authorize_count =
+			    (guint)object_int(object, "count", 0);
+		}
+		if (user_id) {
+			g_free(sandbox->authorizing_user_id);
+			sandbox->authorizing_user_id = g_strdup(user_id);
+		}
+		respond_control_ok(msg);
 	} else if (g_str_equal(name, "refuse-refresh")) {
 		sandbox->refuse_refresh = (guint)object_int(object, "count", 1);
 		respond_control_ok(msg);
@@ -4240,6 +5098,9 @@ tw_sandbox_free(TwSandbox *sandbox)
 	g_ptr_array_unref(sandbox->customers);
 	g_free(sandbox->customers_account_id);
 	g_ptr_array_unref(sandbox->faults);
+	g_hash_table_unref(sandbox->consumers);
+	g_hash_table_unref(sandbox->nonces);
+	g_free(sandbox->authorizing_user_id);
 	g_ptr_array_unref(sandbox->requests);
 	g_hash_table_unref(sandbox->billed);
 	g_hash_table_unref(sandbox->buckets);
@@ -4516,4 +5377,62 @@ tw_sandbox_dup_state_json(TwSandbox *sandbox)
 	state = state_node_locked(sandbox);
 	g_mutex_unlock(&sandbox->mutex);
 	return node_to_text(state, NULL);
+}
+
+void
+tw_sandbox_set_authorize_outcome(TwSandbox *sandbox,
+				 TwSandboxAuthorizeOutcome outcome, guint count)
+{
+	g_return_if_fail(sandbox != NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	sandbox->authorize_outcome = outcome;
+	sandbox->authorize_count = count;
+	g_mutex_unlock(&sandbox->mutex);
+}
+
+void
+tw_sandbox_set_authorizing_user(TwSandbox *sandbox, const char *user_id)
+{
+	g_return_if_fail(sandbox != NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	g_free(sandbox->authorizing_user_id);
+	sandbox->authorizing_user_id = g_strdup(user_id);
+	g_mutex_unlock(&sandbox->mutex);
+}
+
+void
+tw_sandbox_add_consumer(TwSandbox *sandbox, const char *consumer_key,
+			const char *consumer_secret)
+{
+	g_return_if_fail(sandbox != NULL);
+	g_return_if_fail(consumer_key != NULL && consumer_secret != NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	g_hash_table_replace(sandbox->consumers, g_strdup(consumer_key),
+			     g_strdup(consumer_secret));
+	g_mutex_unlock(&sandbox->mutex);
+}
+
+char *
+tw_sandbox_issue_oauth1_token(TwSandbox *sandbox, const char *user_id,
+			      const char *consumer_key, char **token_secret)
+{
+	char *text = NULL;
+
+	g_return_val_if_fail(sandbox != NULL, NULL);
+	g_return_val_if_fail(token_secret != NULL, NULL);
+
+	*token_secret = NULL;
+	g_mutex_lock(&sandbox->mutex);
+	if (find_user_locked(sandbox, user_id) && consumer_key &&
+	    g_hash_table_contains(sandbox->consumers, consumer_key)) {
+		Token *token = new_oauth1_token_locked(
+		    sandbox, TOKEN_OAUTH1_ACCESS, consumer_key, user_id, &text);
+
+		*token_secret = g_strdup(token->secret);
+	}
+	g_mutex_unlock(&sandbox->mutex);
+	return text;
 }

@@ -2,10 +2,12 @@
  * tw-sandbox: a local X API v2 server for tests, benchmarks and the demo.
  *
  * It answers like the real API for everything the plugin uses (see
- * ../shared/reference/x-api-v2-dm.md §13): OAuth 2.0 token endpoint with
- * rotation and expiry, users, the DM list and send endpoints, group
- * creation, problem bodies, per-user rate limits with x-rate-limit-*
- * headers, billing counters and fault injection.
+ * ../shared/reference/x-api-v2-dm.md §13): OAuth 2.0 authorize page (PKCE),
+ * token endpoint with rotation and expiry, revocation, OAuth 1.0a
+ * (request_token, authorize, access_token, and real HMAC-SHA1 signature
+ * checks on every /2/ request signed that way), users, the DM list and send
+ * endpoints, group creation, problem bodies, per-user rate limits with
+ * x-rate-limit-* headers, billing counters and fault injection.
  *
  * The server runs in its own thread with its own GMainContext, listening on
  * 127.0.0.1 only. Every function here is thread-safe and may be called from
@@ -55,6 +57,11 @@ typedef struct {
 
 /** The client id tw_sandbox_config_init() sets. */
 #define TW_SANDBOX_CLIENT_ID "twdm-test-client"
+
+/** The OAuth 1.0a consumer key twdm-sandbox registers at start. */
+#define TW_SANDBOX_CONSUMER_KEY "twdm-test-consumer"
+/** Its secret. */
+#define TW_SANDBOX_CONSUMER_SECRET "twdm-test-consumer-secret"
 
 /**
  * tw_sandbox_config_init:
@@ -249,6 +256,8 @@ void tw_sandbox_clear_requests(TwSandbox *sandbox);
  * @messages_created: DM events created by anyone
  * @sends: successful DM POSTs
  * @token_refreshes: successful refresh_token grants
+ * @authorizations: successful authorization_code grants and OAuth 1.0a
+ *   access_token exchanges
  */
 typedef struct {
 	guint64 billed_reads;
@@ -257,6 +266,7 @@ typedef struct {
 	guint64 messages_created;
 	guint64 sends;
 	guint64 token_refreshes;
+	guint64 authorizations;
 } TwSandboxCounters;
 
 /**
@@ -336,6 +346,71 @@ void tw_sandbox_refuse_refresh(TwSandbox *sandbox, guint count);
  * Every access token issued so far stops working (401).
  */
 void tw_sandbox_expire_access_tokens(TwSandbox *sandbox);
+
+/**
+ * TwSandboxAuthorizeOutcome:
+ * @TW_SANDBOX_AUTHORIZE_APPROVE: the user allows access: OAuth 2.0
+ *   redirects with a code (valid 30 s, single use); OAuth 1.0a shows the
+ *   PIN (oob) or redirects with oauth_verifier
+ * @TW_SANDBOX_AUTHORIZE_REFUSE: the user cancels: OAuth 2.0 redirects
+ *   with error=access_denied; OAuth 1.0a shows a refusal page (oob) or
+ *   redirects with denied=
+ * @TW_SANDBOX_AUTHORIZE_EXPIRED: approve, but the code (or the PIN) has
+ *   expired already when the client gets it
+ *
+ * What the authorize pages do; they never ask anything.
+ */
+typedef enum {
+	TW_SANDBOX_AUTHORIZE_APPROVE,
+	TW_SANDBOX_AUTHORIZE_REFUSE,
+	TW_SANDBOX_AUTHORIZE_EXPIRED,
+} TwSandboxAuthorizeOutcome;
+
+/**
+ * tw_sandbox_set_authorize_outcome:
+ * @sandbox: the server
+ * @outcome: what the next authorizations do
+ * @count: for how many; afterwards they approve again (0 = until changed)
+ */
+void tw_sandbox_set_authorize_outcome(TwSandbox *sandbox,
+				      TwSandboxAuthorizeOutcome outcome,
+				      guint count);
+
+/**
+ * tw_sandbox_set_authorizing_user:
+ * @sandbox: the server
+ * @user_id: (nullable): the user "signed in" at the authorize pages;
+ *   %NULL for the first user created
+ */
+void tw_sandbox_set_authorizing_user(TwSandbox *sandbox, const char *user_id);
+
+/**
+ * tw_sandbox_add_consumer:
+ * @sandbox: the server
+ * @consumer_key: an OAuth 1.0a consumer key (an app's API Key)
+ * @consumer_secret: its secret
+ *
+ * Registers an app for OAuth 1.0a; replaces the secret of a known key.
+ */
+void tw_sandbox_add_consumer(TwSandbox *sandbox, const char *consumer_key,
+			     const char *consumer_secret);
+
+/**
+ * tw_sandbox_issue_oauth1_token:
+ * @sandbox: the server
+ * @user_id: the user the token signs in
+ * @consumer_key: a registered consumer key
+ * @token_secret: (out) (transfer full): the token's secret
+ *
+ * Mints an OAuth 1.0a access token, as X's developer console does for the
+ * app owner's own account. It never expires; /2/oauth2/revoke revokes it.
+ *
+ * Returns: (transfer full) (nullable): the access token; %NULL for an
+ * unknown user or consumer
+ */
+char *tw_sandbox_issue_oauth1_token(TwSandbox *sandbox, const char *user_id,
+				    const char *consumer_key,
+				    char **token_secret);
 
 /**
  * tw_sandbox_set_customers_mode:

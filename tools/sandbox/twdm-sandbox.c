@@ -82,8 +82,9 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 
 	g_option_context_set_summary(
 	    context, "Prints one JSON line {base_url, account, account_id, "
-		     "refresh_token, client_id} and serves until SIGINT "
-		     "or SIGTERM.");
+		     "refresh_token, client_id, consumer_key, consumer_secret, "
+		     "access_token, access_token_secret} and serves until "
+		     "SIGINT or SIGTERM.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, argc, argv, error))
 		return FALSE;
@@ -120,7 +121,8 @@ apply_options(const Options *options, TwSandboxConfig *config)
 
 static void
 print_start_line(TwSandbox *sandbox, const char *account,
-		 const char *account_id, const char *refresh_token)
+		 const char *account_id, const char *refresh_token,
+		 const char *access_token, const char *access_token_secret)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonGenerator) generator = json_generator_new();
@@ -139,6 +141,14 @@ print_start_line(TwSandbox *sandbox, const char *account,
 	json_builder_add_string_value(builder, refresh_token);
 	json_builder_set_member_name(builder, "client_id");
 	json_builder_add_string_value(builder, TW_SANDBOX_CLIENT_ID);
+	json_builder_set_member_name(builder, "consumer_key");
+	json_builder_add_string_value(builder, TW_SANDBOX_CONSUMER_KEY);
+	json_builder_set_member_name(builder, "consumer_secret");
+	json_builder_add_string_value(builder, TW_SANDBOX_CONSUMER_SECRET);
+	json_builder_set_member_name(builder, "access_token");
+	json_builder_add_string_value(builder, access_token);
+	json_builder_set_member_name(builder, "access_token_secret");
+	json_builder_add_string_value(builder, access_token_secret);
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
 	json_generator_set_root(generator, root);
@@ -163,6 +173,8 @@ main(int argc, char **argv)
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autofree char *account_id = NULL;
 	g_autofree char *refresh_token = NULL;
+	g_autofree char *access_token = NULL;
+	g_autofree char *access_token_secret = NULL;
 	TwSandboxConfig config;
 	const char *account;
 	guint sigint_id, sigterm_id;
@@ -205,10 +217,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	refresh_token = tw_sandbox_issue_refresh_token(sandbox, account_id);
+	/* The app of the OAuth 1.0a sign-in, and the account's token of it
+	 * as the developer console would show it. */
+	tw_sandbox_add_consumer(sandbox, TW_SANDBOX_CONSUMER_KEY,
+				TW_SANDBOX_CONSUMER_SECRET);
+	access_token = tw_sandbox_issue_oauth1_token(
+	    sandbox, account_id, TW_SANDBOX_CONSUMER_KEY, &access_token_secret);
 	if (options.customers)
 		tw_sandbox_set_customers_mode(sandbox, account_id,
 					      (guint)options.customer_interval);
-	print_start_line(sandbox, account, account_id, refresh_token);
+	print_start_line(sandbox, account, account_id, refresh_token,
+			 access_token, access_token_secret);
 
 	g_main_loop_run(loop);
 
