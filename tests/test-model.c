@@ -214,8 +214,8 @@ test_dm_event_copy(void)
 	g_assert_cmpstr(copy->media_keys->pdata[0], ==, "3_1");
 	g_assert_cmpuint(copy->urls->len, ==, 1);
 	g_assert_cmpint(((TwUrlEntity *)copy->urls->pdata[0])->end, ==, 18);
-	g_assert_cmpstr(((TwUrlEntity *)copy->urls->pdata[0])->expanded_url,
-			==, "https://example.com/");
+	g_assert_cmpstr(((TwUrlEntity *)copy->urls->pdata[0])->expanded_url, ==,
+			"https://example.com/");
 }
 
 static void

@@ -874,7 +874,7 @@ test_twenty_kills(TwTestWorld *world, gconstpointer data)
 {
 	Writer writer = {world};
 	Tally tally;
-	guint writer_source;
+	guint writer_source = 0;
 	guint lost = 0, repeated = 0, replayed = 0;
 	GHashTableIter iter;
 	gpointer key, value;
@@ -893,14 +893,17 @@ test_twenty_kills(TwTestWorld *world, gconstpointer data)
 		writer.customers[i] =
 		    tw_sandbox_add_user(world->sandbox, handle, handle);
 	}
-	/* Customers write throughout, crashes or not. */
-	writer_source = g_timeout_add(150, writer_tick, &writer);
 	for (guint kill = 0; kill < 20; kill++) {
 		guint wait_ms = g_rand_int_range(rand, 100, 1200);
 
 		runner = start(world);
-		if (kill == 0)
+		if (kill == 0) {
+			/* Customers write throughout, crashes or not, from
+			 * the first sign-on on (nothing older is shown). */
 			tw_test_assert_signed_on(runner);
+			writer_source =
+			    g_timeout_add(150, writer_tick, &writer);
+		}
 		tw_test_let_it_run(under_valgrind() ? wait_ms * 4 : wait_ms);
 		tw_test_runner_kill(runner);
 		tally_runner(&tally, runner, TRUE);
