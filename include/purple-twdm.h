@@ -55,6 +55,14 @@
 #define TW_MAX_HISTORY_DAYS 30
 
 /**
+ * Account option (string): the buddy list group that everyone the account
+ * converses with is added to.
+ */
+#define TW_OPTION_BUDDY_GROUP "buddy-group"
+/** Default of #TW_OPTION_BUDDY_GROUP. */
+#define TW_DEFAULT_BUDDY_GROUP "Twitter DMs"
+
+/**
  * Account option (string, optional): a PEM file of extra certificate
  * authorities to trust for the API, e.g. a test server's own CA. TLS
  * verification itself is never switched off.

@@ -115,7 +115,7 @@ struct _TwAccount {
 	guint64 users_call;
 	TwRateLimit read_limit;
 	gint64 last_poll_time; /* Unix µs of the last page that came back */
-	gint64 next_poll_time; /* Unix µs the poll timer fires; 0 = none */
+	gint64 next_poll_time; /* Unix µs poll_timer, when set, fires */
 	guint poll_failures;
 	guint page_size;
 	guint pages_this_poll;
@@ -131,7 +131,9 @@ struct _TwAccount {
 	GPtrArray *batch; /* TwDmEvent, collected over the pages of one poll */
 	GPtrArray *waiting; /* TwDmEvent held back until a send is confirmed */
 	GHashTable *users;  /* user id -> TwUser */
-	GHashTable *handle_ids; /* lower-case handle -> user id */
+	GHashTable *handle_ids;   /* lower-case handle -> user id */
+	GHashTable *icon_fetches; /* URLs being fetched */
+	guint groups_being_created;
 	gboolean usage_cap_told;
 	gboolean history_gap_told;
 
@@ -154,6 +156,12 @@ static void refresh_start(TwAccount *account);
 /****************************************************************************
  * Helpers
  ****************************************************************************/
+
+static int
+compare_strings(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
 
 static guint
 add_jitter(guint milliseconds)
@@ -782,16 +790,17 @@ event_time(const TwDmEvent *event)
 }
 
 /* Known = already delivered, older than what this poll may show, or of a
- * kind this account does not show (group events): paging never digs
- * through history for those. */
+ * kind this account does not show: paging never digs through history for
+ * those. */
 static gboolean
 event_is_known(TwAccount *account, const TwDmEvent *event)
 {
 	return tw_state_is_delivered(account->state, event->id) ||
 	       (event->created_at > 0 &&
 		event->created_at < account->poll_horizon) ||
-	       event->type != TW_DM_EVENT_MESSAGE_CREATE ||
-	       tw_dm_event_is_group(event);
+	       event->type == TW_DM_EVENT_UNKNOWN ||
+	       (event->type != TW_DM_EVENT_MESSAGE_CREATE &&
+		!tw_dm_event_is_group(event));
 }
 
 static int
@@ -840,25 +849,148 @@ own_send_unconfirmed(TwAccount *account)
 				    : NULL;
 
 	return account->send_call != 0 || account->verify_call != 0 ||
+	       account->groups_being_created > 0 ||
 	       (head != NULL && head->attempted && !account->send_verified);
 }
 
-/* Own events wait while a send is unconfirmed: an echo cannot be told
- * from a message typed on another device until the send's id is known. */
+/* Whether @event may be the echo of @outgoing: the same text (X may trim
+ * it), or links, which X rewrites to t.co. */
+static gboolean
+event_may_be_echo(const TwDmEvent *event, const TwStateOutgoing *outgoing)
+{
+	g_autofree char *event_text = NULL;
+	g_autofree char *outgoing_text = NULL;
+
+	if (outgoing == NULL || event->urls->len > 0)
+		return TRUE;
+	event_text =
+	    g_strstrip(g_strdup(event->text != NULL ? event->text : ""));
+	outgoing_text = g_strstrip(g_strdup(outgoing->text));
+	return g_str_equal(event_text, outgoing_text);
+}
+
+/* Own events that may be the echo of an unconfirmed send wait: such an echo
+ * cannot be told from a message typed on another device until the send's
+ * id is known. Any other own event is shown at once. */
 static gboolean
 event_must_wait(TwAccount *account, const TwDmEvent *event)
 {
-	return is_own_event(account, event) && own_send_unconfirmed(account);
+	return is_own_event(account, event) && own_send_unconfirmed(account) &&
+	       event_may_be_echo(event, tw_state_outbox_peek(account->state));
 }
 
 /* Which events of the batch can be shown now. */
 static gboolean
 event_is_deliverable(TwAccount *account, const TwDmEvent *event)
 {
-	if (event->type != TW_DM_EVENT_MESSAGE_CREATE ||
-	    tw_dm_event_is_group(event))
+	if (event->type == TW_DM_EVENT_UNKNOWN ||
+	    (event->type != TW_DM_EVENT_MESSAGE_CREATE &&
+	     !tw_dm_event_is_group(event)))
 		return FALSE;
 	return !event_must_wait(account, event);
+}
+
+/* A user's lower-case handle, or the id when X could not say who it is. */
+static char *
+dup_handle_of(TwAccount *account, const char *user_id)
+{
+	const TwUser *user = g_hash_table_lookup(account->users, user_id);
+
+	return user != NULL ? g_ascii_strdown(user->username, -1)
+			    : g_strdup(user_id);
+}
+
+static void
+group_changed(TwAccount *account, const TwDmEvent *event, const char *user_id,
+	      gboolean joined, gboolean announce)
+{
+	const TwUser *user = g_hash_table_lookup(account->users, user_id);
+	g_autofree char *handle = dup_handle_of(account, user_id);
+	TwAccountGroupChange change = {0};
+
+	if (account->callbacks->group_changed == NULL)
+		return;
+	change.conversation_id = event->conversation_id;
+	change.handle = handle;
+	change.name = user != NULL ? user->name : NULL;
+	change.joined = joined;
+	change.announce = announce;
+	change.timestamp = event_time(event) / G_USEC_PER_SEC;
+	account->callbacks->group_changed(account->ui, &change);
+}
+
+/* Someone seen in the group: a member, announced or not. */
+static void
+group_member_seen(TwAccount *account, const TwDmEvent *event,
+		  const char *user_id, gboolean announce)
+{
+	g_autofree char *handle = NULL;
+
+	if (user_id == NULL || g_strcmp0(user_id, account->me->id) == 0)
+		return;
+	handle = dup_handle_of(account, user_id);
+	if (tw_state_group_set_member(account->state, event->conversation_id,
+				      user_id, handle))
+		group_changed(account, event, user_id, TRUE, announce);
+}
+
+/* Join and leave events: the only roster X gives. */
+static void
+group_apply_membership(TwAccount *account, const TwDmEvent *event,
+		       gboolean announce)
+{
+	if (event->type == TW_DM_EVENT_PARTICIPANTS_JOIN) {
+		group_member_seen(account, event, event->sender_id, FALSE);
+		for (guint i = 0; i < event->participant_ids->len; i++)
+			group_member_seen(account, event,
+					  event->participant_ids->pdata[i],
+					  announce);
+		return;
+	}
+	for (guint i = 0; i < event->participant_ids->len; i++) {
+		const char *user_id = event->participant_ids->pdata[i];
+
+		if (g_strcmp0(user_id, account->me->id) != 0 &&
+		    tw_state_group_remove_member(
+			account->state, event->conversation_id, user_id))
+			group_changed(account, event, user_id, FALSE, announce);
+	}
+}
+
+static void
+deliver_group_event(TwAccount *account, const TwDmEvent *event)
+{
+	TwAccountMessage message = {0};
+	const TwUser *sender;
+	g_autofree char *handle = NULL;
+	g_autofree char *html = NULL;
+
+	if (event->type != TW_DM_EVENT_MESSAGE_CREATE) {
+		group_apply_membership(account, event, TRUE);
+		return;
+	}
+	if (event->sender_id == NULL) {
+		g_message("%s: group event %s has no sender; skipped",
+			  account->username, event->id);
+		return;
+	}
+	group_member_seen(account, event, event->sender_id, FALSE);
+	sender = g_hash_table_lookup(account->users, event->sender_id);
+	handle = dup_handle_of(account, event->sender_id);
+	html = tw_text_incoming_to_html(event->text != NULL ? event->text : "",
+					event->urls);
+	message.event_id = event->id;
+	message.conversation_id = event->conversation_id;
+	message.group = TRUE;
+	message.peer = handle;
+	message.peer_name = sender != NULL ? sender->name : NULL;
+	message.peer_user = sender;
+	message.html = html;
+	message.timestamp = event_time(event) / G_USEC_PER_SEC;
+	message.outgoing = is_own_event(account, event);
+	message.delayed =
+	    event->created_at > 0 && event->created_at < account->connected_at;
+	account->callbacks->message(account->ui, &message);
 }
 
 static void
@@ -887,6 +1019,7 @@ deliver_event(TwAccount *account, const TwDmEvent *event)
 	message.conversation_id = event->conversation_id;
 	message.peer = handle;
 	message.peer_name = peer != NULL ? peer->name : NULL;
+	message.peer_user = peer;
 	message.html = html;
 	message.timestamp = event_time(event) / G_USEC_PER_SEC;
 	message.outgoing = is_own_event(account, event);
@@ -946,7 +1079,19 @@ users_done(TwApiReply *reply, gpointer data)
 	deliver_batch(account);
 }
 
-/* Peers of our own messages from other devices are not in includes. */
+static void
+add_missing_user(TwAccount *account, GPtrArray *missing, const char *user_id)
+{
+	if (user_id != NULL && missing->len < 100 &&
+	    !g_hash_table_contains(account->users, user_id) &&
+	    !g_hash_table_contains(account->looked_up, user_id) &&
+	    !g_ptr_array_find_with_equal_func(missing, user_id, g_str_equal,
+					      NULL))
+		g_ptr_array_add(missing, (gpointer)user_id);
+}
+
+/* Peers of our own messages from other devices, and the people who join
+ * or leave groups, are not in includes. */
 static gboolean
 lookup_missing_peers(TwAccount *account)
 {
@@ -954,18 +1099,19 @@ lookup_missing_peers(TwAccount *account)
 
 	for (guint i = 0; i < account->batch->len && missing->len < 100; i++) {
 		const TwDmEvent *event = account->batch->pdata[i];
-		const char *peer_id;
 
 		if (!event_is_deliverable(account, event) ||
 		    event_is_known(account, event))
 			continue;
-		peer_id = peer_id_of(account, event);
-		if (peer_id != NULL &&
-		    !g_hash_table_contains(account->users, peer_id) &&
-		    !g_hash_table_contains(account->looked_up, peer_id) &&
-		    !g_ptr_array_find_with_equal_func(missing, peer_id,
-						      g_str_equal, NULL))
-			g_ptr_array_add(missing, (gpointer)peer_id);
+		if (!tw_dm_event_is_group(event)) {
+			add_missing_user(account, missing,
+					 peer_id_of(account, event));
+			continue;
+		}
+		add_missing_user(account, missing, event->sender_id);
+		for (guint j = 0; j < event->participant_ids->len; j++)
+			add_missing_user(account, missing,
+					 event->participant_ids->pdata[j]);
 	}
 	if (missing->len == 0)
 		return FALSE;
@@ -1000,9 +1146,12 @@ deliver_one(TwAccount *account, const TwDmEvent *event)
 		return FALSE;
 	if (event->created_at > 0 &&
 	    event->created_at < account->poll_horizon) {
-		/* Older than this account shows: handled, silently. */
-		tw_state_mark_delivered(account->state, event->id,
-					event->created_at);
+		/* Older than this account shows: handled, silently. A
+		 * group's stay unmarked, for its history when the chat is
+		 * opened. */
+		if (!tw_dm_event_is_group(event))
+			tw_state_mark_delivered(account->state, event->id,
+						event->created_at);
 		return FALSE;
 	}
 	if (event_must_wait(account, event)) {
@@ -1016,7 +1165,10 @@ deliver_one(TwAccount *account, const TwDmEvent *event)
 	}
 	if (!event_is_deliverable(account, event))
 		return FALSE;
-	deliver_event(account, event);
+	if (tw_dm_event_is_group(event))
+		deliver_group_event(account, event);
+	else
+		deliver_event(account, event);
 	tw_state_mark_delivered(account->state, event->id, event_time(event));
 	return TRUE;
 }
@@ -1257,6 +1409,15 @@ poll_start(TwAccount *account)
  * Sending
  ****************************************************************************/
 
+/* The group id of an outbox entry, or NULL for a 1:1 message. */
+static const char *
+outgoing_group_id(const TwStateOutgoing *outgoing)
+{
+	if (!g_str_has_prefix(outgoing->conversation, TW_ACCOUNT_GROUP_PREFIX))
+		return NULL;
+	return outgoing->conversation + strlen(TW_ACCOUNT_GROUP_PREFIX);
+}
+
 static gboolean
 send_timer_cb(gpointer data)
 {
@@ -1345,6 +1506,10 @@ send_done(TwApiReply *reply, gpointer data)
 		send_next(account);
 		return;
 	}
+	/* A refusal (401, 429, 4xx) created nothing; after any other failure
+	 * the message may exist, and the next try must look for it first,
+	 * even when the conversation was checked before this POST. */
+	account->send_verified = !is_transient_error(reply->error);
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
 	    retry_after_refresh(account, &account->send_retried, send_next))
@@ -1360,8 +1525,12 @@ send_done(TwApiReply *reply, gpointer data)
 	} else {
 		g_autofree char *text = NULL;
 
-		if (g_error_matches(reply->error, TW_API_ERROR,
-				    TW_API_ERROR_FORBIDDEN))
+		if (outgoing_group_id(outgoing) != NULL)
+			text =
+			    g_strdup_printf("Message not sent to the group: %s",
+					    reply->error->message);
+		else if (g_error_matches(reply->error, TW_API_ERROR,
+					 TW_API_ERROR_FORBIDDEN))
 			text = g_strdup_printf(
 			    "Message not sent: @%s does not accept your "
 			    "direct messages (%s).",
@@ -1406,6 +1575,34 @@ lookup_done(TwApiReply *reply, gpointer data)
 	send_next(account);
 }
 
+static void verify_done(TwApiReply *reply, gpointer data);
+
+/* One page of the head's conversation, newest first, from
+ * @pagination_token on (%NULL: the newest). */
+static void
+verify_page(TwAccount *account, const char *pagination_token)
+{
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+	const char *group_id = outgoing_group_id(outgoing);
+	const char *peer_id;
+
+	if (group_id != NULL) {
+		account->verify_call = tw_api_list_group_events(
+		    account->api, group_id, SEND_VERIFY_PAGE, pagination_token,
+		    verify_done, account, NULL);
+		return;
+	}
+	peer_id =
+	    g_hash_table_lookup(account->handle_ids, outgoing->conversation);
+	if (peer_id == NULL) {
+		send_next(account);
+		return;
+	}
+	account->verify_call = tw_api_list_conversation_events(
+	    account->api, peer_id, SEND_VERIFY_PAGE, pagination_token,
+	    verify_done, account, NULL);
+}
+
 /* After a crash or a lost answer, a message marked attempted may have
  * arrived: look for it in the conversation before sending it again. */
 static void
@@ -1448,8 +1645,42 @@ verify_done(TwApiReply *reply, gpointer data)
 			return;
 		}
 	}
+	/* Not on this page: a busy conversation may have buried it while X
+	 * did not answer. Older pages count until one reaches back to before
+	 * the message was queued. */
+	if (reply->page->next_token != NULL && reply->page->events->len > 0 &&
+	    event_time(g_ptr_array_index(reply->page->events,
+					 reply->page->events->len - 1)) >=
+		outgoing->queued_at - SEND_CLOCK_SKEW) {
+		verify_page(account, reply->page->next_token);
+		return;
+	}
 	account->send_verified = TRUE;
 	send_next(account);
+}
+
+/* The same steps as a 1:1 message, on the group's own endpoints. */
+static void
+send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
+		   const char *group_id)
+{
+	if (!tw_id_is_valid(group_id)) {
+		g_autofree char *text = g_strdup_printf(
+		    "Message not sent: \"%s\" is not a group conversation.",
+		    group_id);
+
+		send_finish_head(account, NULL, text);
+		send_next(account);
+		return;
+	}
+	if (outgoing->attempted && !account->send_verified) {
+		verify_page(account, NULL);
+		return;
+	}
+	outgoing->attempted = TRUE;
+	save_state(account);
+	account->send_call = tw_api_send_dm_to_conversation(
+	    account->api, group_id, outgoing->text, send_done, account, NULL);
 }
 
 static void
@@ -1457,6 +1688,7 @@ send_next(TwAccount *account)
 {
 	TwStateOutgoing *outgoing;
 	const char *peer_id;
+	const char *group_id;
 
 	if (!account->signed_on || account->failed || account->send_call != 0 ||
 	    account->lookup_call != 0 || account->verify_call != 0 ||
@@ -1465,7 +1697,16 @@ send_next(TwAccount *account)
 	outgoing = tw_state_outbox_peek(account->state);
 	if (outgoing == NULL)
 		return;
-	if (!tw_api_username_is_valid(outgoing->conversation)) {
+	/* The token refresh is being retried: the access token is dead, and
+	 * a POST now would spend the message's one retry after a 401. */
+	if (account->refresh_failures > 0) {
+		if (!g_ptr_array_find(account->after_refresh, send_next, NULL))
+			g_ptr_array_add(account->after_refresh, send_next);
+		return;
+	}
+	group_id = outgoing_group_id(outgoing);
+	if (group_id == NULL &&
+	    !tw_api_username_is_valid(outgoing->conversation)) {
 		g_autofree char *text = g_strdup_printf(
 		    "Message not sent: \"%s\" is not a valid X handle.",
 		    outgoing->conversation);
@@ -1492,6 +1733,10 @@ send_next(TwAccount *account)
 			  "X's daily sending limit is reached");
 		return;
 	}
+	if (group_id != NULL) {
+		send_next_to_group(account, outgoing, group_id);
+		return;
+	}
 	peer_id =
 	    g_hash_table_lookup(account->handle_ids, outgoing->conversation);
 	if (peer_id == NULL) {
@@ -1501,9 +1746,7 @@ send_next(TwAccount *account)
 		return;
 	}
 	if (outgoing->attempted && !account->send_verified) {
-		account->verify_call = tw_api_list_conversation_events(
-		    account->api, peer_id, SEND_VERIFY_PAGE, verify_done,
-		    account, NULL);
+		verify_page(account, NULL);
 		return;
 	}
 	/* Durable before the POST: a crash from here on is checked for. */
@@ -1554,6 +1797,8 @@ tw_account_new(const TwAccountConfig *config,
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	account->looked_up =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	account->icon_fetches =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	account->page_size = POLL_PAGE_IDLE;
 
 	/* Opened now, so messages can be queued durably at any time. */
@@ -1586,6 +1831,7 @@ tw_account_free(TwAccount *account)
 	g_hash_table_destroy(account->users);
 	g_hash_table_destroy(account->handle_ids);
 	g_hash_table_destroy(account->looked_up);
+	g_hash_table_destroy(account->icon_fetches);
 	g_free(account->page_token);
 	tw_auth_wipe_string(account->refresh_token);
 	tw_auth_wipe_string(account->password);
@@ -1639,6 +1885,48 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 	return parts->len;
 }
 
+guint
+tw_account_send_group(TwAccount *account, const char *conversation_id,
+		      const char *html)
+{
+	g_autofree char *plain = tw_text_outgoing_to_plain(html);
+	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	g_autofree char *conversation =
+	    g_strconcat(TW_ACCOUNT_GROUP_PREFIX, conversation_id, NULL);
+
+	if (account->state == NULL)
+		return 0;
+	for (guint i = 0; i < parts->len; i++)
+		tw_state_outbox_push(account->state, conversation,
+				     parts->pdata[i]);
+	if (parts->len == 0)
+		return 0;
+	save_state(account);
+	if (account->send_timer == 0)
+		send_schedule(account, 0);
+	return parts->len;
+}
+
+GPtrArray *
+tw_account_dup_group_members(TwAccount *account, const char *conversation_id)
+{
+	GPtrArray *handles = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *members =
+	    account->state != NULL
+		? tw_state_group_get_members(account->state, conversation_id)
+		: NULL;
+	GHashTableIter iter;
+	gpointer handle;
+
+	if (members == NULL)
+		return handles;
+	g_hash_table_iter_init(&iter, members);
+	while (g_hash_table_iter_next(&iter, NULL, &handle))
+		g_ptr_array_add(handles, g_strdup(handle));
+	g_ptr_array_sort(handles, compare_strings);
+	return handles;
+}
+
 void
 tw_account_poll_now(TwAccount *account)
 {
@@ -1670,6 +1958,448 @@ tw_account_authorize_cancel(TwAccount *account)
 {
 	if (account->authorization != NULL)
 		tw_authorization_cancel(account->authorization);
+}
+
+const TwUser *
+tw_account_find_user(TwAccount *account, const char *handle)
+{
+	g_autofree char *lower = g_ascii_strdown(handle, -1);
+	const char *id = g_hash_table_lookup(account->handle_ids, lower);
+
+	return id != NULL ? g_hash_table_lookup(account->users, id) : NULL;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *handle;
+	TwAccountUserFunc func;
+	gpointer user_data;
+} UserLookup;
+
+static void
+user_lookup_free(gpointer data)
+{
+	UserLookup *lookup = data;
+
+	g_free(lookup->handle);
+	g_free(lookup);
+}
+
+static void
+user_lookup_done(TwApiReply *reply, gpointer data)
+{
+	UserLookup *lookup = data;
+
+	if (reply->user != NULL)
+		remember_user(lookup->account, reply->user);
+	lookup->func(lookup->handle, reply->user, reply->error,
+		     lookup->user_data);
+}
+
+/* The handle as X spells it in a path: no '@', valid, or NULL. */
+static char *
+clean_handle(const char *handle)
+{
+	while (handle != NULL && *handle == '@')
+		handle++;
+	if (handle == NULL || !tw_api_username_is_valid(handle))
+		return NULL;
+	return g_ascii_strdown(handle, -1);
+}
+
+gboolean
+tw_account_look_up_user(TwAccount *account, const char *handle,
+			TwAccountUserFunc func, gpointer user_data)
+{
+	g_autofree char *clean = clean_handle(handle);
+	UserLookup *lookup;
+
+	if (!account->signed_on || account->failed || clean == NULL)
+		return FALSE;
+	lookup = g_new0(UserLookup, 1);
+	lookup->account = account;
+	lookup->handle = g_strdup(clean);
+	lookup->func = func;
+	lookup->user_data = user_data;
+	tw_api_get_user_by_username(account->api, clean, user_lookup_done,
+				    lookup, user_lookup_free);
+	return TRUE;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *url;
+	TwAccountIconFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} IconFetch;
+
+static void
+icon_fetch_free(gpointer data)
+{
+	IconFetch *fetch = data;
+
+	g_hash_table_remove(fetch->account->icon_fetches, fetch->url);
+	if (fetch->destroy != NULL)
+		fetch->destroy(fetch->user_data);
+	g_free(fetch->url);
+	g_free(fetch);
+}
+
+static void
+icon_fetch_done(TwHttpResponse *response, const GError *error, gpointer data)
+{
+	IconFetch *fetch = data;
+	g_autoptr(GBytes) image = NULL;
+
+	if (error != NULL) {
+		g_debug("%s: icon not fetched: %s", fetch->account->username,
+			error->message);
+	} else if (tw_http_response_get_status(response) != 200) {
+		g_debug("%s: icon not fetched: HTTP %u",
+			fetch->account->username,
+			tw_http_response_get_status(response));
+	} else {
+		gsize length;
+		const char *body = tw_http_response_get_body(response, &length);
+
+		if (length > 0)
+			image = g_bytes_new(body, length);
+	}
+	fetch->func(fetch->url, image, fetch->user_data);
+}
+
+gboolean
+tw_account_fetch_icon(TwAccount *account, const char *url,
+		      TwAccountIconFunc func, gpointer user_data,
+		      GDestroyNotify destroy)
+{
+	IconFetch *fetch;
+
+	if (g_hash_table_contains(account->icon_fetches, url)) {
+		if (destroy != NULL)
+			destroy(user_data);
+		return FALSE;
+	}
+	g_hash_table_add(account->icon_fetches, g_strdup(url));
+	fetch = g_new0(IconFetch, 1);
+	fetch->account = account;
+	fetch->url = g_strdup(url);
+	fetch->func = func;
+	fetch->user_data = user_data;
+	fetch->destroy = destroy;
+	tw_http_send(account->http, tw_http_request_new("GET", url),
+		     icon_fetch_done, fetch, icon_fetch_free);
+	return TRUE;
+}
+
+/* Events of one group's history page, shown if never delivered. */
+#define GROUP_HISTORY_PAGE 20
+
+static void
+group_history_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	GHashTableIter iter;
+	gpointer value;
+	gint64 vouched;
+	guint delivered = 0;
+
+	if (reply->rate_limit.known)
+		account->read_limit = reply->rate_limit;
+	if (reply->error != NULL) {
+		g_message("%s: group history not read: %s", account->username,
+			  reply->error->message);
+		return;
+	}
+	g_hash_table_iter_init(&iter, reply->page->users);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		remember_user(account, value);
+	/* Older than what the delivered record remembers may have been
+	 * shown already. */
+	vouched = tw_state_get_newest_delivered_time(account->state) -
+		  TW_STATE_DELIVERED_WINDOW;
+	g_ptr_array_sort(reply->page->events, compare_oldest_first);
+	for (guint i = 0; i < reply->page->events->len; i++) {
+		const TwDmEvent *event = reply->page->events->pdata[i];
+
+		if (tw_state_is_delivered(account->state, event->id) ||
+		    !tw_dm_event_is_group(event) ||
+		    event->type == TW_DM_EVENT_UNKNOWN ||
+		    (event->created_at > 0 && event->created_at < vouched) ||
+		    event_must_wait(account, event))
+			continue;
+		deliver_group_event(account, event);
+		tw_state_mark_delivered(account->state, event->id,
+					event_time(event));
+		delivered++;
+		if (account->failed)
+			return;
+	}
+	save_state(account);
+	g_debug("%s: %u events of group history shown", account->username,
+		delivered);
+}
+
+gboolean
+tw_account_fetch_group_history(TwAccount *account, const char *conversation_id)
+{
+	if (!account->signed_on || account->failed ||
+	    !tw_id_is_valid(conversation_id))
+		return FALSE;
+	/* The poll's request kept in hand stays untouched. */
+	if (account->read_limit.known && account->read_limit.remaining <= 1 &&
+	    account->read_limit.reset * G_USEC_PER_SEC > g_get_real_time()) {
+		g_debug("%s: no read budget for group history now",
+			account->username);
+		return FALSE;
+	}
+	tw_api_list_group_events(account->api, conversation_id,
+				 GROUP_HISTORY_PAGE, NULL, group_history_done,
+				 account, NULL);
+	return TRUE;
+}
+
+typedef struct {
+	TwAccount *account;
+	GPtrArray *handles; /* still to look up, then all of them */
+	GPtrArray *user_ids;
+	GPtrArray *parts; /* the first creates the group; the rest follow */
+	guint next;
+	/* Set when a callback starts the next request: the finished one's
+	 * destroy notify then leaves the creation to it. */
+	gboolean handed_on;
+	TwAccountGroupCreatedFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} GroupCreation;
+
+/* The destroy notify of every request of a creation. */
+static void
+group_creation_free(gpointer data)
+{
+	GroupCreation *creation = data;
+
+	if (creation->handed_on) {
+		creation->handed_on = FALSE;
+		return;
+	}
+	creation->account->groups_being_created--;
+	if (creation->destroy != NULL)
+		creation->destroy(creation->user_data);
+	g_ptr_array_unref(creation->handles);
+	g_ptr_array_unref(creation->user_ids);
+	g_ptr_array_unref(creation->parts);
+	g_free(creation);
+}
+
+static void group_creation_step(GroupCreation *creation);
+
+static void
+group_creation_failed(GroupCreation *creation, const GError *error)
+{
+	creation->func(NULL, error, creation->user_data);
+}
+
+static void
+group_created(TwApiReply *reply, gpointer data)
+{
+	GroupCreation *creation = data;
+	TwAccount *account = creation->account;
+
+	if (reply->error != NULL) {
+		group_creation_failed(creation, reply->error);
+		return;
+	}
+	/* Its first message is this one: never shown again. */
+	if (reply->sent->event_id != NULL)
+		tw_state_mark_delivered(account->state, reply->sent->event_id,
+					0);
+	for (guint i = 0; i < creation->user_ids->len; i++)
+		tw_state_group_set_member(
+		    account->state, reply->sent->conversation_id,
+		    creation->user_ids->pdata[i], creation->handles->pdata[i]);
+	/* A long first message: the rest follows through the outbox. */
+	if (creation->parts->len > 1) {
+		g_autofree char *conversation =
+		    g_strconcat(TW_ACCOUNT_GROUP_PREFIX,
+				reply->sent->conversation_id, NULL);
+
+		for (guint i = 1; i < creation->parts->len; i++)
+			tw_state_outbox_push(account->state, conversation,
+					     creation->parts->pdata[i]);
+		if (account->send_timer == 0)
+			send_schedule(account, 0);
+	}
+	save_state(account);
+	creation->func(reply->sent->conversation_id, NULL, creation->user_data);
+}
+
+static void
+group_creation_lookup_done(TwApiReply *reply, gpointer data)
+{
+	GroupCreation *creation = data;
+	g_autoptr(GError) error = NULL;
+
+	if (reply->user == NULL) {
+		if (g_error_matches(reply->error, TW_API_ERROR,
+				    TW_API_ERROR_NOT_FOUND))
+			error = g_error_new(
+			    TW_API_ERROR, TW_API_ERROR_NOT_FOUND,
+			    "There is no X user @%s.",
+			    (char *)creation->handles->pdata[creation->next]);
+		group_creation_failed(creation,
+				      error != NULL ? error : reply->error);
+		return;
+	}
+	remember_user(creation->account, reply->user);
+	g_ptr_array_add(creation->user_ids, g_strdup(reply->user->id));
+	creation->next++;
+	creation->handed_on = TRUE;
+	group_creation_step(creation);
+}
+
+/* One lookup at a time, then the POST: a handful of handles at most. */
+static void
+group_creation_step(GroupCreation *creation)
+{
+	TwAccount *account = creation->account;
+
+	for (; creation->next < creation->handles->len; creation->next++) {
+		const char *handle = creation->handles->pdata[creation->next];
+		const char *user_id =
+		    g_hash_table_lookup(account->handle_ids, handle);
+
+		if (user_id == NULL) {
+			tw_api_get_user_by_username(
+			    account->api, handle, group_creation_lookup_done,
+			    creation, group_creation_free);
+			return;
+		}
+		g_ptr_array_add(creation->user_ids, g_strdup(user_id));
+	}
+	g_ptr_array_add(creation->user_ids, NULL);
+	tw_api_create_group(account->api,
+			    (const char *const *)creation->user_ids->pdata,
+			    creation->parts->pdata[0], group_created, creation,
+			    group_creation_free);
+	g_ptr_array_remove_index(creation->user_ids,
+				 creation->user_ids->len - 1);
+}
+
+gboolean
+tw_account_create_group(TwAccount *account, const char *const *handles,
+			const char *html, TwAccountGroupCreatedFunc func,
+			gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *plain = tw_text_outgoing_to_plain(html);
+	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	GroupCreation *creation;
+
+	if (!account->signed_on || account->failed || parts->len == 0) {
+		if (destroy != NULL)
+			destroy(user_data);
+		return FALSE;
+	}
+	creation = g_new0(GroupCreation, 1);
+	creation->account = account;
+	creation->handles = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; handles[i] != NULL; i++)
+		g_ptr_array_add(creation->handles,
+				g_ascii_strdown(handles[i], -1));
+	creation->user_ids = g_ptr_array_new_with_free_func(g_free);
+	creation->parts = g_steal_pointer(&parts);
+	creation->func = func;
+	creation->user_data = user_data;
+	creation->destroy = destroy;
+	account->groups_being_created++;
+	group_creation_step(creation);
+	return TRUE;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *handle;
+	gboolean blocked;
+} BlockRequest;
+
+static void
+block_request_free(gpointer data)
+{
+	BlockRequest *request = data;
+
+	g_free(request->handle);
+	g_free(request);
+}
+
+static void
+block_done(TwApiReply *reply, gpointer data)
+{
+	BlockRequest *request = data;
+	g_autofree char *text = NULL;
+
+	if (reply->error == NULL) {
+		g_debug("%s: @%s %s", request->account->username,
+			request->handle,
+			request->blocked ? "blocked" : "unblocked");
+		return;
+	}
+	text = g_strdup_printf(request->blocked ? "Could not block @%s: %s"
+						: "Could not unblock @%s: %s",
+			       request->handle, reply->error->message);
+	notice(request->account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+}
+
+static void
+block_start(BlockRequest *request, const char *user_id)
+{
+	tw_api_set_dm_block(request->account->api, user_id, request->blocked,
+			    block_done, request, block_request_free);
+}
+
+static void
+block_lookup_done(TwApiReply *reply, gpointer data)
+{
+	BlockRequest *request = data;
+	BlockRequest *next;
+	g_autofree char *text = NULL;
+
+	if (reply->user == NULL) {
+		text = g_strdup_printf("Could not %s @%s: %s",
+				       request->blocked ? "block" : "unblock",
+				       request->handle, reply->error->message);
+		notice(request->account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+		return;
+	}
+	remember_user(request->account, reply->user);
+	next = g_new0(BlockRequest, 1);
+	next->account = request->account;
+	next->handle = g_strdup(request->handle);
+	next->blocked = request->blocked;
+	block_start(next, reply->user->id);
+}
+
+gboolean
+tw_account_set_blocked(TwAccount *account, const char *handle, gboolean blocked)
+{
+	g_autofree char *clean = clean_handle(handle);
+	BlockRequest *request;
+	const char *user_id;
+
+	if (!account->signed_on || account->failed || clean == NULL)
+		return FALSE;
+	request = g_new0(BlockRequest, 1);
+	request->account = account;
+	request->handle = g_strdup(clean);
+	request->blocked = blocked;
+	user_id = g_hash_table_lookup(account->handle_ids, clean);
+	if (user_id != NULL)
+		block_start(request, user_id);
+	else
+		tw_api_get_user_by_username(account->api, clean,
+					    block_lookup_done, request,
+					    block_request_free);
+	return TRUE;
 }
 
 /* "45 s", "12 min", "3 h 5 min". */

@@ -91,11 +91,23 @@ typedef struct {
 } TwAccountConfig;
 
 /**
+ * TW_ACCOUNT_GROUP_PREFIX:
+ *
+ * A notice's peer for a group conversation is this prefix followed by the
+ * conversation id (a handle may be all digits, so a bare id would be
+ * ambiguous).
+ */
+#define TW_ACCOUNT_GROUP_PREFIX "group:"
+
+/**
  * TwAccountMessage:
  * @event_id: the DM event id
  * @conversation_id: its conversation
- * @peer: the other person's handle, lower case (1:1)
+ * @group: %TRUE for a group conversation; @peer is then the sender
+ * @peer: the other person's handle, lower case (1:1), or the sender's
+ *   (group; the account's own handle for @outgoing)
  * @peer_name: (nullable): their display name
+ * @peer_user: (nullable): everything known about them
  * @html: the text, escaped for libpurple
  * @timestamp: when it was written, Unix seconds
  * @outgoing: %TRUE when the account owner wrote it on another device
@@ -104,8 +116,10 @@ typedef struct {
 typedef struct {
 	const char *event_id;
 	const char *conversation_id;
+	gboolean group;
 	const char *peer;
 	const char *peer_name;
+	const TwUser *peer_user;
 	const char *html;
 	gint64 timestamp;
 	gboolean outgoing;
@@ -127,11 +141,33 @@ typedef enum {
 } TwAccountNotice;
 
 /**
+ * TwAccountGroupChange:
+ * @conversation_id: the group
+ * @handle: who joined or left, lower case
+ * @name: (nullable): their display name
+ * @joined: %TRUE for a join, %FALSE for a leave
+ * @announce: %TRUE when X told of it (a join or leave event), %FALSE for a
+ *   member learnt from their messages
+ * @timestamp: when, Unix seconds
+ *
+ * A change of a group's member list; the list itself is already updated.
+ */
+typedef struct {
+	const char *conversation_id;
+	const char *handle;
+	const char *name;
+	gboolean joined;
+	gboolean announce;
+	gint64 timestamp;
+} TwAccountGroupChange;
+
+/**
  * TwAccountCallbacks:
  * @progress: sign-on progress, @step of @steps
  * @signed_on: the account is ready
  * @message: a DM to show; called in delivery order
- * @notice: a line for the conversation with @peer (%NULL: account-wide)
+ * @notice: a line for the conversation with @peer (%NULL: account-wide;
+ *   #TW_ACCOUNT_GROUP_PREFIX and the id: a group)
  * @refresh_token_changed: the refresh token rotated; store it as the
  *   password (it is already safe in the state file)
  * @error: the account cannot go on; the glue maps @error to a
@@ -145,6 +181,8 @@ typedef enum {
  * @oauth1_token_changed: the PIN flow brought an OAuth 1.0a access token:
  *   store @token as the access-token option and @token_secret as the
  *   password
+ * @group_changed: (nullable): someone joined or left a group; called
+ *   in delivery order with the messages
  *
  * How the account talks to the UI layer. All callbacks run on the event
  * loop, never from inside a TwAccount call.
@@ -162,6 +200,7 @@ typedef struct {
 	void (*authorize_finished)(gpointer ui);
 	void (*oauth1_token_changed)(gpointer ui, const char *token,
 				     const char *token_secret);
+	void (*group_changed)(gpointer ui, const TwAccountGroupChange *change);
 } TwAccountCallbacks;
 
 typedef struct _TwAccount TwAccount;
@@ -209,6 +248,158 @@ void tw_account_connect(TwAccount *account);
  */
 guint tw_account_send_im(TwAccount *account, const char *peer,
 			 const char *html);
+
+/**
+ * TwAccountUserFunc:
+ * @handle: the handle asked for, lower case, without '@'
+ * @user: (nullable): the user, when found
+ * @error: (nullable): why not; #TW_API_ERROR_NOT_FOUND for no such user
+ * @user_data: the data given with the call
+ */
+typedef void (*TwAccountUserFunc)(const char *handle, const TwUser *user,
+				  const GError *error, gpointer user_data);
+
+/**
+ * tw_account_find_user:
+ * @account: the account
+ * @handle: a handle, any case
+ *
+ * Returns: (transfer none) (nullable): what is known of the user, from the
+ * messages and lookups so far
+ */
+const TwUser *tw_account_find_user(TwAccount *account, const char *handle);
+
+/**
+ * tw_account_look_up_user:
+ * @account: the account
+ * @handle: a handle, any case, with or without '@'
+ * @func: called once with the answer, on the event loop; never after
+ *   tw_account_free()
+ * @user_data: for @func
+ *
+ * Asks X for a user's current profile and remembers it.
+ *
+ * Returns: %FALSE when the account is not signed on or @handle is not a
+ * valid handle (then @func is not called)
+ */
+gboolean tw_account_look_up_user(TwAccount *account, const char *handle,
+				 TwAccountUserFunc func, gpointer user_data);
+
+/**
+ * tw_account_set_blocked:
+ * @account: the account
+ * @handle: a handle, any case
+ * @blocked: %TRUE to block direct messages from them, %FALSE to unblock
+ *
+ * Calls POST /2/users/:id/dm/block or dm/unblock, looking the user up
+ * first when needed. A failure comes as an account-wide notice.
+ *
+ * Returns: %FALSE when the account is not signed on or @handle is invalid
+ */
+gboolean tw_account_set_blocked(TwAccount *account, const char *handle,
+				gboolean blocked);
+
+/**
+ * TwAccountIconFunc:
+ * @url: the image's URL
+ * @image: (nullable): its bytes; %NULL when it could not be fetched
+ * @user_data: the data given with the call
+ */
+typedef void (*TwAccountIconFunc)(const char *url, GBytes *image,
+				  gpointer user_data);
+
+/**
+ * tw_account_fetch_icon:
+ * @account: the account
+ * @url: a profile image URL (https, or http to a loopback host)
+ * @func: called once with the image, on the event loop; never after
+ *   tw_account_free()
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data, exactly once
+ *
+ * Fetches an image through the account's HTTP client (its proxy and CA
+ * settings), without the API's Authorization header.
+ *
+ * Returns: %FALSE when the same URL is being fetched already (then nothing
+ * is called and @destroy runs now)
+ */
+gboolean tw_account_fetch_icon(TwAccount *account, const char *url,
+			       TwAccountIconFunc func, gpointer user_data,
+			       GDestroyNotify destroy);
+
+/**
+ * tw_account_send_group:
+ * @account: the account
+ * @conversation_id: a group conversation id
+ * @html: what the user typed, as libpurple hands it over
+ *
+ * Queues a message to a group, with the same queue, pacing, splitting and
+ * exactly-once rules as tw_account_send_im().
+ *
+ * Returns: the number of DMs queued (0 when there was nothing to send)
+ */
+guint tw_account_send_group(TwAccount *account, const char *conversation_id,
+			    const char *html);
+
+/**
+ * tw_account_dup_group_members:
+ * @account: the account
+ * @conversation_id: a group conversation id
+ *
+ * The members other than the account, as far as they are known; the list
+ * is kept in the state files, so it survives restarts.
+ *
+ * Returns: (transfer full) (element-type utf8): lower-case handles, sorted
+ */
+GPtrArray *tw_account_dup_group_members(TwAccount *account,
+					const char *conversation_id);
+
+/**
+ * TwAccountGroupCreatedFunc:
+ * @conversation_id: (nullable): the new group, when it was created
+ * @error: (nullable): why not
+ * @user_data: the data given with the call
+ */
+typedef void (*TwAccountGroupCreatedFunc)(const char *conversation_id,
+					  const GError *error,
+					  gpointer user_data);
+
+/**
+ * tw_account_create_group:
+ * @account: the account
+ * @handles: (array zero-terminated=1): the other members' handles
+ * @html: the first message, as libpurple hands it over (X creates a group
+ *   only with one)
+ * @func: called once, on the event loop; never after tw_account_free()
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data, exactly once
+ *
+ * Looks the handles up, then POST /2/dm_conversations. The new group's
+ * members are known at once, and its first message is never shown again
+ * as if typed elsewhere. A handle X does not know, or a refused request,
+ * comes back as @error with X's words.
+ *
+ * Returns: %FALSE when the account is not signed on or @html is empty
+ * (then nothing is called and @destroy runs now)
+ */
+gboolean tw_account_create_group(TwAccount *account, const char *const *handles,
+				 const char *html,
+				 TwAccountGroupCreatedFunc func,
+				 gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_account_fetch_group_history:
+ * @account: the account
+ * @conversation_id: a group conversation id
+ *
+ * Reads the group's recent events through its own endpoint, when the read
+ * budget has a request to spare, and delivers those not delivered before
+ * (flagged delayed) through the @message and @group_changed callbacks.
+ *
+ * Returns: %FALSE when nothing was asked (not signed on, no budget)
+ */
+gboolean tw_account_fetch_group_history(TwAccount *account,
+					const char *conversation_id);
 
 /**
  * tw_account_poll_now:

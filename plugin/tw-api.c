@@ -5,6 +5,7 @@
  */
 #include "tw-api.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "tw-auth.h"
@@ -528,8 +529,9 @@ tw_api_list_dm_events(TwApi *api, guint max_results,
 
 guint64
 tw_api_list_conversation_events(TwApi *api, const char *participant_id,
-				guint max_results, TwApiFunc func,
-				gpointer user_data, GDestroyNotify destroy)
+				guint max_results, const char *pagination_token,
+				TwApiFunc func, gpointer user_data,
+				GDestroyNotify destroy)
 {
 	char count[16];
 	g_autofree char *escaped = path_escape(participant_id);
@@ -539,6 +541,29 @@ tw_api_list_conversation_events(TwApi *api, const char *participant_id,
 
 	g_snprintf(count, sizeof(count), "%u", CLAMP(max_results, 1, 100));
 	url = tw_api_build_url(api, path, "max_results", count,
+			       "pagination_token", pagination_token,
+			       "dm_event.fields", DM_EVENT_FIELDS, "expansions",
+			       DM_EXPANSIONS, "user.fields", TW_API_USER_FIELDS,
+			       "media.fields", MEDIA_FIELDS, NULL);
+	return call_start(api, tw_http_request_new("GET", url), PARSE_PAGE,
+			  FALSE, func, user_data, destroy);
+}
+
+guint64
+tw_api_list_group_events(TwApi *api, const char *conversation_id,
+			 guint max_results, const char *pagination_token,
+			 TwApiFunc func, gpointer user_data,
+			 GDestroyNotify destroy)
+{
+	char count[16];
+	g_autofree char *escaped = path_escape(conversation_id);
+	g_autofree char *path =
+	    g_strconcat("/2/dm_conversations/", escaped, "/dm_events", NULL);
+	g_autofree char *url = NULL;
+
+	g_snprintf(count, sizeof(count), "%u", CLAMP(max_results, 1, 100));
+	url = tw_api_build_url(api, path, "max_results", count,
+			       "pagination_token", pagination_token,
 			       "dm_event.fields", DM_EVENT_FIELDS, "expansions",
 			       DM_EXPANSIONS, "user.fields", TW_API_USER_FIELDS,
 			       "media.fields", MEDIA_FIELDS, NULL);
@@ -581,6 +606,54 @@ tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
 	    g_strconcat("/2/dm_conversations/", escaped, "/messages", NULL);
 
 	return send_message(api, path, text, func, user_data, destroy);
+}
+
+guint64
+tw_api_create_group(TwApi *api, const char *const *participant_ids,
+		    const char *text, TwApiFunc func, gpointer user_data,
+		    GDestroyNotify destroy)
+{
+	g_autofree char *url =
+	    g_strconcat(api->base_url, "/2/dm_conversations", NULL);
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *body = NULL;
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "conversation_type");
+	json_builder_add_string_value(builder, "Group");
+	json_builder_set_member_name(builder, "participant_ids");
+	json_builder_begin_array(builder);
+	for (guint i = 0; participant_ids[i] != NULL; i++)
+		json_builder_add_string_value(builder, participant_ids[i]);
+	json_builder_end_array(builder);
+	json_builder_set_member_name(builder, "message");
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "text");
+	json_builder_add_string_value(builder, text);
+	json_builder_end_object(builder);
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	json_generator_set_root(generator, root);
+	body = json_generator_to_data(generator, NULL);
+	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
+	return call_start(api, request, PARSE_SENT, FALSE, func, user_data,
+			  destroy);
+}
+
+guint64
+tw_api_set_dm_block(TwApi *api, const char *user_id, gboolean blocked,
+		    TwApiFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *escaped = path_escape(user_id);
+	g_autofree char *path = g_strconcat(
+	    "/2/users/", escaped, blocked ? "/dm/block" : "/dm/unblock", NULL);
+	g_autofree char *url = g_strconcat(api->base_url, path, NULL);
+
+	return call_start(api, tw_http_request_new("POST", url), PARSE_NOTHING,
+			  FALSE, func, user_data, destroy);
 }
 
 /****************************************************************************

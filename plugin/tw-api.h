@@ -384,6 +384,7 @@ guint64 tw_api_list_dm_events(TwApi *api, guint max_results,
  * @api: the client
  * @participant_id: the other person of a 1:1 conversation
  * @max_results: 1 to 100
+ * @pagination_token: (nullable): next_token of the previous page
  * @func: gets reply->page
  * @user_data: for @func
  * @destroy: (nullable): frees @user_data
@@ -396,9 +397,30 @@ guint64 tw_api_list_dm_events(TwApi *api, guint max_results,
  * Returns: a call id
  */
 guint64 tw_api_list_conversation_events(TwApi *api, const char *participant_id,
-					guint max_results, TwApiFunc func,
-					gpointer user_data,
+					guint max_results,
+					const char *pagination_token,
+					TwApiFunc func, gpointer user_data,
 					GDestroyNotify destroy);
+
+/**
+ * tw_api_list_group_events:
+ * @api: the client
+ * @conversation_id: a group conversation id
+ * @max_results: 1 to 100
+ * @pagination_token: (nullable): next_token of the previous page
+ * @func: gets reply->page
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/dm_conversations/:conversation_id/dm_events, newest first, with
+ * the same fields as tw_api_list_dm_events(); shares the DM read budget.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_list_group_events(TwApi *api, const char *conversation_id,
+				 guint max_results,
+				 const char *pagination_token, TwApiFunc func,
+				 gpointer user_data, GDestroyNotify destroy);
 
 /**
  * tw_api_send_dm_to_user:
@@ -434,6 +456,41 @@ guint64 tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
 				       const char *text, TwApiFunc func,
 				       gpointer user_data,
 				       GDestroyNotify destroy);
+
+/**
+ * tw_api_create_group:
+ * @api: the client
+ * @participant_ids: the other members' user ids, %NULL-terminated (X takes
+ *   2 to 49; the account itself is not listed)
+ * @text: the group's first message, 1 to 10,000 characters
+ * @func: gets reply->sent (the new conversation and the message's event)
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/dm_conversations with conversation_type "Group".
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_create_group(TwApi *api, const char *const *participant_ids,
+			    const char *text, TwApiFunc func,
+			    gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_set_dm_block:
+ * @api: the client
+ * @user_id: the user to block or unblock
+ * @blocked: %TRUE for POST /2/users/:id/dm/block, %FALSE for dm/unblock
+ * @func: gets only the status or the error
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Blocks or unblocks direct messages from a user.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_set_dm_block(TwApi *api, const char *user_id, gboolean blocked,
+			    TwApiFunc func, gpointer user_data,
+			    GDestroyNotify destroy);
 
 /**
  * tw_api_build_url:

@@ -48,6 +48,17 @@ static PurplePluginProtocolInfo protocol_info = {
     .login = tw_prpl_login,
     .close = tw_prpl_close,
     .send_im = tw_prpl_send_im,
+    .tooltip_text = tw_prpl_tooltip_text,
+    .get_info = tw_prpl_get_info,
+    .add_buddy = tw_prpl_add_buddy,
+    .chat_info = tw_prpl_chat_info,
+    .chat_info_defaults = tw_prpl_chat_info_defaults,
+    .join_chat = tw_prpl_join_chat,
+    .get_chat_name = tw_prpl_get_chat_name,
+    .chat_invite = tw_prpl_chat_invite,
+    .chat_send = tw_prpl_chat_send,
+    .add_deny = tw_prpl_add_deny,
+    .rem_deny = tw_prpl_rem_deny,
     .set_status = tw_prpl_set_status,
     .normalize = tw_prpl_normalize,
 };
@@ -134,6 +145,9 @@ plugin_init(PurplePlugin *plugin)
 	add_option(purple_account_option_int_new(
 	    _("Days of history on first sign-on (0 to 30)"),
 	    TW_OPTION_HISTORY_DAYS, TW_DEFAULT_HISTORY_DAYS));
+	add_option(purple_account_option_string_new(
+	    _("Buddy list group for people you message"), TW_OPTION_BUDDY_GROUP,
+	    TW_DEFAULT_BUDDY_GROUP));
 	add_option(purple_account_option_string_new(
 	    _("API base URL"), TW_OPTION_API_BASE, TW_DEFAULT_API_BASE));
 	add_option(purple_account_option_string_new(

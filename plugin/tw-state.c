@@ -30,6 +30,8 @@ struct _TwState {
 	GQueue outbox;     /* TwStateOutgoing, oldest first */
 	GHashTable *flags; /* set of names */
 	guint64 next_outgoing;
+	/* group conversation id -> (member user id -> handle) */
+	GHashTable *groups;
 };
 
 static void
@@ -188,6 +190,46 @@ load_outbox(TwState *state, JsonArray *outbox)
 	}
 }
 
+static GHashTable *
+members_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+load_groups(TwState *state, JsonObject *groups)
+{
+	g_autoptr(GList) ids = NULL;
+
+	if (groups == NULL)
+		return;
+	ids = json_object_get_members(groups);
+	for (GList *id = ids; id != NULL; id = id->next) {
+		JsonNode *node = json_object_get_member(groups, id->data);
+		JsonObject *members;
+		g_autoptr(GList) member_ids = NULL;
+		GHashTable *table;
+
+		if (!JSON_NODE_HOLDS_OBJECT(node))
+			continue;
+		members = json_node_get_object(node);
+		table = members_new();
+		member_ids = json_object_get_members(members);
+		for (GList *member = member_ids; member != NULL;
+		     member = member->next) {
+			const char *handle =
+			    json_object_get_string_member_with_default(
+				members, member->data, NULL);
+
+			if (handle != NULL)
+				g_hash_table_replace(table,
+						     g_strdup(member->data),
+						     g_strdup(handle));
+		}
+		g_hash_table_replace(state->groups, g_strdup(id->data), table);
+	}
+}
+
 static void
 load_sync_file(TwState *state)
 {
@@ -211,6 +253,9 @@ load_sync_file(TwState *state)
 		if (name != NULL)
 			g_hash_table_add(state->flags, g_strdup(name));
 	}
+	load_groups(state, json_object_has_member(object, "groups")
+			       ? json_object_get_object_member(object, "groups")
+			       : NULL);
 	delivered = get_array_member(object, "delivered");
 	for (guint i = 0;
 	     delivered != NULL && i < json_array_get_length(delivered); i++) {
@@ -253,6 +298,9 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	g_queue_init(&state->outbox);
 	state->flags =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	state->groups =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				  (GDestroyNotify)g_hash_table_unref);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -268,6 +316,7 @@ tw_state_free(TwState *state)
 	g_hash_table_destroy(state->delivered);
 	g_queue_clear_full(&state->outbox, (GDestroyNotify)outgoing_free);
 	g_hash_table_destroy(state->flags);
+	g_hash_table_destroy(state->groups);
 	g_free(state->token_path);
 	g_free(state->sync_path);
 	g_free(state);
@@ -441,6 +490,42 @@ tw_state_set_flag(TwState *state, const char *name)
 	g_hash_table_add(state->flags, g_strdup(name));
 }
 
+gboolean
+tw_state_group_set_member(TwState *state, const char *conversation_id,
+			  const char *user_id, const char *handle)
+{
+	GHashTable *members =
+	    g_hash_table_lookup(state->groups, conversation_id);
+	const char *known;
+
+	if (members == NULL) {
+		members = members_new();
+		g_hash_table_replace(state->groups, g_strdup(conversation_id),
+				     members);
+	}
+	known = g_hash_table_lookup(members, user_id);
+	if (known != NULL && g_strcmp0(known, handle) == 0)
+		return FALSE;
+	g_hash_table_replace(members, g_strdup(user_id), g_strdup(handle));
+	return known == NULL;
+}
+
+gboolean
+tw_state_group_remove_member(TwState *state, const char *conversation_id,
+			     const char *user_id)
+{
+	GHashTable *members =
+	    g_hash_table_lookup(state->groups, conversation_id);
+
+	return members != NULL && g_hash_table_remove(members, user_id);
+}
+
+GHashTable *
+tw_state_group_get_members(TwState *state, const char *conversation_id)
+{
+	return g_hash_table_lookup(state->groups, conversation_id);
+}
+
 static void
 build_outbox(TwState *state, JsonBuilder *builder)
 {
@@ -476,6 +561,32 @@ build_outbox(TwState *state, JsonBuilder *builder)
 			json_builder_add_string_value(builder, name);
 	}
 	json_builder_end_array(builder);
+}
+
+static void
+build_groups(TwState *state, JsonBuilder *builder)
+{
+	GHashTableIter iter;
+	gpointer id, members;
+
+	json_builder_set_member_name(builder, "groups");
+	json_builder_begin_object(builder);
+	g_hash_table_iter_init(&iter, state->groups);
+	while (g_hash_table_iter_next(&iter, &id, &members)) {
+		GHashTableIter member_iter;
+		gpointer member_id, handle;
+
+		json_builder_set_member_name(builder, id);
+		json_builder_begin_object(builder);
+		g_hash_table_iter_init(&member_iter, members);
+		while (
+		    g_hash_table_iter_next(&member_iter, &member_id, &handle)) {
+			json_builder_set_member_name(builder, member_id);
+			json_builder_add_string_value(builder, handle);
+		}
+		json_builder_end_object(builder);
+	}
+	json_builder_end_object(builder);
 }
 
 typedef struct {
@@ -519,6 +630,7 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_set_member_name(builder, "first_sign_on");
 	json_builder_add_int_value(builder, state->first_sign_on);
 	build_outbox(state, builder);
+	build_groups(state, builder);
 	json_builder_set_member_name(builder, "delivered");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {

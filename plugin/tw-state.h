@@ -252,6 +252,44 @@ gboolean tw_state_get_flag(TwState *state, const char *name);
 void tw_state_set_flag(TwState *state, const char *name);
 
 /**
+ * tw_state_group_set_member:
+ * @state: the state
+ * @conversation_id: a group conversation id
+ * @user_id: a member's user id
+ * @handle: their handle, lower case; replaces an older one
+ *
+ * The X API has no roster endpoint: the plugin keeps each group's members
+ * as it learns them from join and leave events and from senders.
+ *
+ * Returns: %TRUE when @user_id was not a member before
+ */
+gboolean tw_state_group_set_member(TwState *state, const char *conversation_id,
+				   const char *user_id, const char *handle);
+
+/**
+ * tw_state_group_remove_member:
+ * @state: the state
+ * @conversation_id: a group conversation id
+ * @user_id: a member's user id
+ *
+ * Returns: %TRUE when @user_id was a member
+ */
+gboolean tw_state_group_remove_member(TwState *state,
+				      const char *conversation_id,
+				      const char *user_id);
+
+/**
+ * tw_state_group_get_members:
+ * @state: the state
+ * @conversation_id: a group conversation id
+ *
+ * Returns: (transfer none) (nullable) (element-type utf8 utf8): user id to
+ * lower-case handle, %NULL for a group never seen
+ */
+GHashTable *tw_state_group_get_members(TwState *state,
+				       const char *conversation_id);
+
+/**
  * tw_state_save:
  * @state: the state
  * @error: (out) (optional): a #TW_STATE_ERROR

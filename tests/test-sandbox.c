@@ -480,6 +480,49 @@ test_token_rotation(Fixture *fixture, gconstpointer data)
 	g_assert_cmpuint(counters.token_refreshes, ==, 5);
 }
 
+static char *
+refreshed_token(Reply *reply)
+{
+	g_autoptr(JsonNode) root = NULL;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	return g_strdup(
+	    member_string(json_node_get_object(root), "refresh_token"));
+}
+
+static void
+test_token_reuse_until_used(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *first =
+	    tw_sandbox_issue_refresh_token(fixture->sandbox, fixture->alice_id);
+	g_autoptr(Reply) reply = refresh(fixture, first);
+	g_autofree char *lost = refreshed_token(reply);
+	g_autofree char *second = NULL;
+	g_autofree char *third = NULL;
+
+	/* The answer carrying "lost" never arrived: the first token works
+	 * once more, and "lost" is dropped. */
+	g_clear_pointer(&reply, reply_free);
+	reply = refresh(fixture, first);
+	second = refreshed_token(reply);
+	g_clear_pointer(&reply, reply_free);
+	reply = refresh(fixture, lost);
+	g_assert_cmpuint(reply->status, ==, 400);
+
+	/* Once the successor is used, the old token is spent for good. */
+	g_clear_pointer(&reply, reply_free);
+	reply = refresh(fixture, second);
+	third = refreshed_token(reply);
+	g_clear_pointer(&reply, reply_free);
+	reply = refresh(fixture, first);
+	g_assert_cmpuint(reply->status, ==, 400);
+	g_clear_pointer(&reply, reply_free);
+	reply = refresh(fixture, second);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_nonnull(third);
+}
+
 static void
 test_token_confidential(Fixture *fixture, gconstpointer data)
 {
@@ -2011,6 +2054,7 @@ int
 main(int argc, char **argv)
 {
 	TwSandboxConfig confidential, read_limited, send_limited, delayed;
+	TwSandboxConfig forgiving;
 
 	g_test_init(&argc, &argv, NULL);
 
@@ -2022,6 +2066,8 @@ main(int argc, char **argv)
 	tw_sandbox_config_init(&send_limited);
 	send_limited.dm_send_limit = 5;
 	send_limited.dm_send_daily_limit = 2;
+	tw_sandbox_config_init(&forgiving);
+	forgiving.refresh_reuse_until_used = TRUE;
 	tw_sandbox_config_init(&delayed);
 	delayed.visibility_delay_ms = 1500;
 	delayed.dm_read_limit = 200;
@@ -2029,6 +2075,8 @@ main(int argc, char **argv)
 	g_test_add_func("/sandbox/config-defaults", test_config_defaults);
 	add_fixture_test("/sandbox/ids-and-times", NULL, test_ids_and_times);
 	add_fixture_test("/sandbox/token-rotation", NULL, test_token_rotation);
+	add_fixture_test("/sandbox/token-reuse-until-used", &forgiving,
+			 test_token_reuse_until_used);
 	add_fixture_test("/sandbox/token-confidential", &confidential,
 			 test_token_confidential);
 	add_fixture_test("/sandbox/unauthorized", NULL, test_unauthorized);

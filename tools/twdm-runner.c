@@ -843,6 +843,23 @@ tw_runner_chat_joined_cb(PurpleConversation *conv, gpointer data)
 	tw_runner_event_emit(builder);
 }
 
+/* A chat's title (e.g. the names of a group's members) changed. */
+static void
+tw_runner_conversation_updated_cb(PurpleConversation *conv,
+				  PurpleConvUpdateType type, gpointer data)
+{
+	JsonBuilder *builder;
+
+	if (type != PURPLE_CONV_UPDATE_TITLE ||
+	    purple_conversation_get_type(conv) != PURPLE_CONV_TYPE_CHAT)
+		return;
+	builder = tw_runner_event_new("chat-title");
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "title",
+			     purple_conversation_get_title(conv));
+	tw_runner_event_emit(builder);
+}
+
 static void
 tw_runner_chat_left_cb(PurpleConversation *conv, gpointer data)
 {
@@ -1206,9 +1223,15 @@ static PurpleRequestUiOps tw_runner_request_ops = {
  * Core UI ops
  * ------------------------------------------------------------------------ */
 
+/* Empty, yet they matter: with blist UI ops set, libpurple fills in its
+ * own save functions, so blist.xml (buddies, aliases, icon checksums) is
+ * written as in Pidgin and Finch. */
+static PurpleBlistUiOps tw_runner_blist_ops;
+
 static void
 tw_runner_ui_init(void)
 {
+	purple_blist_set_ui_ops(&tw_runner_blist_ops);
 	purple_conversations_set_ui_ops(&tw_runner_conversation_ops);
 	purple_notify_set_ui_ops(&tw_runner_notify_ops);
 	purple_request_set_ui_ops(&tw_runner_request_ops);
@@ -1381,6 +1404,35 @@ tw_runner_command_chat_send(JsonObject *command)
 	if (html == NULL)
 		return;
 	purple_conv_chat_send(PURPLE_CONV_CHAT(conv), html);
+}
+
+/* As Pidgin's "Invite" in a chat window (serv_chat_invite()). */
+static void
+tw_runner_command_chat_invite(JsonObject *command)
+{
+	PurpleAccount *account;
+	PurpleConnection *connection =
+	    tw_runner_command_connection(command, &account);
+	const char *name = tw_runner_get_string(command, "conversation");
+	const char *who = tw_runner_get_string(command, "who");
+	PurpleConversation *conv;
+
+	if (connection == NULL)
+		return;
+	if (name == NULL || who == NULL) {
+		tw_runner_emit_command_error(
+		    "\"conversation\" and \"who\" must be strings");
+		return;
+	}
+	conv = purple_find_conversation_with_account(PURPLE_CONV_TYPE_CHAT,
+						     name, account);
+	if (conv == NULL || purple_conv_chat_has_left(PURPLE_CONV_CHAT(conv))) {
+		tw_runner_emit_command_error("no joined chat \"%s\"", name);
+		return;
+	}
+	serv_chat_invite(connection,
+			 purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), NULL,
+			 who);
 }
 
 static gboolean
@@ -1716,6 +1768,151 @@ tw_runner_command_get_info(JsonObject *command)
 	serv_get_info(connection, who);
 }
 
+/* What the buddy list shows of each of the account's buddies. */
+static void
+tw_runner_command_buddies(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	GSList *buddies;
+	JsonBuilder *builder;
+
+	if (account == NULL)
+		return;
+	buddies = purple_find_buddies(account, NULL);
+	builder = tw_runner_event_new("buddies");
+	tw_runner_add_account(builder, account);
+	json_builder_set_member_name(builder, "buddies");
+	json_builder_begin_array(builder);
+	for (GSList *item = buddies; item != NULL; item = item->next) {
+		PurpleBuddy *buddy = item->data;
+		PurpleGroup *group = purple_buddy_get_group(buddy);
+		PurpleStatus *status = purple_presence_get_active_status(
+		    purple_buddy_get_presence(buddy));
+
+		json_builder_begin_object(builder);
+		tw_runner_add_string(builder, "name",
+				     purple_buddy_get_name(buddy));
+		tw_runner_add_string(builder, "alias",
+				     purple_buddy_get_alias(buddy));
+		tw_runner_add_string(
+		    builder, "group",
+		    group != NULL ? purple_group_get_name(group) : NULL);
+		tw_runner_add_string(
+		    builder, "status",
+		    status != NULL ? purple_status_get_id(status) : NULL);
+		tw_runner_add_string(
+		    builder, "status_message",
+		    status != NULL
+			? purple_status_get_attr_string(status, "message")
+			: NULL);
+		tw_runner_add_string(
+		    builder, "icon_checksum",
+		    purple_buddy_icons_get_checksum_for_user(buddy));
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	tw_runner_event_emit(builder);
+	g_slist_free(buddies);
+}
+
+/* As Pidgin's "Join a Chat": the components are the protocol's chat_info
+ * fields. */
+static void
+tw_runner_command_join_chat(JsonObject *command)
+{
+	PurpleAccount *account;
+	PurpleConnection *connection =
+	    tw_runner_command_connection(command, &account);
+	JsonObject *fields;
+	GHashTable *components;
+	g_autoptr(GList) names = NULL;
+
+	if (connection == NULL)
+		return;
+	if (!json_object_has_member(command, "components") ||
+	    !JSON_NODE_HOLDS_OBJECT(
+		json_object_get_member(command, "components"))) {
+		tw_runner_emit_command_error(
+		    "\"components\" must be an object");
+		return;
+	}
+	fields = json_object_get_object_member(command, "components");
+	components =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	names = json_object_get_members(fields);
+	for (GList *name = names; name != NULL; name = name->next) {
+		const char *value = json_object_get_string_member_with_default(
+		    fields, name->data, NULL);
+
+		if (value != NULL)
+			g_hash_table_insert(components, g_strdup(name->data),
+					    g_strdup(value));
+	}
+	serv_join_chat(connection, components);
+	g_hash_table_destroy(components);
+}
+
+/* As Pidgin's "Add Buddy": into the protocol's default group. */
+static void
+tw_runner_command_add_buddy(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	const char *who = tw_runner_get_string(command, "who");
+	const char *group_name = tw_runner_get_string(command, "group");
+	PurpleGroup *group;
+	PurpleBuddy *buddy;
+
+	if (account == NULL)
+		return;
+	if (who == NULL || *who == '\0') {
+		tw_runner_emit_command_error(
+		    "\"who\" must be a non-empty string");
+		return;
+	}
+	if (group_name == NULL)
+		group_name = "Buddies";
+	group = purple_find_group(group_name);
+	if (group == NULL) {
+		group = purple_group_new(group_name);
+		purple_blist_add_group(group, NULL);
+	}
+	buddy = purple_buddy_new(account, who, NULL);
+	purple_blist_add_buddy(buddy, NULL, group, NULL);
+	purple_account_add_buddy(account, buddy);
+}
+
+/* As Pidgin's "Block" and "Unblock" (purple_privacy_deny/allow). */
+static void
+tw_runner_command_privacy(JsonObject *command, gboolean block)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	const char *who = tw_runner_get_string(command, "who");
+
+	if (account == NULL)
+		return;
+	if (who == NULL || *who == '\0') {
+		tw_runner_emit_command_error(
+		    "\"who\" must be a non-empty string");
+		return;
+	}
+	if (block)
+		purple_privacy_deny(account, who, FALSE, FALSE);
+	else
+		purple_privacy_allow(account, who, FALSE, FALSE);
+}
+
+static void
+tw_runner_command_block(JsonObject *command)
+{
+	tw_runner_command_privacy(command, TRUE);
+}
+
+static void
+tw_runner_command_unblock(JsonObject *command)
+{
+	tw_runner_command_privacy(command, FALSE);
+}
+
 static void
 tw_runner_command_quit(JsonObject *command)
 {
@@ -1755,6 +1952,12 @@ static const struct {
     {"actions", tw_runner_command_actions},
     {"action", tw_runner_command_action},
     {"get-info", tw_runner_command_get_info},
+    {"buddies", tw_runner_command_buddies},
+    {"add-buddy", tw_runner_command_add_buddy},
+    {"join-chat", tw_runner_command_join_chat},
+    {"chat-invite", tw_runner_command_chat_invite},
+    {"block", tw_runner_command_block},
+    {"unblock", tw_runner_command_unblock},
     {"quit", tw_runner_command_quit},
     {"remove-account", tw_runner_command_remove_account},
 };
@@ -2530,6 +2733,9 @@ tw_runner_connect_signals(void)
 			      PURPLE_CALLBACK(tw_runner_chat_joined_cb), NULL);
 	purple_signal_connect(conversations, "chat-left", &runner_signal_handle,
 			      PURPLE_CALLBACK(tw_runner_chat_left_cb), NULL);
+	purple_signal_connect(
+	    conversations, "conversation-updated", &runner_signal_handle,
+	    PURPLE_CALLBACK(tw_runner_conversation_updated_cb), NULL);
 }
 
 /* A headless bot writes no conversation logs, and plays no sounds. */

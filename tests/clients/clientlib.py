@@ -324,19 +324,9 @@ class Sandbox:
                                                "participant_ids": participant_ids,
                                                "text": text})["id"]
 
-    def write_to_conversation(self, sender_id, conversation_id, text):
-        """Creates a DM in an existing (group) conversation; returns its id."""
-        return self.control("POST", "messages", {"sender_id": sender_id,
-                                                 "conversation_id": conversation_id,
-                                                 "text": text})["id"]
-
     def requests(self):
         """Every API request recorded so far, oldest first."""
         return self.control("GET", "requests")
-
-    def messages(self):
-        """Every DM event, oldest first."""
-        return self.control("GET", "messages")
 
     def sent_texts(self, path_fragment=""):
         """Texts of successful DM POSTs whose path contains path_fragment."""
@@ -351,7 +341,3 @@ class Sandbox:
         """Waits until a POST with exactly this text was answered 201."""
         return wait_until(lambda: text in self.sent_texts(path_fragment),
                           f"a DM POST with the text {text!r}", timeout)
-
-    def customer(self, username, name):
-        """Creates a customer; returns (id, lower-case handle)."""
-        return self.add_user(username, name), username.lower()

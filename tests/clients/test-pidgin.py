@@ -25,6 +25,12 @@ sys.dont_write_bytecode = True
 import clientlib as lib  # noqa: E402
 
 NOTICE_WINDOW = "Twitter DM"
+# The customer shows by display name once the plugin knows it (a buddy
+# with an alias), by handle before.
+CUSTOMER_NAMES = ("María González", "maria_gonzalez")
+# The conversation window's title, as a regex for xdotool (the accents may
+# reach it as one byte or two).
+CONVERSATION_WINDOW = "(Mar.{1,2}a Gonz.{1,2}lez|maria_gonzalez)"
 SCREEN = (1024, 640)
 
 
@@ -149,14 +155,15 @@ class Pidgin:
         return result.stdout
 
     def find_window(self, title):
-        """The id of Pidgin's visible window with exactly this title, or None."""
+        """The id of Pidgin's visible window whose whole title matches the
+        regular expression title, or None."""
         self.check_running()
         found = self.xdotool("search", "--onlyvisible", "--name", f"^{title}$",
                              check=False).split()
         return found[0] if found else None
 
     def wait_window(self, title):
-        """Waits for the window with this title; returns its id."""
+        """Waits for a window whose title matches; returns its id."""
         return lib.wait_until(lambda: self.find_window(title), f"Pidgin's window {title!r}")
 
     def geometry(self, window):
@@ -225,15 +232,15 @@ class Scenario:
         """The customer's messages open a conversation window and show in it."""
         for text in self.texts:
             self.sandbox.write_dm(self.maria_id, self.sandbox.account_id, text)
-        self.conversation = self.pidgin.wait_window("maria_gonzalez")
+        self.conversation = self.pidgin.wait_window(CONVERSATION_WINDOW)
         # Beside the buddy list, in front, as a user would arrange it.
         self.pidgin.xdotool("windowmove", self.conversation, "230", "0",
                             "windowraise", self.conversation)
         for text in self.texts:
-            lib.wait_until(lambda text=text: f"maria_gonzalez: {text}"
-                           in self.pidgin.conversation_log(self.sandbox.account,
-                                                           "maria_gonzalez"),
-                           f"{text!r} in Pidgin's conversation log")
+            lib.wait_until(lambda text=text: any(
+                f"{name}: {text}" in self.pidgin.conversation_log(self.sandbox.account,
+                                                                  "maria_gonzalez")
+                for name in CUSTOMER_NAMES), f"{text!r} in Pidgin's conversation log")
 
     def reply(self):
         """A reply typed into the conversation window reaches X."""

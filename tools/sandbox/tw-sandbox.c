@@ -323,6 +323,10 @@ typedef struct {
 	/* Real time in µs after which the token is dead; 0 = never. */
 	gint64 expires_at;
 	gboolean revoked;
+	/* refresh tokens: the token that replaced this one, and whether this
+	 * one was ever presented */
+	char *successor;
+	gboolean used;
 	/* codes: who asked, where to, and the challenge */
 	char *client_id;
 	char *redirect_uri;
@@ -414,6 +418,7 @@ struct _TwSandbox {
 	GThread *thread;
 	guint port;
 	char *base_url;
+	GTlsCertificate *tls_certificate;
 	GMutex start_mutex;
 	GCond start_cond;
 	gboolean start_finished;
@@ -477,6 +482,7 @@ token_free(Token *token)
 	g_free(token->consumer_key);
 	g_free(token->callback);
 	g_free(token->verifier);
+	g_free(token->successor);
 	g_free(token);
 }
 
@@ -2138,6 +2144,20 @@ handle_token(Request *request, char **captured)
 		return;
 	}
 	old = g_hash_table_lookup(sandbox->tokens, refresh_text);
+	if (old != NULL && old->kind == TOKEN_REFRESH && old->revoked &&
+	    sandbox->config.refresh_reuse_until_used &&
+	    old->successor != NULL) {
+		Token *successor =
+		    g_hash_table_lookup(sandbox->tokens, old->successor);
+
+		/* The answer that carried the successor never arrived: the
+		 * old token works once more and the successor is dropped. */
+		if (successor != NULL && !successor->used &&
+		    !successor->revoked) {
+			successor->revoked = TRUE;
+			old->revoked = FALSE;
+		}
+	}
 	if (sandbox->refuse_refresh > 0 || !old || old->kind != TOKEN_REFRESH ||
 	    old->revoked) {
 		if (sandbox->refuse_refresh > 0)
@@ -2150,9 +2170,12 @@ handle_token(Request *request, char **captured)
 
 	/* Rotation: every refresh token works once. */
 	old->revoked = TRUE;
+	old->used = TRUE;
 	user_id = g_strdup(old->user_id);
 	access_token = issue_access_token_locked(sandbox, user_id);
 	refresh_token = issue_refresh_token_locked(sandbox, user_id);
+	g_free(old->successor);
+	old->successor = g_strdup(refresh_token);
 	sandbox->counters.token_refreshes++;
 	g_free(request->record->user_id);
 	request->record->user_id = g_strdup(user_id);
@@ -3812,6 +3835,41 @@ make_avatar_png(const char *user_id)
 	return g_byte_array_free_to_bytes(g_steal_pointer(&png));
 }
 
+/* POST /2/users/:id/dm/block and dm/unblock: accepted for any known user;
+ * the requests log shows what the client asked for. */
+static void
+respond_dm_block_locked(Request *request, const char *id, gboolean blocked)
+{
+	g_autoptr(JsonBuilder) builder = NULL;
+
+	if (!find_user_locked(request->sandbox, id)) {
+		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
+					NULL);
+		return;
+	}
+	builder = json_builder_new();
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "data");
+	json_builder_begin_object(builder);
+	add_bool_member(builder, "blocked", blocked);
+	json_builder_end_object(builder);
+	json_builder_end_object(builder);
+	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
+			builder);
+}
+
+static void
+handle_dm_block(Request *request, char **captured)
+{
+	respond_dm_block_locked(request, captured[0], TRUE);
+}
+
+static void
+handle_dm_unblock(Request *request, char **captured)
+{
+	respond_dm_block_locked(request, captured[0], FALSE);
+}
+
 /* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
 static void
 handle_avatar(Request *request, char **captured)
@@ -4340,6 +4398,8 @@ static const Route routes[] = {
     {"GET", "2/users/by", TRUE, RATE_USERS, handle_users_by},
     {"GET", "2/users", TRUE, RATE_USERS, handle_users},
     {"GET", "2/users/*", TRUE, RATE_USERS, handle_user},
+    {"POST", "2/users/*/dm/block", TRUE, RATE_USERS, handle_dm_block},
+    {"POST", "2/users/*/dm/unblock", TRUE, RATE_USERS, handle_dm_unblock},
     {"GET", "2/dm_events", TRUE, RATE_DM_READ, handle_dm_events},
     {"GET", "2/dm_events/*", TRUE, RATE_DM_READ, handle_dm_event},
     {"GET", "2/dm_conversations/with/*/dm_events", TRUE, RATE_DM_READ,
@@ -4485,8 +4545,16 @@ handle_message(SoupServer *server, SoupServerMessage *msg, const char *path,
 	};
 	Fault fault = {0};
 	gboolean faulted;
+	GSocket *socket = soup_server_message_get_socket(msg);
 
 	g_mutex_lock(&sandbox->mutex);
+	/* A mark on the socket object: a new connection never inherits it,
+	 * even at a reused address. */
+	if (socket && !g_object_get_data(G_OBJECT(socket), "tw-sandbox-seen")) {
+		g_object_set_data(G_OBJECT(socket), "tw-sandbox-seen",
+				  GINT_TO_POINTER(1));
+		sandbox->counters.connections++;
+	}
 	if (g_str_has_prefix(path, CONTROL_PREFIX) &&
 	    !g_str_has_prefix(path, AVATAR_PREFIX)) {
 		handle_control_locked(&request);
@@ -4543,6 +4611,7 @@ add_counters(JsonBuilder *builder, const TwSandboxCounters *counters)
 		       (gint64)counters->token_refreshes);
 	add_int_member(builder, "authorizations",
 		       (gint64)counters->authorizations);
+	add_int_member(builder, "connections", (gint64)counters->connections);
 	json_builder_end_object(builder);
 }
 
@@ -4994,10 +5063,14 @@ server_thread(gpointer data)
 	GSList *uris;
 
 	g_main_context_push_thread_default(sandbox->context);
-	server = soup_server_new(NULL, NULL);
+	server =
+	    soup_server_new("tls-certificate", sandbox->tls_certificate, NULL);
 	soup_server_add_handler(server, NULL, handle_message, sandbox, NULL);
-	if (!soup_server_listen_local(server, sandbox->port,
-				      SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
+	if (!soup_server_listen_local(
+		server, sandbox->port,
+		SOUP_SERVER_LISTEN_IPV4_ONLY |
+		    (sandbox->tls_certificate ? SOUP_SERVER_LISTEN_HTTPS : 0),
+		&error)) {
 		finish_start(sandbox, error);
 		g_main_context_pop_thread_default(sandbox->context);
 		return NULL;
@@ -5005,8 +5078,9 @@ server_thread(gpointer data)
 	uris = soup_server_get_uris(server);
 	sandbox->port = uris ? (guint)g_uri_get_port(uris->data) : 0;
 	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-	sandbox->base_url =
-	    g_strdup_printf("http://127.0.0.1:%u", sandbox->port);
+	sandbox->base_url = g_strdup_printf(
+	    "%s://127.0.0.1:%u", sandbox->tls_certificate ? "https" : "http",
+	    sandbox->port);
 	finish_start(sandbox, NULL);
 
 	g_main_loop_run(sandbox->loop);
@@ -5055,6 +5129,24 @@ tw_sandbox_start(TwSandbox *sandbox, guint port, GError **error)
 		return FALSE;
 	}
 	g_debug("sandbox listening on %s", sandbox->base_url);
+	return TRUE;
+}
+
+gboolean
+tw_sandbox_set_tls_certificate(TwSandbox *sandbox, const char *cert_file,
+			       const char *key_file, GError **error)
+{
+	GTlsCertificate *certificate;
+
+	g_return_val_if_fail(sandbox != NULL, FALSE);
+	g_return_val_if_fail(sandbox->thread == NULL, FALSE);
+
+	certificate =
+	    g_tls_certificate_new_from_files(cert_file, key_file, error);
+	if (!certificate)
+		return FALSE;
+	g_clear_object(&sandbox->tls_certificate);
+	sandbox->tls_certificate = certificate;
 	return TRUE;
 }
 
@@ -5116,6 +5208,7 @@ tw_sandbox_free(TwSandbox *sandbox)
 	g_mutex_clear(&sandbox->start_mutex);
 	g_cond_clear(&sandbox->start_cond);
 	g_free(sandbox->base_url);
+	g_clear_object(&sandbox->tls_certificate);
 	g_free(sandbox->problem_host);
 	g_free(sandbox->client_id);
 	g_free(sandbox->client_secret);
@@ -5160,6 +5253,40 @@ tw_sandbox_set_receives_dm(TwSandbox *sandbox, const char *user_id,
 	g_mutex_unlock(&sandbox->mutex);
 	if (!user)
 		g_critical("tw_sandbox_set_receives_dm: unknown user");
+}
+
+void
+tw_sandbox_rename_user(TwSandbox *sandbox, const char *user_id,
+		       const char *username, const char *name)
+{
+	User *user;
+	User *other = NULL;
+
+	g_return_if_fail(sandbox != NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	user = find_user_locked(sandbox, user_id);
+	if (user && username)
+		other = find_user_by_username_locked(sandbox, username);
+	if (user && username && is_valid_username(username) &&
+	    (other == NULL || other == user)) {
+		g_autofree char *old_key = g_utf8_casefold(user->username, -1);
+
+		g_hash_table_remove(sandbox->users_by_username, old_key);
+		g_free(user->username);
+		user->username = g_strdup(username);
+		g_hash_table_insert(sandbox->users_by_username,
+				    g_utf8_casefold(username, -1), user);
+		username = NULL;
+	}
+	if (user && name && *name) {
+		g_free(user->name);
+		user->name = g_strdup(name);
+	}
+	g_mutex_unlock(&sandbox->mutex);
+	if (!user || username)
+		g_critical("tw_sandbox_rename_user: unknown user or unusable "
+			   "username");
 }
 
 char *
@@ -5227,6 +5354,83 @@ tw_sandbox_create_group(TwSandbox *sandbox, const char *creator_id,
 	return id;
 }
 
+/* One ParticipantsJoin or ParticipantsLeave event, visible like a
+ * message. */
+static void
+add_membership_event_locked(TwSandbox *sandbox, Conversation *conversation,
+			    EventType type, const char *sender_id,
+			    const char *user_id)
+{
+	Event *event = g_new0(Event, 1);
+
+	event->type = type;
+	event->number = snowflake_now();
+	event->created_at = g_get_real_time();
+	event->conversation_id = g_strdup(conversation->id);
+	event->sender_id = g_strdup(sender_id);
+	event->participant_ids = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(event->participant_ids, g_strdup(user_id));
+	event->visible_after =
+	    g_get_monotonic_time() +
+	    (gint64)sandbox->config.visibility_delay_ms * 1000;
+	insert_event_locked(sandbox, event);
+}
+
+gboolean
+tw_sandbox_group_add_participant(TwSandbox *sandbox,
+				 const char *conversation_id,
+				 const char *adder_id, const char *user_id)
+{
+	Conversation *conversation;
+	gboolean done = FALSE;
+
+	g_return_val_if_fail(sandbox != NULL, FALSE);
+
+	g_mutex_lock(&sandbox->mutex);
+	conversation = find_conversation_locked(sandbox, conversation_id);
+	if (conversation && conversation->is_group &&
+	    find_user_locked(sandbox, user_id) &&
+	    g_ptr_array_find_with_equal_func(conversation->member_ids, adder_id,
+					     g_str_equal, NULL) &&
+	    !g_ptr_array_find_with_equal_func(conversation->member_ids, user_id,
+					      g_str_equal, NULL)) {
+		g_ptr_array_add(conversation->member_ids, g_strdup(user_id));
+		add_membership_event_locked(sandbox, conversation,
+					    EVENT_PARTICIPANTS_JOIN, adder_id,
+					    user_id);
+		done = TRUE;
+	}
+	g_mutex_unlock(&sandbox->mutex);
+	return done;
+}
+
+gboolean
+tw_sandbox_group_remove_participant(TwSandbox *sandbox,
+				    const char *conversation_id,
+				    const char *user_id)
+{
+	Conversation *conversation;
+	guint index;
+	gboolean done = FALSE;
+
+	g_return_val_if_fail(sandbox != NULL, FALSE);
+
+	g_mutex_lock(&sandbox->mutex);
+	conversation = find_conversation_locked(sandbox, conversation_id);
+	if (conversation && conversation->is_group &&
+	    g_ptr_array_find_with_equal_func(conversation->member_ids, user_id,
+					     g_str_equal, &index)) {
+		/* Inserted first, so the members who stay see it. */
+		add_membership_event_locked(sandbox, conversation,
+					    EVENT_PARTICIPANTS_LEAVE, user_id,
+					    user_id);
+		g_ptr_array_remove_index(conversation->member_ids, index);
+		done = TRUE;
+	}
+	g_mutex_unlock(&sandbox->mutex);
+	return done;
+}
+
 static TwSandboxRequest *
 copy_request(const TwSandboxRequest *record)
 {
@@ -5288,6 +5492,34 @@ tw_sandbox_clear_requests(TwSandbox *sandbox)
 	g_mutex_lock(&sandbox->mutex);
 	g_ptr_array_set_size(sandbox->requests, 0);
 	g_mutex_unlock(&sandbox->mutex);
+}
+
+char **
+tw_sandbox_dup_issued_secrets(TwSandbox *sandbox)
+{
+	GPtrArray *secrets = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_return_val_if_fail(sandbox != NULL, NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	g_hash_table_iter_init(&iter, sandbox->tokens);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		const Token *token = value;
+
+		g_ptr_array_add(secrets, g_strdup(key));
+		if (token->secret)
+			g_ptr_array_add(secrets, g_strdup(token->secret));
+	}
+	g_hash_table_iter_init(&iter, sandbox->consumers);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(secrets, g_strdup(value));
+	if (sandbox->client_secret)
+		g_ptr_array_add(secrets, g_strdup(sandbox->client_secret));
+	g_mutex_unlock(&sandbox->mutex);
+	g_ptr_array_add(secrets, NULL);
+	return (char **)g_ptr_array_free(secrets, FALSE);
 }
 
 void

@@ -40,6 +40,10 @@ typedef struct _TwSandbox TwSandbox;
  * @client_id: the client id the token endpoint accepts ("twdm-test-client")
  * @client_secret: (nullable): when set, the token endpoint requires HTTP
  *   Basic auth with it (a confidential client)
+ * @refresh_reuse_until_used: a rotated refresh token is accepted again as
+ *   long as the token that replaced it was never used (a grace some OAuth
+ *   servers give for answers lost in transit; whether X does is
+ *   unconfirmed, so the default is strict single use)
  */
 typedef struct {
 	guint rate_window_seconds;
@@ -53,6 +57,7 @@ typedef struct {
 	guint visibility_delay_ms;
 	const char *client_id;
 	const char *client_secret;
+	gboolean refresh_reuse_until_used;
 } TwSandboxConfig;
 
 /** The client id tw_sandbox_config_init() sets. */
@@ -90,10 +95,28 @@ TwSandbox *tw_sandbox_new(const TwSandboxConfig *config);
 gboolean tw_sandbox_start(TwSandbox *sandbox, guint port, GError **error);
 
 /**
+ * tw_sandbox_set_tls_certificate:
+ * @sandbox: a server not started yet
+ * @cert_file: PEM file with the server's certificate (chain)
+ * @key_file: PEM file with its private key
+ * @error: (out) (optional): why the files cannot be used
+ *
+ * Makes the server speak HTTPS only; tw_sandbox_get_base_url() then gives
+ * "https://127.0.0.1:PORT", so the certificate must name the IP address
+ * 127.0.0.1. For the TLS tests and benchmarks.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean tw_sandbox_set_tls_certificate(TwSandbox *sandbox,
+					const char *cert_file,
+					const char *key_file, GError **error);
+
+/**
  * tw_sandbox_get_base_url:
  * @sandbox: a started server
  *
- * Returns: (transfer none): "http://127.0.0.1:PORT", no trailing slash
+ * Returns: (transfer none): "http://127.0.0.1:PORT" ("https://…" with a TLS
+ * certificate), no trailing slash
  */
 const char *tw_sandbox_get_base_url(TwSandbox *sandbox);
 
@@ -126,6 +149,18 @@ char *tw_sandbox_add_user(TwSandbox *sandbox, const char *username,
  */
 void tw_sandbox_set_receives_dm(TwSandbox *sandbox, const char *user_id,
 				gboolean receives);
+
+/**
+ * tw_sandbox_rename_user:
+ * @sandbox: the server
+ * @user_id: a user
+ * @username: (nullable): a new handle, free and valid; %NULL keeps it
+ * @name: (nullable): a new display name; %NULL keeps it
+ *
+ * What a user changing their handle or name in X looks like: the id stays.
+ */
+void tw_sandbox_rename_user(TwSandbox *sandbox, const char *user_id,
+			    const char *username, const char *name);
 
 /**
  * tw_sandbox_issue_refresh_token:
@@ -201,6 +236,36 @@ char *tw_sandbox_create_group(TwSandbox *sandbox, const char *creator_id,
 			      const char *text);
 
 /**
+ * tw_sandbox_group_add_participant:
+ * @sandbox: the server
+ * @conversation_id: a group
+ * @adder_id: a member who adds
+ * @user_id: the user added
+ *
+ * Adds a member, with a ParticipantsJoin event (sender @adder_id).
+ *
+ * Returns: %FALSE when the group, the adder or the user is wrong
+ */
+gboolean tw_sandbox_group_add_participant(TwSandbox *sandbox,
+					  const char *conversation_id,
+					  const char *adder_id,
+					  const char *user_id);
+
+/**
+ * tw_sandbox_group_remove_participant:
+ * @sandbox: the server
+ * @conversation_id: a group
+ * @user_id: the member who leaves
+ *
+ * Removes a member, with a ParticipantsLeave event.
+ *
+ * Returns: %FALSE when the group or the member is wrong
+ */
+gboolean tw_sandbox_group_remove_participant(TwSandbox *sandbox,
+					     const char *conversation_id,
+					     const char *user_id);
+
+/**
  * TwSandboxRequest:
  * @method: HTTP method
  * @path: path without query
@@ -258,6 +323,8 @@ void tw_sandbox_clear_requests(TwSandbox *sandbox);
  * @token_refreshes: successful refresh_token grants
  * @authorizations: successful authorization_code grants and OAuth 1.0a
  *   access_token exchanges
+ * @connections: client connections that carried at least one request
+ *   (over HTTPS, each one is a TLS handshake)
  */
 typedef struct {
 	guint64 billed_reads;
@@ -267,6 +334,7 @@ typedef struct {
 	guint64 sends;
 	guint64 token_refreshes;
 	guint64 authorizations;
+	guint64 connections;
 } TwSandboxCounters;
 
 /**
@@ -423,6 +491,19 @@ char *tw_sandbox_issue_oauth1_token(TwSandbox *sandbox, const char *user_id,
  */
 void tw_sandbox_set_customers_mode(TwSandbox *sandbox, const char *account_id,
 				   guint interval_ms);
+
+/**
+ * tw_sandbox_dup_issued_secrets:
+ * @sandbox: the server
+ *
+ * Every credential the server has handed out or been given, spent,
+ * expired or not: access and refresh tokens, authorization codes, OAuth
+ * 1.0a tokens and their secrets, the consumer secrets and the client
+ * secret. For tests that look for secrets in logs and files.
+ *
+ * Returns: (transfer full): a %NULL-terminated array of strings
+ */
+char **tw_sandbox_dup_issued_secrets(TwSandbox *sandbox);
 
 /**
  * tw_sandbox_dup_state_json:
