@@ -67,8 +67,7 @@ TwUser *tw_json_parse_user(const char *body, gssize length, GError **error);
  * Returns: (transfer full) (element-type TwUser) (nullable): the users
  * found, possibly none
  */
-GPtrArray *tw_json_parse_users(const char *body, gssize length,
-			       GError **error);
+GPtrArray *tw_json_parse_users(const char *body, gssize length, GError **error);
 
 /**
  * tw_json_parse_token:
@@ -106,8 +105,7 @@ TwSendResult *tw_json_parse_send_result(const char *body, gssize length,
  *
  * Returns: (transfer full): the problem
  */
-TwProblem *tw_json_parse_problem(guint status, const char *body,
-				 gssize length);
+TwProblem *tw_json_parse_problem(guint status, const char *body, gssize length);
 
 /**
  * tw_json_build_message_body:

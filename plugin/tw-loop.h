@@ -25,8 +25,7 @@ typedef struct _TwLoop TwLoop;
  *
  * Called once for each transfer that completes.
  */
-typedef void (*TwLoopDoneFunc)(CURL *easy, CURLcode result,
-			       gpointer user_data);
+typedef void (*TwLoopDoneFunc)(CURL *easy, CURLcode result, gpointer user_data);
 
 /**
  * tw_loop_new:
