@@ -198,9 +198,76 @@ tw_array_add_strings(JsonArray *array, GPtrArray *strings)
 
 /* --- parsing bodies ----------------------------------------------------- */
 
+static gboolean
+tw_json_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The first JSON value in @body: it starts at *@start, after white space,
+ * and ends at the returned offset, after its closing bracket or quote or at
+ * the character that ends a number or literal (@length when it does not
+ * end). Only strings and nesting are followed: json-glib judges the rest.
+ */
+static gsize
+tw_json_first_value_end(const char *body, gsize length, gsize *start)
+{
+	gsize i = 0;
+	guint depth = 0;
+	gboolean in_string = FALSE;
+
+	while (i < length && tw_json_is_space(body[i]))
+		i++;
+	*start = i;
+	for (; i < length; i++) {
+		char c = body[i];
+
+		if (in_string) {
+			if (c == '\\') {
+				i++;
+			} else if (c == '"') {
+				in_string = FALSE;
+				if (depth == 0)
+					return i + 1;
+			}
+			continue;
+		}
+		if (depth == 0 && i > *start &&
+		    (tw_json_is_space(c) || strchr("{}[]\",:", c) != NULL))
+			return i;
+		if (c == '"')
+			in_string = TRUE;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth > 0 && --depth == 0)
+			return i + 1;
+	}
+	return length;
+}
+
+/*
+ * Whether something follows the first value. json-glib reads value after
+ * value and keeps only the last, leaking the others (json-glib 1.6.6), so
+ * such a body is refused before it gets there.
+ */
+static gboolean
+tw_json_has_trailing_data(const char *body, gsize length)
+{
+	gsize start;
+	gsize end = tw_json_first_value_end(body, length, &start);
+
+	for (gsize i = end; end > start && i < length; i++) {
+		if (!tw_json_is_space(body[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * Loads @body into @parser and returns its root object (borrowed from the
- * parser). A body that is not UTF-8 is refused before json-glib sees it.
+ * parser). A body that is not UTF-8, or has more than one value, is refused
+ * before json-glib sees it.
  */
 static JsonObject *
 tw_json_load_object(JsonParser *parser, const char *body, gssize length,
@@ -217,6 +284,13 @@ tw_json_load_object(JsonParser *parser, const char *body, gssize length,
 		g_set_error_literal(error, TW_JSON_ERROR,
 				    TW_JSON_ERROR_MALFORMED,
 				    "The body is not UTF-8 text");
+		return NULL;
+	}
+
+	if (tw_json_has_trailing_data(body, length)) {
+		g_set_error_literal(
+		    error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,
+		    "Malformed JSON: data after the first value");
 		return NULL;
 	}
 

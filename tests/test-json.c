@@ -319,6 +319,17 @@ test_dm_page_length(void)
 	g_assert_null(broken);
 }
 
+static void
+test_dm_page_trailing_white_space(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(
+	    " \r\n{\"meta\":{\"result_count\":0}}\r\n\t ", -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 0);
+}
+
 typedef struct {
 	const char *name;
 	const char *body;
@@ -333,6 +344,14 @@ static const BadBodyCase bad_dm_page_cases[] = {
     {"trailing-comma", "{\"meta\":{\"result_count\":0},}",
      TW_JSON_ERROR_MALFORMED},
     {"invalid-utf8", "{\"data\":[],\"x\":\"\xff\xfe\"}",
+     TW_JSON_ERROR_MALFORMED},
+    /* json-glib 1.6 reads both, keeps the last and leaks the first. */
+    {"two-objects", "{\"data\":[{\"id\":\"1\"}]}{\"meta\":{}}",
+     TW_JSON_ERROR_MALFORMED},
+    {"number-then-object", "1{\"meta\":{\"result_count\":0}}",
+     TW_JSON_ERROR_MALFORMED},
+    {"string-then-object", "\"}\" {\"meta\":{}}", TW_JSON_ERROR_MALFORMED},
+    {"object-then-text", "{\"meta\":{\"result_count\":0}} x",
      TW_JSON_ERROR_MALFORMED},
     {"array", "[{\"id\":\"1\",\"event_type\":\"MessageCreate\"}]",
      TW_JSON_ERROR_SHAPE},
@@ -902,6 +921,8 @@ main(int argc, char **argv)
 	g_test_add_func("/json/dm-page/tolerant", test_dm_page_tolerant);
 	g_test_add_func("/json/dm-page/null-data", test_dm_page_null_data);
 	g_test_add_func("/json/dm-page/length", test_dm_page_length);
+	g_test_add_func("/json/dm-page/trailing-white-space",
+			test_dm_page_trailing_white_space);
 	g_test_add_func("/json/dm-page/truncated",
 			test_dm_page_truncated_fixture);
 	g_test_add_func("/json/dm-page/errors-only", test_dm_page_errors_only);

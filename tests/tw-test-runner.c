@@ -338,7 +338,7 @@ wait_for_exit(TwTestRunner *runner, guint timeout_ms)
 }
 
 int
-tw_test_runner_quit(TwTestRunner *runner)
+tw_test_runner_stop(TwTestRunner *runner)
 {
 	int status;
 	guint timeout = g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0
@@ -357,6 +357,15 @@ tw_test_runner_quit(TwTestRunner *runner)
 	if (status != 0)
 		g_test_message("runner exited with %d; stderr:\n%s", status,
 			       runner->stderr_text->str);
+	tw_test_wait_until(streams_closed, runner, 10000);
+	return status;
+}
+
+int
+tw_test_runner_quit(TwTestRunner *runner)
+{
+	int status = tw_test_runner_stop(runner);
+
 	tw_test_runner_free(runner);
 	return status;
 }

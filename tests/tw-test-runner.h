@@ -114,6 +114,17 @@ const char *tw_test_runner_get_stderr(TwTestRunner *runner);
 int tw_test_runner_quit(TwTestRunner *runner);
 
 /**
+ * tw_test_runner_stop:
+ * @runner: the runner
+ *
+ * Sends {"cmd":"quit"} and waits for the exit and for all its output,
+ * which stays readable; free it with tw_test_runner_free().
+ *
+ * Returns: the exit status, as tw_test_runner_quit()
+ */
+int tw_test_runner_stop(TwTestRunner *runner);
+
+/**
  * tw_test_runner_kill:
  * @runner: the runner
  *
