@@ -136,7 +136,7 @@ typedef struct _TwApi TwApi;
 /** The user.fields the plugin asks for wherever users come back. */
 #define TW_API_USER_FIELDS                                                     \
 	"id,name,username,profile_image_url,receives_your_dm,description,"     \
-	"location,url,verified,protected,public_metrics"
+	"location,url,verified,protected,public_metrics,connection_status"
 
 /**
  * tw_api_new:

@@ -492,6 +492,13 @@ tw_user_from_node(JsonNode *node, GError **error)
 	user->protected_account =
 	    tw_member_tristate(object, "protected") == TRUE;
 	user->receives_your_dm = tw_member_tristate(object, "receives_your_dm");
+	if (tw_member_array(object, "connection_status") != NULL) {
+		user->connection_status =
+		    g_ptr_array_new_with_free_func(g_free);
+		tw_array_add_strings(
+		    tw_member_array(object, "connection_status"),
+		    user->connection_status);
+	}
 
 	JsonObject *metrics = tw_member_object(object, "public_metrics");
 	if (metrics != NULL) {

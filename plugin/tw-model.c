@@ -91,6 +91,7 @@ tw_user_free(TwUser *user)
 	g_free(user->description);
 	g_free(user->location);
 	g_free(user->url);
+	g_clear_pointer(&user->connection_status, g_ptr_array_unref);
 	g_free(user);
 }
 
@@ -114,6 +115,14 @@ tw_user_copy(const TwUser *user)
 	copy->receives_your_dm = user->receives_your_dm;
 	copy->followers_count = user->followers_count;
 	copy->following_count = user->following_count;
+	if (user->connection_status != NULL) {
+		copy->connection_status =
+		    g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; i < user->connection_status->len; i++)
+			g_ptr_array_add(
+			    copy->connection_status,
+			    g_strdup(user->connection_status->pdata[i]));
+	}
 	return copy;
 }
 

@@ -46,6 +46,9 @@ gboolean tw_id_is_valid(const char *id);
  * @receives_your_dm: TRUE, FALSE, or -1 when the API did not say
  * @followers_count: -1 when unknown
  * @following_count: -1 when unknown
+ * @connection_status: (nullable) (element-type utf8): how the account is
+ *   connected to this user ("following", "followed_by", "blocking", …);
+ *   %NULL when the API did not say
  */
 typedef struct {
 	char *id;
@@ -60,6 +63,7 @@ typedef struct {
 	int receives_your_dm;
 	gint64 followers_count;
 	gint64 following_count;
+	GPtrArray *connection_status;
 } TwUser;
 
 /** Returns: (transfer full): an empty user with unknown counts. */

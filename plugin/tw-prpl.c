@@ -363,6 +363,40 @@ yes_no(gboolean value)
 	return value ? _("Yes") : _("No");
 }
 
+/* X's connection_status values, in words; unknown ones as X spells them. */
+static char *
+connection_text(const GPtrArray *status)
+{
+	static const struct {
+		const char *value;
+		const char *text;
+	} names[] = {
+	    {"following", N_("you follow them")},
+	    {"followed_by", N_("they follow you")},
+	    {"follow_request_sent", N_("you asked to follow them")},
+	    {"follow_request_received", N_("they asked to follow you")},
+	    {"blocking", N_("you block them")},
+	    {"muting", N_("you mute them")},
+	};
+	GString *text = g_string_new(NULL);
+
+	for (guint i = 0; i < status->len; i++) {
+		const char *value = status->pdata[i];
+		const char *words = value;
+
+		for (guint j = 0; j < G_N_ELEMENTS(names); j++) {
+			if (g_str_equal(value, names[j].value))
+				words = _(names[j].text);
+		}
+		if (text->len > 0)
+			g_string_append(text, ", ");
+		g_string_append(text, words);
+	}
+	if (text->len == 0)
+		g_string_append(text, _("not connected"));
+	return g_string_free(text, FALSE);
+}
+
 static void
 add_user_info(PurpleNotifyUserInfo *info, const TwUser *user, gboolean full)
 {
@@ -378,6 +412,12 @@ add_user_info(PurpleNotifyUserInfo *info, const TwUser *user, gboolean full)
 		info_add_count(info, _("Following"), user->following_count);
 		info_add(info, _("Verified"), yes_no(user->verified));
 		info_add(info, _("Protected"), yes_no(user->protected_account));
+		if (user->connection_status != NULL) {
+			g_autofree char *connection =
+			    connection_text(user->connection_status);
+
+			info_add(info, _("Connection"), connection);
+		}
 	}
 	if (user->receives_your_dm != -1)
 		info_add(info, _("Accepts your DMs"),

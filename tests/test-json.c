@@ -482,6 +482,37 @@ test_user_full(void)
 }
 
 static void
+test_user_connection_status(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUser) user = tw_json_parse_user(
+	    "{\"data\":{\"id\":\"1\",\"username\":\"a\",\"name\":\"A\","
+	    "\"connection_status\":[\"following\",3,\"followed_by\"]}}",
+	    -1, &error);
+	g_autoptr(TwUser) copy = NULL;
+	g_autoptr(TwUser) silent = tw_json_parse_user(
+	    "{\"data\":{\"id\":\"1\",\"username\":\"a\",\"name\":\"A\"}}", -1,
+	    NULL);
+	g_autoptr(TwUser) none = tw_json_parse_user(
+	    "{\"data\":{\"id\":\"1\",\"username\":\"a\",\"name\":\"A\","
+	    "\"connection_status\":[]}}",
+	    -1, NULL);
+
+	g_assert_no_error(error);
+	/* Values that are not strings are skipped. */
+	g_assert_cmpuint(user->connection_status->len, ==, 2);
+	g_assert_cmpstr(user->connection_status->pdata[0], ==, "following");
+	g_assert_cmpstr(user->connection_status->pdata[1], ==, "followed_by");
+	copy = tw_user_copy(user);
+	g_assert_cmpuint(copy->connection_status->len, ==, 2);
+	g_assert_cmpstr(copy->connection_status->pdata[1], ==, "followed_by");
+	/* Not asked for: unknown, which is not the same as none. */
+	g_assert_null(silent->connection_status);
+	g_assert_nonnull(none->connection_status);
+	g_assert_cmpuint(none->connection_status->len, ==, 0);
+}
+
+static void
 test_user_unknown(void)
 {
 	gsize length = 0;
@@ -931,6 +962,8 @@ main(int argc, char **argv)
 
 	g_test_add_func("/json/user/me", test_user_me);
 	g_test_add_func("/json/user/full", test_user_full);
+	g_test_add_func("/json/user/connection-status",
+			test_user_connection_status);
 	g_test_add_func("/json/user/unknown", test_user_unknown);
 	g_test_add_func("/json/user/name-fallback", test_user_name_fallback);
 	ADD_TABLE("/json/user/bad", bad_user_cases, test_user_bad, name);

@@ -288,10 +288,14 @@ test_get_info_fields(TwTestWorld *world, gconstpointer data)
 {
 	g_autofree char *maria = tw_sandbox_add_user(
 	    world->sandbox, "maria_gonzalez", "Maria González");
-	TwTestRunner *runner = start_signed_on(world);
+	const char *connection[] = {"following", "followed_by", NULL};
+	TwTestRunner *runner = NULL;
 	JsonObject *event;
 	JsonObject *info;
 	char *end = NULL;
+
+	tw_sandbox_set_connection_status(world->sandbox, maria, connection);
+	runner = start_signed_on(world);
 
 	tw_test_runner_send(
 	    runner, "{\"cmd\":\"get-info\",\"who\":\"Maria_Gonzalez\"}");
@@ -309,6 +313,8 @@ test_get_info_fields(TwTestWorld *world, gconstpointer data)
 	g_ascii_strtoll(member(info, "Followers"), &end, 10);
 	g_assert_cmpstr(end, ==, "");
 	g_assert_nonnull(member(info, "Following"));
+	g_assert_cmpstr(member(info, "Connection"), ==,
+			"you follow them, they follow you");
 	g_assert_null(member(info, "Error"));
 
 	/* Someone X does not know: said so. */

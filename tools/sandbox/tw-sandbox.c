@@ -274,6 +274,8 @@ typedef struct {
 	guint followers_count;
 	guint following_count;
 	guint tweet_count;
+	/* connection_status as every caller sees it */
+	char **connection_status;
 } User;
 
 typedef struct {
@@ -433,6 +435,7 @@ user_free(User *user)
 	g_free(user->name);
 	g_free(user->description);
 	g_free(user->location);
+	g_strfreev(user->connection_status);
 	g_free(user);
 }
 
@@ -1520,6 +1523,11 @@ add_user(TwSandbox *sandbox, JsonBuilder *builder, const User *user,
 	if (fields & FIELD(user_field_names, "connection_status")) {
 		json_builder_set_member_name(builder, "connection_status");
 		json_builder_begin_array(builder);
+		for (guint i = 0; user->connection_status != NULL &&
+				  user->connection_status[i] != NULL;
+		     i++)
+			json_builder_add_string_value(
+			    builder, user->connection_status[i]);
 		json_builder_end_array(builder);
 	}
 	if (fields & FIELD(user_field_names, "created_at")) {
@@ -5253,6 +5261,25 @@ tw_sandbox_set_receives_dm(TwSandbox *sandbox, const char *user_id,
 	g_mutex_unlock(&sandbox->mutex);
 	if (!user)
 		g_critical("tw_sandbox_set_receives_dm: unknown user");
+}
+
+void
+tw_sandbox_set_connection_status(TwSandbox *sandbox, const char *user_id,
+				 const char *const *status)
+{
+	User *user;
+
+	g_return_if_fail(sandbox != NULL);
+
+	g_mutex_lock(&sandbox->mutex);
+	user = find_user_locked(sandbox, user_id);
+	if (user) {
+		g_strfreev(user->connection_status);
+		user->connection_status = g_strdupv((char **)status);
+	}
+	g_mutex_unlock(&sandbox->mutex);
+	if (!user)
+		g_critical("tw_sandbox_set_connection_status: unknown user");
 }
 
 void

@@ -163,6 +163,17 @@ void tw_sandbox_rename_user(TwSandbox *sandbox, const char *user_id,
 			    const char *username, const char *name);
 
 /**
+ * tw_sandbox_set_connection_status:
+ * @sandbox: the server
+ * @user_id: a user
+ * @status: (array zero-terminated=1) (nullable): the user's
+ *   connection_status values ("following", "followed_by", …), as every
+ *   caller sees them
+ */
+void tw_sandbox_set_connection_status(TwSandbox *sandbox, const char *user_id,
+				      const char *const *status);
+
+/**
  * tw_sandbox_issue_refresh_token:
  * @sandbox: the server
  * @user_id: the user the token signs in
