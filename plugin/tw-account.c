@@ -47,6 +47,9 @@ G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
 #define FLAG_E2EE_NOTICE "e2ee-notice-shown"
 /* Transient failures of one message before it is given up. */
 #define SEND_MAX_ATTEMPTS 8
+/* 401s in a row, each right after a successful refresh, before the token
+ * is taken as unusable (about eight minutes of backing off) */
+#define UNAUTHORIZED_STREAK_MAX 8
 /* Own events this much older than queuing may still be the message. */
 #define SEND_CLOCK_SKEW (60 * G_TIME_SPAN_SECOND)
 /* Events looked at when checking whether a message arrived. */
@@ -92,6 +95,8 @@ struct _TwAccount {
 	guint refresh_timer;
 	guint64 refresh_call;
 	guint refresh_failures;
+	/* 401s that came right after a refresh, in a row */
+	guint unauthorized_streak;
 	gint64 access_token_expiry; /* Unix µs; 0 = unknown or never */
 	/* operations waiting for a fresh access token */
 	GPtrArray *after_refresh;
@@ -290,7 +295,9 @@ remember_user(TwAccount *account, const TwUser *user)
  * Tokens
  ****************************************************************************/
 
-/* A request came back 401: refresh once and run it again. */
+static gboolean refresh_timer_cb(gpointer data);
+
+/* A request came back 401: refresh and run it again. */
 static gboolean
 retry_after_refresh(TwAccount *account, gboolean *retried,
 		    TwAccountOperation operation)
@@ -304,10 +311,33 @@ retry_after_refresh(TwAccount *account, gboolean *retried,
 			  "access-token option to authorize again with a PIN.");
 		return TRUE;
 	}
-	if (*retried)
+	if (*retried && !account->signed_on)
 		return FALSE;
-	*retried = TRUE;
+	if (*retried &&
+	    account->unauthorized_streak >= UNAUTHORIZED_STREAK_MAX) {
+		/* Queued messages stay in the outbox for the next sign-on. */
+		fail_with(
+		    account, TW_API_ERROR, TW_API_ERROR_UNAUTHORIZED,
+		    "X keeps refusing freshly refreshed access tokens. "
+		    "Check the app's permissions in the developer portal, "
+		    "then sign on again.");
+		return TRUE;
+	}
 	g_ptr_array_add(account->after_refresh, operation);
+	if (*retried) {
+		/* A fresh token refused too: a hiccup at X, or a revoked
+		 * grant, which the next refresh will tell. Back off, refresh
+		 * again; only a refused refresh ends the account. */
+		account->unauthorized_streak++;
+		if (account->refresh_call == 0) {
+			tw_clear_timeout(&account->refresh_timer);
+			account->refresh_timer = tw_timeout_add(
+			    backoff_delay(account->unauthorized_streak),
+			    refresh_timer_cb, account);
+		}
+		return TRUE;
+	}
+	*retried = TRUE;
 	if (account->refresh_call == 0) {
 		tw_clear_timeout(&account->refresh_timer);
 		refresh_start(account);
@@ -1313,6 +1343,7 @@ poll_done(TwApiReply *reply, gpointer data)
 		return;
 	}
 	account->poll_retried = FALSE;
+	account->unauthorized_streak = 0;
 	account->poll_failures = 0;
 	account->last_poll_time = g_get_real_time();
 	page = reply->page;
@@ -1584,11 +1615,15 @@ verify_page(TwAccount *account, const char *pagination_token)
 {
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 	const char *group_id = outgoing_group_id(outgoing);
+	/* Mostly the newest page settles it; digging deeper, big pages
+	 * spend less of the read budget. */
+	guint page_size =
+	    pagination_token != NULL ? POLL_PAGE_MAX : SEND_VERIFY_PAGE;
 	const char *peer_id;
 
 	if (group_id != NULL) {
 		account->verify_call = tw_api_list_group_events(
-		    account->api, group_id, SEND_VERIFY_PAGE, pagination_token,
+		    account->api, group_id, page_size, pagination_token,
 		    verify_done, account, NULL);
 		return;
 	}
@@ -1599,8 +1634,8 @@ verify_page(TwAccount *account, const char *pagination_token)
 		return;
 	}
 	account->verify_call = tw_api_list_conversation_events(
-	    account->api, peer_id, SEND_VERIFY_PAGE, pagination_token,
-	    verify_done, account, NULL);
+	    account->api, peer_id, page_size, pagination_token, verify_done,
+	    account, NULL);
 }
 
 /* After a crash or a lost answer, a message marked attempted may have

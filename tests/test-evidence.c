@@ -2,9 +2,10 @@
  * Reliability evidence that the soak (test-soak.c) found and that stays
  * checked here, deterministically: a send whose answer is lost is never
  * sent twice, however the retries go; a message typed on another device is
- * not held back behind a send in flight; and sign-on, traffic, disconnect
- * and reconnect cycles leave nothing behind (this test runs under the
- * valgrind setup of tools/run-tests, with the runner under memcheck too).
+ * not held back behind a send in flight; a 401 right after a refresh does
+ * not end the account; and sign-on, traffic, disconnect and reconnect
+ * cycles leave nothing behind (this test runs under the valgrind setup of
+ * tools/run-tests, with the runner under memcheck too).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -232,6 +233,37 @@ test_other_device_not_held_behind_send(TwTestWorld *world, gconstpointer data)
 }
 
 /****************************************************************************
+ * Authentication
+ ****************************************************************************/
+
+/* X answers 401 twice in a row, the second time right after a successful
+ * refresh (a hiccup at X): the account backs off and refreshes again; only
+ * a refused refresh token ends it. */
+static void
+test_second_unauthorized_is_not_fatal(TwTestWorld *world, gconstpointer data)
+{
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	TwTestRunner *runner = start_signed_on(world);
+	TwSandboxFault fault = {
+	    TW_SANDBOX_FAULT_UNAUTHORIZED, "GET", "/2/dm_events", 2, 0, 0};
+	g_autofree char *id = NULL;
+
+	tw_sandbox_add_fault(world->sandbox, &fault);
+	id = tw_test_create_message(world, alice, world->account_id,
+				    "after two 401s", 0);
+	g_assert_nonnull(tw_test_runner_wait_event(runner, "message", "plain",
+						   "after two 401s", WAIT_MS));
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "signed-on", NULL, NULL), ==,
+	    1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/****************************************************************************
  * Memory across connection cycles
  ****************************************************************************/
 
@@ -322,6 +354,8 @@ main(int argc, char **argv)
 	    test_lost_answer_buried_in_busy_conversation);
 	ADD("/evidence/receive/other-device-not-held-behind-send",
 	    test_other_device_not_held_behind_send);
+	ADD("/evidence/auth/second-unauthorized-is-not-fatal",
+	    test_second_unauthorized_is_not_fatal);
 	ADD("/evidence/memory/reconnect-cycles", test_reconnect_cycles);
 #undef ADD
 	return g_test_run();
