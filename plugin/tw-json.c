@@ -265,9 +265,38 @@ tw_json_has_trailing_data(const char *body, gsize length)
 }
 
 /*
+ * Whether @body has, outside strings, a character no JSON value uses.
+ * json-glib reads comments, an extension, and leaks nodes on some broken
+ * ones (json-glib 1.6.6, found by fuzz-token with "{/{/}{}"); X never
+ * sends them, so they are refused before json-glib sees them.
+ */
+static gboolean
+tw_json_has_stray_character(const char *body, gsize length)
+{
+	gboolean in_string = FALSE;
+
+	for (gsize i = 0; i < length; i++) {
+		char c = body[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+		} else if (c == '"') {
+			in_string = TRUE;
+		} else if (!tw_json_is_space(c) && !g_ascii_isdigit(c) &&
+			   strchr("{}[],:-+.eEtruefalsn", c) == NULL) {
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/*
  * Loads @body into @parser and returns its root object (borrowed from the
- * parser). A body that is not UTF-8, or has more than one value, is refused
- * before json-glib sees it.
+ * parser). A body that is not UTF-8, has a comment or stray character, or
+ * has more than one value, is refused before json-glib sees it.
  */
 static JsonObject *
 tw_json_load_object(JsonParser *parser, const char *body, gssize length,
@@ -287,6 +316,12 @@ tw_json_load_object(JsonParser *parser, const char *body, gssize length,
 		return NULL;
 	}
 
+	if (tw_json_has_stray_character(body, length)) {
+		g_set_error_literal(
+		    error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,
+		    "Malformed JSON: a character outside any value");
+		return NULL;
+	}
 	if (tw_json_has_trailing_data(body, length)) {
 		g_set_error_literal(
 		    error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,

@@ -353,6 +353,11 @@ static const BadBodyCase bad_dm_page_cases[] = {
     {"string-then-object", "\"}\" {\"meta\":{}}", TW_JSON_ERROR_MALFORMED},
     {"object-then-text", "{\"meta\":{\"result_count\":0}} x",
      TW_JSON_ERROR_MALFORMED},
+    /* json-glib 1.6 reads comments and leaks a node on this broken one
+     * (found by fuzz-token). */
+    {"broken-comment", "{/{/}{}", TW_JSON_ERROR_MALFORMED},
+    {"comment", "{/* none */\"meta\":{\"result_count\":0}}",
+     TW_JSON_ERROR_MALFORMED},
     {"array", "[{\"id\":\"1\",\"event_type\":\"MessageCreate\"}]",
      TW_JSON_ERROR_SHAPE},
     {"string", "\"data\"", TW_JSON_ERROR_SHAPE},
