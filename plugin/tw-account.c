@@ -111,6 +111,8 @@ struct _TwAccount {
 	/* authorization; its tokens are kept once /2/users/me confirms */
 	TwAuthorization *authorization;
 	char *pending_refresh_token;
+	/* the refresh token X refused, replaced by the next authorization */
+	char *refused_refresh_token;
 	char *pending_oauth1_token;
 	char *pending_oauth1_secret;
 
@@ -372,6 +374,40 @@ schedule_refresh(TwAccount *account, gint64 expires_in)
 			   refresh_timer_cb, account);
 }
 
+static void authorize_start(TwAccount *account, TwAuthorizationMethod method,
+			    const char *reason);
+
+/* X refused the refresh token: revoked, expired, or rotated by a refresh
+ * whose answer never reached the disk. Signing on, the user is asked to
+ * authorize the app again; online, the account ends and the next sign-on
+ * asks. */
+static void
+refresh_refused(TwAccount *account, const GError *error)
+{
+	g_autofree char *reason = NULL;
+
+	if (account->signed_on || account->callbacks->authorize == NULL) {
+		fail_with(account, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
+			  "X refused the refresh token: %s%s", error->message,
+			  account->callbacks->authorize != NULL
+			      ? " (connecting again asks you to authorize "
+				"the app again)"
+			      : "");
+		return;
+	}
+	g_message("%s: X refused the refresh token (%s): asking to "
+		  "authorize again",
+		  account->username, error->message);
+	tw_auth_wipe_string(account->refused_refresh_token);
+	account->refused_refresh_token =
+	    g_steal_pointer(&account->refresh_token);
+	reason = g_strdup_printf("X no longer accepts this account's saved "
+				 "authorization (%s). Authorize the app "
+				 "again.",
+				 error->message);
+	authorize_start(account, TW_AUTHORIZATION_OAUTH2, reason);
+}
+
 static void
 refresh_done(TwApiReply *reply, gpointer data)
 {
@@ -383,10 +419,7 @@ refresh_done(TwApiReply *reply, gpointer data)
 	if (reply->error != NULL) {
 		if (g_error_matches(reply->error, TW_API_ERROR,
 				    TW_API_ERROR_TOKEN_REFUSED)) {
-			fail_with(account, TW_API_ERROR,
-				  TW_API_ERROR_TOKEN_REFUSED,
-				  "X refused the refresh token: %s",
-				  reply->error->message);
+			refresh_refused(account, reply->error);
 			return;
 		}
 		if (!account->signed_on || !is_transient_error(reply->error)) {
@@ -523,10 +556,14 @@ static gboolean
 keep_authorized_tokens(TwAccount *account, GError **error)
 {
 	if (account->pending_refresh_token != NULL) {
+		/* A refused token it replaces counts as spent: a client
+		 * that offers it again as the password gets the new one. */
 		if (!tw_state_store_refresh_token(
-			account->state, account->pending_refresh_token, NULL,
-			error))
+			account->state, account->pending_refresh_token,
+			account->refused_refresh_token, error))
 			return FALSE;
+		tw_auth_wipe_string(
+		    g_steal_pointer(&account->refused_refresh_token));
 		tw_auth_wipe_string(account->refresh_token);
 		account->refresh_token =
 		    g_steal_pointer(&account->pending_refresh_token);
@@ -640,7 +677,8 @@ static const TwAuthorizationCallbacks authorization_callbacks = {
 };
 
 static void
-authorize_start(TwAccount *account, TwAuthorizationMethod method)
+authorize_start(TwAccount *account, TwAuthorizationMethod method,
+		const char *reason)
 {
 	TwAuthorizationConfig config = {0};
 
@@ -651,8 +689,10 @@ authorize_start(TwAccount *account, TwAuthorizationMethod method)
 	config.redirect_uri = account->redirect_uri;
 	config.consumer_key = account->consumer_key;
 	config.consumer_secret = account->consumer_secret;
-	g_debug("%s: no token: asking the user to authorize the app",
-		account->username);
+	config.reason = reason;
+	g_debug("%s: %s: asking the user to authorize the app",
+		account->username,
+		reason != NULL ? "token refused" : "no token");
 	account->authorization = tw_authorization_new(
 	    account->api, &config, &authorization_callbacks, account);
 	tw_authorization_start(account->authorization);
@@ -706,7 +746,7 @@ oauth1_start(TwAccount *account)
 			  "the password.");
 		return;
 	}
-	authorize_start(account, TW_AUTHORIZATION_OAUTH1_PIN);
+	authorize_start(account, TW_AUTHORIZATION_OAUTH1_PIN, NULL);
 }
 
 static gboolean
@@ -745,7 +785,7 @@ start_cb(gpointer data)
 	token =
 	    tw_state_choose_refresh_token(account->state, account->password);
 	if (token == NULL && account->callbacks->authorize != NULL) {
-		authorize_start(account, TW_AUTHORIZATION_OAUTH2);
+		authorize_start(account, TW_AUTHORIZATION_OAUTH2, NULL);
 		return G_SOURCE_REMOVE;
 	}
 	if (token == NULL) {
@@ -1874,6 +1914,7 @@ tw_account_free(TwAccount *account)
 	tw_auth_wipe_string(account->proxy_password);
 	tw_auth_wipe_string(account->consumer_secret);
 	tw_auth_wipe_string(account->access_token);
+	tw_auth_wipe_string(account->refused_refresh_token);
 	tw_auth_wipe_string(account->pending_refresh_token);
 	tw_auth_wipe_string(account->pending_oauth1_token);
 	tw_auth_wipe_string(account->pending_oauth1_secret);

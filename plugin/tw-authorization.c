@@ -34,6 +34,7 @@ struct _TwAuthorization {
 	char *request_token_secret;
 	char *url;
 	char *problem;
+	char *reason;
 	guint64 call;
 
 	guint timeout_timer;
@@ -363,6 +364,7 @@ tw_authorization_new(TwApi *api, const TwAuthorizationConfig *config,
 	authorization->redirect_uri = g_strdup(config->redirect_uri);
 	authorization->consumer_key = g_strdup(config->consumer_key);
 	authorization->consumer_secret = g_strdup(config->consumer_secret);
+	authorization->reason = g_strdup(config->reason);
 	authorization->timeout_seconds = config->timeout_seconds > 0
 					     ? config->timeout_seconds
 					     : TW_AUTHORIZATION_TIMEOUT;
@@ -392,6 +394,7 @@ tw_authorization_free(TwAuthorization *authorization)
 	tw_auth_wipe_string(authorization->request_token_secret);
 	g_free(authorization->url);
 	g_free(authorization->problem);
+	g_free(authorization->reason);
 	g_free(authorization);
 }
 
@@ -403,9 +406,9 @@ tw_authorization_start(TwAuthorization *authorization)
 	authorization->timeout_timer = tw_timeout_add(
 	    authorization->timeout_seconds * 1000, timeout_cb, authorization);
 	if (authorization->method == TW_AUTHORIZATION_OAUTH1_PIN)
-		oauth1_new_attempt(authorization, NULL);
+		oauth1_new_attempt(authorization, authorization->reason);
 	else
-		oauth2_new_attempt(authorization, NULL);
+		oauth2_new_attempt(authorization, authorization->reason);
 }
 
 gboolean

@@ -46,6 +46,8 @@ typedef enum {
  * @consumer_key: OAuth 1.0a API key
  * @consumer_secret: OAuth 1.0a API key secret
  * @timeout_seconds: 0 for #TW_AUTHORIZATION_TIMEOUT
+ * @reason: (nullable): why the user is asked, shown with the first prompt
+ *   (as its problem), e.g. that X refused the saved authorization
  *
  * Everything is copied by tw_authorization_new().
  */
@@ -58,6 +60,7 @@ typedef struct {
 	const char *consumer_key;
 	const char *consumer_secret;
 	guint timeout_seconds;
+	const char *reason;
 } TwAuthorizationConfig;
 
 /**

@@ -760,6 +760,55 @@ test_revoke_on_removal(World *world, gconstpointer data)
 
 /* Signing off is not deleting: bitlbee even removes the account from
  * libpurple's list at every sign-off. */
+/* The saved refresh token is refused at sign-on (revoked, or rotated by a
+ * refresh whose answer never reached the disk): the user is asked to
+ * authorize again, with X's words, instead of being stuck with it. */
+static void
+test_refused_token_asks_again(World *world, gconstpointer data)
+{
+	g_autofree char *issued =
+	    tw_sandbox_issue_refresh_token(world->sandbox, world->account_id);
+	TwTestRunner *runner;
+	JsonObject *prompt;
+	g_autofree char *url = NULL;
+	g_autofree char *location = NULL;
+	g_autoptr(Page) page = NULL;
+	g_autofree char *stored = NULL;
+	TwSandboxCounters counters;
+
+	tw_sandbox_refuse_refresh(world->sandbox, 1);
+	runner = start_runner(world, issued, NULL);
+	prompt = wait_prompt(runner);
+	g_assert_true(contains(member(prompt, "secondary"),
+			       "no longer accepts this account's saved "
+			       "authorization"));
+	g_assert_true(contains(member(prompt, "secondary"),
+			       "Value passed for the token was invalid"));
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
+	url = prompt_url(prompt);
+	location = authorize_in_browser(world, url);
+	page = browse(world, "GET", location, NULL, NULL);
+	g_assert_cmpuint(page->status, ==, 200);
+	assert_signed_on(runner);
+	stored = stored_refresh_token(world);
+	g_assert_nonnull(stored);
+	g_assert_cmpstr(stored, !=, issued);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+
+	/* A client that offers the refused token again (bitlbee never saves
+	 * the password the plugin sets) signs on with the new one. */
+	runner = start_runner(world, issued, NULL);
+	assert_signed_on(runner);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-input", NULL, NULL),
+	    ==, 0);
+	tw_sandbox_get_counters(world->sandbox, &counters);
+	g_assert_cmpuint(counters.authorizations, ==, 1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 static void
 test_disconnect_keeps_tokens(World *world, gconstpointer data)
 {
@@ -962,6 +1011,8 @@ main(int argc, char **argv)
 	ADD("/auth-flow/pkce/cancelled", test_cancelled_prompt);
 	ADD("/auth-flow/revoke-on-removal", test_revoke_on_removal);
 	ADD("/auth-flow/disconnect-keeps-tokens", test_disconnect_keeps_tokens);
+	ADD("/auth-flow/refused-token-asks-again",
+	    test_refused_token_asks_again);
 	ADD("/auth-flow/oauth1/dm-round-trip", test_oauth1_dm_round_trip);
 	ADD("/auth-flow/oauth1/wrong-secret",
 	    test_oauth1_wrong_secret_is_fatal);

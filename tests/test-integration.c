@@ -224,14 +224,17 @@ test_expired_token_refreshes_once(World *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* Online, a refused refresh ends the account (the next sign-on asks to
+ * authorize again: test-auth-flow). */
 static void
 test_refused_refresh_is_fatal(World *world, gconstpointer data)
 {
-	TwTestRunner *runner;
+	TwTestRunner *runner = start_runner(world, world->refresh_token, NULL);
 	JsonObject *error;
 
+	assert_signed_on(runner);
 	tw_sandbox_refuse_refresh(world->sandbox, 1);
-	runner = start_runner(world, world->refresh_token, NULL);
+	tw_sandbox_expire_access_tokens(world->sandbox);
 	error = tw_test_runner_wait_event(runner, "connection-error", NULL,
 					  NULL, WAIT_MS);
 	g_assert_nonnull(error);
@@ -242,6 +245,9 @@ test_refused_refresh_is_fatal(World *world, gconstpointer data)
 	g_assert_nonnull(
 	    strstr(json_object_get_string_member(error, "description"),
 		   "Value passed for the token was invalid"));
+	g_assert_nonnull(
+	    strstr(json_object_get_string_member(error, "description"),
+		   "connecting again asks you to authorize the app again"));
 	/* No reconnect loop. */
 	let_it_poll(3000);
 	g_assert_cmpuint(
@@ -252,7 +258,7 @@ test_refused_refresh_is_fatal(World *world, gconstpointer data)
 			 ==, 0);
 	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "POST",
 						   "/2/oauth2/token"),
-			 ==, 1);
+			 ==, 2);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
