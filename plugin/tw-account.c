@@ -1767,14 +1767,15 @@ send_next(TwAccount *account)
 
 	if (!account->signed_on || account->failed || account->send_call != 0 ||
 	    account->lookup_call != 0 || account->verify_call != 0 ||
-	    account->send_timer != 0 || account->refresh_call != 0)
+	    account->send_timer != 0)
 		return;
 	outgoing = tw_state_outbox_peek(account->state);
 	if (outgoing == NULL)
 		return;
-	/* The token refresh is being retried: the access token is dead, and
-	 * a POST now would spend the message's one retry after a 401. */
-	if (account->refresh_failures > 0) {
+	/* A token refresh is under way or being retried: the access token
+	 * may be dead, and a POST now would spend the message's one retry
+	 * after a 401. The queue goes on when the refresh is done. */
+	if (account->refresh_call != 0 || account->refresh_failures > 0) {
 		if (!g_ptr_array_find(account->after_refresh, send_next, NULL))
 			g_ptr_array_add(account->after_refresh, send_next);
 		return;

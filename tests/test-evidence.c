@@ -232,6 +232,59 @@ test_other_device_not_held_behind_send(TwTestWorld *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* Whether a request to @path was answered 401. */
+static gboolean
+has_unauthorized(gpointer data)
+{
+	RequestWait *wait = data;
+	g_autoptr(GPtrArray) requests =
+	    tw_sandbox_dup_requests(wait->world->sandbox);
+
+	for (guint i = 0; i < requests->len; i++) {
+		TwSandboxRequest *request = requests->pdata[i];
+
+		if (request->status == 401 &&
+		    g_strcmp0(request->path, wait->path) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* A line typed while the access token is being refreshed waits for the
+ * refresh and is then sent (the soak under valgrind found it stuck in the
+ * queue when nothing else came along). */
+static void
+test_typed_during_refresh(TwTestWorld *world, gconstpointer data)
+{
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	g_autofree char *path = send_path(alice);
+	TwTestRunner *runner = start_signed_on(world);
+	RequestWait poll_refused = {world, "GET", "/2/dm_events", 1};
+	guint held_ms = under_valgrind() ? 20000 : 5000;
+	const char *text = "typed while the token is refreshed";
+	gint64 typed_at;
+
+	add_fault(world, TW_SANDBOX_FAULT_DELAY, "POST", "/2/oauth2/token", 0,
+		  held_ms);
+	tw_sandbox_expire_access_tokens(world->sandbox);
+	/* The next poll gets a 401 and starts a refresh, which is held. */
+	g_assert_true(
+	    tw_test_wait_until(has_unauthorized, &poll_refused, WAIT_MS));
+	tw_test_let_it_run(300);
+	typed_at = g_get_monotonic_time();
+	tw_test_send_command(runner, "alice_c", text);
+	wait_requests(world, "POST", path, 1);
+	/* It went out once the refresh was done, not before. */
+	g_assert_cmpint(g_get_monotonic_time() - typed_at, >=,
+			(gint64)(held_ms - 1000) * 1000);
+	let_sends_settle();
+	g_assert_cmpuint(count_at_x(world, text), ==, 1);
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "error"), ==,
+			 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 /****************************************************************************
  * Authentication
  ****************************************************************************/
@@ -354,6 +407,7 @@ main(int argc, char **argv)
 	    test_lost_answer_buried_in_busy_conversation);
 	ADD("/evidence/receive/other-device-not-held-behind-send",
 	    test_other_device_not_held_behind_send);
+	ADD("/evidence/send/typed-during-refresh", test_typed_during_refresh);
 	ADD("/evidence/auth/second-unauthorized-is-not-fatal",
 	    test_second_unauthorized_is_not_fatal);
 	ADD("/evidence/memory/reconnect-cycles", test_reconnect_cycles);
