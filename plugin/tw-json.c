@@ -205,75 +205,20 @@ tw_json_is_space(char c)
 }
 
 /*
- * The first JSON value in @body: it starts at *@start, after white space,
- * and ends at the returned offset, after its closing bracket or quote or at
- * the character that ends a number or literal (@length when it does not
- * end). Only strings and nesting are followed: json-glib judges the rest.
+ * What is wrong with @body that json-glib 1.6.6 mishandles, or %NULL. One
+ * pass follows strings and nesting only (json-glib judges the rest) and
+ * refuses a second value after the first (json-glib reads both, keeps the
+ * last and leaks the others) and any character outside strings that no
+ * JSON value uses: comments are a json-glib extension, and it leaks nodes
+ * on broken ones ("{/{/}{}", found by fuzz-token). X sends neither.
  */
-static gsize
-tw_json_first_value_end(const char *body, gsize length, gsize *start)
+static const char *
+tw_json_precheck(const char *body, gsize length)
 {
-	gsize i = 0;
 	guint depth = 0;
 	gboolean in_string = FALSE;
-
-	while (i < length && tw_json_is_space(body[i]))
-		i++;
-	*start = i;
-	for (; i < length; i++) {
-		char c = body[i];
-
-		if (in_string) {
-			if (c == '\\') {
-				i++;
-			} else if (c == '"') {
-				in_string = FALSE;
-				if (depth == 0)
-					return i + 1;
-			}
-			continue;
-		}
-		if (depth == 0 && i > *start &&
-		    (tw_json_is_space(c) || strchr("{}[]\",:", c) != NULL))
-			return i;
-		if (c == '"')
-			in_string = TRUE;
-		else if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && depth > 0 && --depth == 0)
-			return i + 1;
-	}
-	return length;
-}
-
-/*
- * Whether something follows the first value. json-glib reads value after
- * value and keeps only the last, leaking the others (json-glib 1.6.6), so
- * such a body is refused before it gets there.
- */
-static gboolean
-tw_json_has_trailing_data(const char *body, gsize length)
-{
-	gsize start;
-	gsize end = tw_json_first_value_end(body, length, &start);
-
-	for (gsize i = end; end > start && i < length; i++) {
-		if (!tw_json_is_space(body[i]))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/*
- * Whether @body has, outside strings, a character no JSON value uses.
- * json-glib reads comments, an extension, and leaks nodes on some broken
- * ones (json-glib 1.6.6, found by fuzz-token with "{/{/}{}"); X never
- * sends them, so they are refused before json-glib sees them.
- */
-static gboolean
-tw_json_has_stray_character(const char *body, gsize length)
-{
-	gboolean in_string = FALSE;
+	gboolean in_scalar = FALSE; /* a number or literal at the top level */
+	gboolean ended = FALSE;     /* the first value is complete */
 
 	for (gsize i = 0; i < length; i++) {
 		char c = body[i];
@@ -281,16 +226,32 @@ tw_json_has_stray_character(const char *body, gsize length)
 		if (in_string) {
 			if (c == '\\')
 				i++;
-			else if (c == '"')
+			else if (c == '"') {
 				in_string = FALSE;
-		} else if (c == '"') {
-			in_string = TRUE;
-		} else if (!tw_json_is_space(c) && !g_ascii_isdigit(c) &&
-			   strchr("{}[],:-+.eEtruefalsn", c) == NULL) {
-			return TRUE;
+				ended = depth == 0;
+			}
+			continue;
 		}
+		if (tw_json_is_space(c)) {
+			ended = ended || in_scalar;
+			in_scalar = FALSE;
+			continue;
+		}
+		if (!g_ascii_isdigit(c) &&
+		    strchr("{}[],:\"-+.eEtruefalsn", c) == NULL)
+			return "a character outside any value";
+		if (ended || (in_scalar && strchr("{}[],:\"", c) != NULL))
+			return "data after the first value";
+		if (c == '"')
+			in_string = TRUE;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth > 0)
+			ended = --depth == 0;
+		else if (depth == 0 && c != ',' && c != ':')
+			in_scalar = TRUE;
 	}
-	return FALSE;
+	return NULL;
 }
 
 /*
@@ -316,16 +277,10 @@ tw_json_load_object(JsonParser *parser, const char *body, gssize length,
 		return NULL;
 	}
 
-	if (tw_json_has_stray_character(body, length)) {
-		g_set_error_literal(
-		    error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,
-		    "Malformed JSON: a character outside any value");
-		return NULL;
-	}
-	if (tw_json_has_trailing_data(body, length)) {
-		g_set_error_literal(
-		    error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,
-		    "Malformed JSON: data after the first value");
+	const char *problem = tw_json_precheck(body, length);
+	if (problem != NULL) {
+		g_set_error(error, TW_JSON_ERROR, TW_JSON_ERROR_MALFORMED,
+			    "Malformed JSON: %s", problem);
 		return NULL;
 	}
 
