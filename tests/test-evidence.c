@@ -67,31 +67,6 @@ add_fault(TwTestWorld *world, TwSandboxFaultKind kind, const char *method,
 	tw_sandbox_add_fault(world->sandbox, &fault);
 }
 
-typedef struct {
-	TwTestWorld *world;
-	const char *method;
-	const char *path;
-	guint count;
-} RequestWait;
-
-static gboolean
-has_requests(gpointer data)
-{
-	RequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
-					 wait->path) >= wait->count;
-}
-
-static void
-wait_requests(TwTestWorld *world, const char *method, const char *path,
-	      guint count)
-{
-	RequestWait wait = {world, method, path, count};
-
-	g_assert_true(tw_test_wait_until(has_requests, &wait, WAIT_MS));
-}
-
 /* How many messages with @text the sandbox holds. */
 static guint
 count_at_x(TwTestWorld *world, const char *text)
@@ -142,8 +117,8 @@ test_lost_answer_after_verified_retry(TwTestWorld *world, gconstpointer data)
 	add_fault(world, TW_SANDBOX_FAULT_STATUS, "POST", path, 503, 0);
 	add_fault(world, TW_SANDBOX_FAULT_TRUNCATED, "POST", path, 0, 0);
 	tw_test_send_command(runner, "alice_c", text);
-	wait_requests(world, "POST", path, 2);
-	wait_requests(world, "GET", "/2/dm_conversations/with/", 2);
+	tw_test_wait_requests(world, "POST", path, 2);
+	tw_test_wait_requests(world, "GET", "/2/dm_conversations/with/", 2);
 	let_sends_settle();
 	g_assert_cmpuint(count_at_x(world, text), ==, 1);
 	g_assert_cmpuint(
@@ -167,7 +142,7 @@ test_lost_answer_buried_in_busy_conversation(TwTestWorld *world,
 
 	add_fault(world, TW_SANDBOX_FAULT_TRUNCATED, "POST", path, 0, 0);
 	tw_test_send_command(runner, "alice_c", text);
-	wait_requests(world, "POST", path, 1);
+	tw_test_wait_requests(world, "POST", path, 1);
 	/* The retry waits at least two seconds: time enough. */
 	for (guint i = 0; i < 30; i++) {
 		g_autofree char *newer = g_strdup_printf("newer %u", i);
@@ -176,7 +151,7 @@ test_lost_answer_buried_in_busy_conversation(TwTestWorld *world,
 
 		g_assert_nonnull(id);
 	}
-	wait_requests(world, "GET", "/2/dm_conversations/with/", 2);
+	tw_test_wait_requests(world, "GET", "/2/dm_conversations/with/", 2);
 	let_sends_settle();
 	g_assert_cmpuint(count_at_x(world, text), ==, 1);
 	g_assert_cmpuint(
@@ -204,7 +179,7 @@ test_other_device_not_held_behind_send(TwTestWorld *world, gconstpointer data)
 	add_fault(world, TW_SANDBOX_FAULT_DELAY, "POST", path, 0,
 		  under_valgrind() ? 40000 : 8000);
 	tw_test_send_command(runner, "alice_c", "typed in the runner");
-	wait_requests(world, "POST", path, 1);
+	tw_test_wait_requests(world, "POST", path, 1);
 	sent_at = g_get_monotonic_time();
 	phone = tw_test_create_message(world, world->account_id, alice,
 				       "typed on the phone", 0);
@@ -232,19 +207,19 @@ test_other_device_not_held_behind_send(TwTestWorld *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
-/* Whether a request to @path was answered 401. */
+/* Whether a poll was answered 401. */
 static gboolean
-has_unauthorized(gpointer data)
+poll_was_refused(gpointer data)
 {
-	RequestWait *wait = data;
-	g_autoptr(GPtrArray) requests =
-	    tw_sandbox_dup_requests(wait->world->sandbox);
+	TwTestWorld *world = data;
+	g_autoptr(GPtrArray) requests = tw_sandbox_dup_requests(world->sandbox);
 
 	for (guint i = 0; i < requests->len; i++) {
 		TwSandboxRequest *request = requests->pdata[i];
 
 		if (request->status == 401 &&
-		    g_strcmp0(request->path, wait->path) == 0)
+		    g_strcmp0(request->method, "GET") == 0 &&
+		    g_strcmp0(request->path, "/2/dm_events") == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -260,7 +235,6 @@ test_typed_during_refresh(TwTestWorld *world, gconstpointer data)
 	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
 	g_autofree char *path = send_path(alice);
 	TwTestRunner *runner = start_signed_on(world);
-	RequestWait poll_refused = {world, "GET", "/2/dm_events", 1};
 	guint held_ms = under_valgrind() ? 20000 : 5000;
 	const char *text = "typed while the token is refreshed";
 	gint64 typed_at;
@@ -269,12 +243,11 @@ test_typed_during_refresh(TwTestWorld *world, gconstpointer data)
 		  held_ms);
 	tw_sandbox_expire_access_tokens(world->sandbox);
 	/* The next poll gets a 401 and starts a refresh, which is held. */
-	g_assert_true(
-	    tw_test_wait_until(has_unauthorized, &poll_refused, WAIT_MS));
+	g_assert_true(tw_test_wait_until(poll_was_refused, world, WAIT_MS));
 	tw_test_let_it_run(300);
 	typed_at = g_get_monotonic_time();
 	tw_test_send_command(runner, "alice_c", text);
-	wait_requests(world, "POST", path, 1);
+	tw_test_wait_requests(world, "POST", path, 1);
 	/* It went out once the refresh was done, not before. */
 	g_assert_cmpint(g_get_monotonic_time() - typed_at, >=,
 			(gint64)(held_ms - 1000) * 1000);
@@ -320,32 +293,6 @@ test_second_unauthorized_is_not_fatal(TwTestWorld *world, gconstpointer data)
  * Memory across connection cycles
  ****************************************************************************/
 
-typedef struct {
-	TwTestRunner *runner;
-	guint count;
-} CountWait;
-
-static gboolean
-has_received(gpointer data)
-{
-	CountWait *wait = data;
-
-	return tw_test_count_messages_with_flag(wait->runner, "recv") >=
-	       wait->count;
-}
-
-static void
-wait_received(TwTestRunner *runner, guint count)
-{
-	CountWait wait = {runner, count};
-
-	if (!tw_test_wait_until(has_received, &wait, WAIT_MS))
-		g_test_message("stderr:\n%s",
-			       tw_test_runner_get_stderr(runner));
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
-			 count);
-}
-
 /* Sign-on, traffic both ways, disconnect, connect: four times, in one
  * runner. Under the valgrind setup the runner runs under memcheck, and
  * its exit status says whether memcheck found errors or definite leaks. */
@@ -365,9 +312,9 @@ test_reconnect_cycles(TwTestWorld *world, gconstpointer data)
 		    world, alice, world->account_id, in, 0);
 		g_autoptr(GPtrArray) sent = NULL;
 
-		wait_received(runner, cycle + 1);
+		tw_test_wait_received(runner, cycle + 1);
 		tw_test_send_command(runner, "alice_c", out);
-		wait_requests(world, "POST", path, cycle + 1);
+		tw_test_wait_requests(world, "POST", path, cycle + 1);
 		/* Let the answer in before cutting the connection. */
 		tw_test_let_it_run(under_valgrind() ? 3000 : 500);
 		tw_test_runner_send(runner,

@@ -358,31 +358,6 @@ test_roster_survives_restart(GroupWorld *fixture, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
-typedef struct {
-	TwTestWorld *world;
-	const char *method;
-	const char *path;
-	guint count;
-} RequestWait;
-
-static gboolean
-has_requests(gpointer data)
-{
-	RequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
-					 wait->path) >= wait->count;
-}
-
-static void
-wait_requests(TwTestWorld *world, const char *method, const char *path,
-	      guint count)
-{
-	RequestWait wait = {world, method, path, count};
-
-	g_assert_true(tw_test_wait_until(has_requests, &wait, WAIT_MS));
-}
-
 static void
 join_chat(TwTestRunner *runner, const char *field, const char *value)
 {
@@ -591,7 +566,7 @@ test_reopen_fetches_history(GroupWorld *fixture, gconstpointer data)
 
 	/* Once more: read again, nothing shown twice. */
 	join_chat(runner, "conversation", fixture->group);
-	wait_requests(&fixture->world, "GET", history_path, 2);
+	tw_test_wait_requests(&fixture->world, "GET", history_path, 2);
 	tw_test_let_it_run(300);
 	g_assert_cmpuint(count_chat_lines(runner, "recv", "from before"), ==,
 			 1);

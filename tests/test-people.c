@@ -42,32 +42,6 @@ member(JsonObject *object, const char *name)
 	return json_object_get_string_member_with_default(object, name, NULL);
 }
 
-typedef struct {
-	TwTestRunner *runner;
-	guint count;
-} CountWait;
-
-static gboolean
-has_received(gpointer data)
-{
-	CountWait *wait = data;
-
-	return tw_test_count_messages_with_flag(wait->runner, "recv") >=
-	       wait->count;
-}
-
-static void
-wait_received(TwTestRunner *runner, guint count)
-{
-	CountWait wait = {runner, count};
-
-	if (!tw_test_wait_until(has_received, &wait, WAIT_MS))
-		g_test_message("stderr:\n%s",
-			       tw_test_runner_get_stderr(runner));
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
-			 count);
-}
-
 static gboolean
 has_received_text(TwTestRunner *runner, const char *text)
 {
@@ -137,31 +111,6 @@ wait_buddy(TwTestRunner *runner, const char *name, const char *key,
 	g_assert_true(tw_test_wait_until(buddy_matches, &wait, WAIT_MS));
 }
 
-typedef struct {
-	TwTestWorld *world;
-	const char *method;
-	const char *path;
-	guint count;
-} RequestWait;
-
-static gboolean
-has_requests(gpointer data)
-{
-	RequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
-					 wait->path) >= wait->count;
-}
-
-static void
-wait_requests(TwTestWorld *world, const char *method, const char *path,
-	      guint count)
-{
-	RequestWait wait = {world, method, path, count};
-
-	g_assert_true(tw_test_wait_until(has_requests, &wait, WAIT_MS));
-}
-
 static void
 add_buddy(TwTestRunner *runner, const char *who)
 {
@@ -194,7 +143,7 @@ test_buddy_population(TwTestWorld *world, gconstpointer data)
 	    world, maria, world->account_id, "Where is my parcel?", 0);
 	JsonObject *buddy;
 
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	buddy = find_buddy(get_buddies(runner), "maria_gonzalez");
 	g_assert_nonnull(buddy);
 	g_assert_cmpstr(member(buddy, "alias"), ==, "Maria González");
@@ -217,14 +166,14 @@ test_alias_follows_rename(TwTestWorld *world, gconstpointer data)
 	JsonArray *buddies;
 	JsonObject *buddy;
 
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	wait_buddy(runner, "tombecker_dev", "alias", "Tom Becker");
 
 	/* Same user id, new handle and new name. */
 	tw_sandbox_rename_user(world->sandbox, tom, "Tom_B", "Tom B.");
 	second = tw_test_create_message(world, tom, world->account_id,
 					"new name", 0);
-	wait_received(runner, 2);
+	tw_test_wait_received(runner, 2);
 	wait_buddy(runner, "tom_b", "alias", "Tom B.");
 	buddies = get_buddies(runner);
 	g_assert_null(find_buddy(buddies, "tombecker_dev"));
@@ -254,7 +203,7 @@ test_icon_fetched_once(TwTestWorld *world, gconstpointer data)
 	g_autofree char *third = NULL;
 	JsonObject *buddy;
 
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	g_assert_true(tw_test_wait_until(has_icon, runner, WAIT_MS));
 	buddy = find_buddy(get_buddies(runner), "priya_shop");
 	/* A larger size than the 48-pixel _normal one. */
@@ -267,14 +216,14 @@ test_icon_fetched_once(TwTestWorld *world, gconstpointer data)
 	/* Another message, the same URL: nothing is fetched. */
 	second =
 	    tw_test_create_message(world, priya, world->account_id, "two", 0);
-	wait_received(runner, 2);
+	tw_test_wait_received(runner, 2);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 
 	/* Nor after a restart. */
 	runner = start_signed_on(world);
 	third =
 	    tw_test_create_message(world, priya, world->account_id, "three", 0);
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	g_assert_true(tw_test_wait_until(has_icon, runner, WAIT_MS));
 	tw_test_let_it_run(300);
 	g_assert_cmpuint(tw_sandbox_count_requests(world->sandbox, "GET",
@@ -417,7 +366,7 @@ test_block_and_unblock(TwTestWorld *world, gconstpointer data)
 
 	wait_text(runner, "buy now");
 	privacy_command(runner, "block", "spam_bot");
-	wait_requests(world, "POST", block_path, 1);
+	tw_test_wait_requests(world, "POST", block_path, 1);
 
 	hidden = tw_test_create_message(world, spammer, world->account_id,
 					"buy more", 0);
@@ -436,7 +385,7 @@ test_block_and_unblock(TwTestWorld *world, gconstpointer data)
 	    ==, 0);
 
 	privacy_command(runner, "unblock", "spam_bot");
-	wait_requests(world, "POST", unblock_path, 1);
+	tw_test_wait_requests(world, "POST", unblock_path, 1);
 	after = tw_test_create_message(world, spammer, world->account_id,
 				       "sorry", 0);
 	wait_text(runner, "sorry");

@@ -110,31 +110,6 @@ start_runner(TwTestWorld *world, const char *password, const char *api_base,
 	return runner;
 }
 
-typedef struct {
-	TwTestWorld *world;
-	const char *method;
-	const char *path;
-	guint count;
-} RequestWait;
-
-static gboolean
-has_requests(gpointer data)
-{
-	RequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
-					 wait->path) >= wait->count;
-}
-
-static void
-wait_requests(TwTestWorld *world, const char *method, const char *path,
-	      guint count)
-{
-	RequestWait wait = {world, method, path, count};
-
-	g_assert_true(tw_test_wait_until(has_requests, &wait, WAIT_MS));
-}
-
 static JsonObject *
 wait_received(TwTestRunner *runner, const char *plain)
 {
@@ -310,17 +285,17 @@ test_no_secrets_oauth2(TwTestWorld *world, gconstpointer data)
 				       "first message", 0);
 	wait_received(runner, "first message");
 	tw_test_send_command(runner, "alice_c", "first answer");
-	wait_requests(world, "POST", "/2/dm_conversations/", 1);
+	tw_test_wait_requests(world, "POST", "/2/dm_conversations/", 1);
 	/* One refresh at sign-on, one on schedule. */
-	wait_requests(world, "POST", "/2/oauth2/token", 2);
+	tw_test_wait_requests(world, "POST", "/2/oauth2/token", 2);
 	tw_sandbox_expire_access_tokens(world->sandbox);
-	wait_requests(world, "POST", "/2/oauth2/token", 3);
+	tw_test_wait_requests(world, "POST", "/2/oauth2/token", 3);
 	reconnect(runner);
 	second = tw_test_create_message(world, alice, world->account_id,
 					"second message", 0);
 	wait_received(runner, "second message");
 	tw_test_send_command(runner, "alice_c", "second answer");
-	wait_requests(world, "POST", "/2/dm_conversations/", 2);
+	tw_test_wait_requests(world, "POST", "/2/dm_conversations/", 2);
 	tw_test_let_it_run(500);
 	g_assert_cmpint(tw_test_runner_stop(runner), ==, 0);
 
@@ -365,7 +340,7 @@ test_no_secrets_oauth1(TwTestWorld *world, gconstpointer data)
 				       "first message", 0);
 	wait_received(runner, "first message");
 	tw_test_send_command(runner, "alice_c", "first answer");
-	wait_requests(world, "POST", "/2/dm_conversations/", 1);
+	tw_test_wait_requests(world, "POST", "/2/dm_conversations/", 1);
 	reconnect(runner);
 	second = tw_test_create_message(world, alice, world->account_id,
 					"second message", 0);
@@ -663,7 +638,7 @@ test_state_files_owner_only(TwTestWorld *world, gconstpointer data)
 				    "written to the state file", 0);
 	wait_received(runner, "written to the state file");
 	tw_test_send_command(runner, "alice_c", "queued in the state file");
-	wait_requests(world, "POST", "/2/dm_conversations/", 1);
+	tw_test_wait_requests(world, "POST", "/2/dm_conversations/", 1);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 
 	g_assert_cmpint(g_stat(dir, &status), ==, 0);

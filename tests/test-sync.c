@@ -74,58 +74,6 @@ received_texts(TwTestRunner *runner)
 }
 
 typedef struct {
-	TwTestRunner *runner;
-	guint count;
-} CountWait;
-
-static gboolean
-has_received(gpointer data)
-{
-	CountWait *wait = data;
-
-	return tw_test_count_messages_with_flag(wait->runner, "recv") >=
-	       wait->count;
-}
-
-static void
-wait_received(TwTestRunner *runner, guint count)
-{
-	CountWait wait = {runner, count};
-
-	if (!tw_test_wait_until(has_received, &wait, WAIT_MS))
-		g_test_message("stderr:\n%s",
-			       tw_test_runner_get_stderr(runner));
-	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
-			 count);
-}
-
-typedef struct {
-	TwTestWorld *world;
-	const char *method;
-	const char *path;
-	guint count;
-	guint status;
-} RequestWait;
-
-static gboolean
-has_requests(gpointer data)
-{
-	RequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
-					 wait->path) >= wait->count;
-}
-
-static void
-wait_requests(TwTestWorld *world, const char *method, const char *path,
-	      guint count)
-{
-	RequestWait wait = {world, method, path, count, 0};
-
-	g_assert_true(tw_test_wait_until(has_requests, &wait, WAIT_MS));
-}
-
-typedef struct {
 	TwTestWorld *world;
 	const char *path;
 	guint count;
@@ -200,7 +148,7 @@ test_late_event_delivered_once(TwTestWorld *world, gconstpointer data)
 					  "written second, visible at once",
 					  now + 1000);
 	g_assert_cmpint(strlen(late_id), <=, strlen(early_id));
-	wait_received(runner, 2);
+	tw_test_wait_received(runner, 2);
 	tw_test_let_it_run(1500);
 	texts = received_texts(runner);
 	g_assert_cmpuint(texts->len, ==, 2);
@@ -240,7 +188,7 @@ test_reconnect_backfill_in_order(TwTestWorld *world, gconstpointer data)
 	while (g_get_real_time() < times[5] + G_USEC_PER_SEC)
 		tw_test_let_it_run(100);
 	runner = start_signed_on(world);
-	wait_received(runner, 6);
+	tw_test_wait_received(runner, 6);
 	events = tw_test_runner_get_events(runner);
 	for (guint i = 0; i < events->len; i++) {
 		JsonObject *event = events->pdata[i];
@@ -300,7 +248,7 @@ test_long_backlog_across_windows(TwTestWorld *world, gconstpointer data)
 	while (g_get_real_time() < first_start + 2 * G_USEC_PER_SEC)
 		tw_test_let_it_run(100);
 	runner = start_signed_on(world);
-	wait_received(runner, backlog);
+	tw_test_wait_received(runner, backlog);
 	tw_test_let_it_run(1000);
 	texts = received_texts(runner);
 	g_assert_cmpuint(texts->len, ==, backlog);
@@ -329,7 +277,7 @@ test_first_sign_on_shows_nothing_older(TwTestWorld *world, gconstpointer data)
 	tw_test_let_it_run(1000);
 	fresh = tw_test_create_message(world, alice, world->account_id,
 				       "written now", g_get_real_time());
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	tw_test_let_it_run(500);
 	texts = received_texts(runner);
 	g_assert_cmpuint(texts->len, ==, 1);
@@ -355,7 +303,7 @@ test_history_days_backfill(TwTestWorld *world, gconstpointer data)
 	JsonObject *event;
 
 	tw_test_assert_signed_on(runner);
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	tw_test_let_it_run(1000);
 	texts = received_texts(runner);
 	g_assert_cmpuint(texts->len, ==, 1);
@@ -414,7 +362,7 @@ test_markup_shown_literally(TwTestWorld *world, gconstpointer data)
 
 		g_assert_nonnull(id);
 	}
-	wait_received(runner, G_N_ELEMENTS(cases));
+	tw_test_wait_received(runner, G_N_ELEMENTS(cases));
 	events = tw_test_runner_get_events(runner);
 	for (guint i = 0; i < events->len; i++) {
 		JsonObject *event = events->pdata[i];
@@ -514,7 +462,7 @@ test_send_queue_survives_429_storm_and_restart(TwTestWorld *world,
 	}
 	g_assert_nonnull(waiting);
 	g_assert_nonnull(strstr(member(waiting, "plain"), "waiting"));
-	wait_requests(world, "POST", path, 2);
+	tw_test_wait_requests(world, "POST", path, 2);
 	/* Quit while the storm goes on: the queue is on disk. */
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 	tw_sandbox_clear_faults(world->sandbox);
@@ -552,7 +500,7 @@ test_crash_after_post_is_not_resent(TwTestWorld *world, gconstpointer data)
 	slow.delay_ms = 30000;
 	tw_sandbox_add_fault(world->sandbox, &slow);
 	tw_test_send_command(runner, "alice_c", "sent just before the crash");
-	wait_requests(world, "POST", path, 1);
+	tw_test_wait_requests(world, "POST", path, 1);
 	tw_test_runner_kill(runner);
 	tw_test_runner_free(runner);
 
@@ -585,9 +533,9 @@ test_lost_answer_is_not_resent(TwTestWorld *world, gconstpointer data)
 	cut.count = 1;
 	tw_sandbox_add_fault(world->sandbox, &cut);
 	tw_test_send_command(runner, "alice_c", "answer cut off");
-	wait_requests(world, "POST", path, 1);
+	tw_test_wait_requests(world, "POST", path, 1);
 	/* The retry first looks in the conversation and finds it. */
-	wait_requests(world, "GET", "/2/dm_conversations/with/", 1);
+	tw_test_wait_requests(world, "GET", "/2/dm_conversations/with/", 1);
 	tw_test_let_it_run(1500);
 	g_assert_cmpuint(
 	    tw_sandbox_count_requests(world->sandbox, "POST", path), ==, 1);
@@ -661,7 +609,7 @@ test_steady_run_has_no_429(TwTestWorld *world, gconstpointer data)
 		written++;
 		tw_test_let_it_run(400);
 	}
-	wait_received(runner, written);
+	tw_test_wait_received(runner, written);
 	tw_sandbox_get_counters(world->sandbox, &counters);
 	g_assert_cmpuint(counters.rate_limited, ==, 0);
 	polls =
@@ -692,7 +640,7 @@ test_server_errors_keep_account_online(TwTestWorld *world, gconstpointer data)
 	tw_sandbox_add_fault(world->sandbox, &burst);
 	id = tw_test_create_message(world, alice, world->account_id,
 				    "through the storm", 0);
-	wait_received(runner, 1);
+	tw_test_wait_received(runner, 1);
 	g_assert_cmpuint(
 	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
 	    ==, 0);

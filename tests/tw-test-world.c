@@ -195,3 +195,54 @@ tw_test_sent_texts(TwTestWorld *world, const char *path)
 	}
 	return texts;
 }
+
+typedef struct {
+	TwTestWorld *world;
+	const char *method;
+	const char *path;
+	guint count;
+} RequestWait;
+
+static gboolean
+has_requests(gpointer data)
+{
+	RequestWait *wait = data;
+
+	return tw_sandbox_count_requests(wait->world->sandbox, wait->method,
+					 wait->path) >= wait->count;
+}
+
+void
+tw_test_wait_requests(TwTestWorld *world, const char *method, const char *path,
+		      guint count)
+{
+	RequestWait wait = {world, method, path, count};
+
+	g_assert_true(tw_test_wait_until(has_requests, &wait, TW_TEST_WAIT_MS));
+}
+
+typedef struct {
+	TwTestRunner *runner;
+	guint count;
+} CountWait;
+
+static gboolean
+has_received(gpointer data)
+{
+	CountWait *wait = data;
+
+	return tw_test_count_messages_with_flag(wait->runner, "recv") >=
+	       wait->count;
+}
+
+void
+tw_test_wait_received(TwTestRunner *runner, guint count)
+{
+	CountWait wait = {runner, count};
+
+	if (!tw_test_wait_until(has_received, &wait, TW_TEST_WAIT_MS))
+		g_test_message("stderr:\n%s",
+			       tw_test_runner_get_stderr(runner));
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
+			 count);
+}

@@ -131,4 +131,28 @@ void tw_test_let_it_run(guint milliseconds);
  */
 GPtrArray *tw_test_sent_texts(TwTestWorld *world, const char *path);
 
+/**
+ * tw_test_wait_requests:
+ * @world: the fixture
+ * @method: (nullable): only this method
+ * @path: (nullable): only paths starting with this
+ * @count: how many
+ *
+ * Waits up to %TW_TEST_WAIT_MS until the sandbox has received @count
+ * matching requests; fails the test when it has not.
+ */
+void tw_test_wait_requests(TwTestWorld *world, const char *method,
+			   const char *path, guint count);
+
+/**
+ * tw_test_wait_received:
+ * @runner: the runner
+ * @count: how many
+ *
+ * Waits up to %TW_TEST_WAIT_MS until @runner has shown @count received
+ * lines; fails the test (printing the runner's stderr) unless it shows
+ * exactly @count.
+ */
+void tw_test_wait_received(TwTestRunner *runner, guint count);
+
 G_END_DECLS
