@@ -313,37 +313,35 @@ retry_after_refresh(TwAccount *account, gboolean *retried,
 			  "access-token option to authorize again with a PIN.");
 		return TRUE;
 	}
-	if (*retried && !account->signed_on)
-		return FALSE;
-	if (*retried &&
-	    account->unauthorized_streak >= UNAUTHORIZED_STREAK_MAX) {
-		/* Queued messages stay in the outbox for the next sign-on. */
-		fail_with(
-		    account, TW_API_ERROR, TW_API_ERROR_UNAUTHORIZED,
-		    "X keeps refusing freshly refreshed access tokens. "
-		    "Check the app's permissions in the developer portal, "
-		    "then sign on again.");
-		return TRUE;
-	}
-	g_ptr_array_add(account->after_refresh, operation);
 	if (*retried) {
+		if (!account->signed_on)
+			return FALSE;
+		if (account->unauthorized_streak >= UNAUTHORIZED_STREAK_MAX) {
+			/* Queued messages stay in the outbox for the next
+			 * sign-on. */
+			fail_with(account, TW_API_ERROR,
+				  TW_API_ERROR_UNAUTHORIZED,
+				  "X keeps refusing freshly refreshed access "
+				  "tokens. Check the app's permissions in the "
+				  "developer portal, then sign on again.");
+			return TRUE;
+		}
 		/* A fresh token refused too: a hiccup at X, or a revoked
 		 * grant, which the next refresh will tell. Back off, refresh
 		 * again; only a refused refresh ends the account. */
 		account->unauthorized_streak++;
-		if (account->refresh_call == 0) {
-			tw_clear_timeout(&account->refresh_timer);
-			account->refresh_timer = tw_timeout_add(
-			    backoff_delay(account->unauthorized_streak),
-			    refresh_timer_cb, account);
-		}
-		return TRUE;
 	}
 	*retried = TRUE;
-	if (account->refresh_call == 0) {
-		tw_clear_timeout(&account->refresh_timer);
+	g_ptr_array_add(account->after_refresh, operation);
+	if (account->refresh_call != 0)
+		return TRUE;
+	tw_clear_timeout(&account->refresh_timer);
+	if (account->unauthorized_streak == 0)
 		refresh_start(account);
-	}
+	else
+		account->refresh_timer =
+		    tw_timeout_add(backoff_delay(account->unauthorized_streak),
+				   refresh_timer_cb, account);
 	return TRUE;
 }
 
