@@ -1,0 +1,159 @@
+/*
+ * Unit tests of tw-pace: the pace follows the rate-limit headers, and the
+ * backoff after errors is 1, 2, then 4 paces, never more, at X's real
+ * window and at a compressed one alike.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <glib.h>
+
+#include "tw-pace.h"
+
+#define NOW (G_GINT64_CONSTANT(1764000000) * G_USEC_PER_SEC)
+
+/* Headers of the first response of a window of @window_seconds. */
+static void
+take_first_of_window(TwPace *pace, gint64 limit, gint64 window_seconds)
+{
+	TwRateLimit headers = {.known = TRUE,
+			       .limit = limit,
+			       .remaining = limit - 1,
+			       .reset = NOW / G_USEC_PER_SEC + window_seconds};
+
+	tw_pace_take_headers(pace, &headers, NOW);
+}
+
+static void
+test_interval_from_headers(void)
+{
+	TwPace pace;
+
+	tw_pace_init(&pace, 0);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==,
+			 TW_PACE_DEFAULT_MS);
+	take_first_of_window(&pace, 15, 15 * 60);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 60 * 1000);
+	tw_pace_clear(&pace);
+
+	/* A sandbox compressed to 15 reads per 15 s: one second. */
+	tw_pace_init(&pace, 0);
+	take_first_of_window(&pace, 15, 15);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 1000);
+	/* A later response of the same window does not shrink it. */
+	{
+		TwRateLimit later = pace.limit;
+
+		later.remaining = 3;
+		tw_pace_take_headers(&pace, &later, NOW + 12 * G_USEC_PER_SEC);
+	}
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 1000);
+	tw_pace_clear(&pace);
+}
+
+static void
+test_floor(void)
+{
+	TwPace pace;
+
+	tw_pace_init(&pace, 5);
+	take_first_of_window(&pace, 15, 15);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 5000);
+	g_assert_cmpuint(tw_pace_spread_ms(&pace, NOW), >=, 5000);
+	tw_pace_clear(&pace);
+}
+
+static void
+check_backoff_in_paces(gint64 window_seconds)
+{
+	const guint expected_paces[] = {1, 1, 2, 4, 4, 4, 4, 4, 4, 4};
+	g_autoptr(GError) error =
+	    g_error_new_literal(TW_API_ERROR, TW_API_ERROR_SERVER, "503");
+	TwPace pace;
+	guint interval;
+
+	tw_pace_init(&pace, 0);
+	take_first_of_window(&pace, 15, window_seconds);
+	interval = tw_pace_get_interval_ms(&pace);
+	for (guint round = 0; round < 50; round++) {
+		for (guint i = 0; i < G_N_ELEMENTS(expected_paces); i++) {
+			guint nominal = interval * expected_paces[i];
+			guint delay = tw_pace_backoff_ms(&pace);
+
+			g_assert_cmpuint(delay, <=, nominal);
+			g_assert_cmpuint(delay, >=, nominal - nominal / 10);
+			tw_pace_fail(&pace, error, NOW);
+		}
+		tw_pace_succeed(&pace);
+		g_assert_cmpuint(pace.failures, ==, 0);
+	}
+	g_assert_cmpstr(pace.last_error, ==, "503");
+	g_assert_cmpint(pace.last_error_time, ==, NOW);
+	tw_pace_clear(&pace);
+}
+
+static void
+test_backoff_at_x_limits(void)
+{
+	check_backoff_in_paces(15 * 60);
+}
+
+static void
+test_backoff_compressed(void)
+{
+	check_backoff_in_paces(15);
+}
+
+static void
+test_spread_and_reset(void)
+{
+	TwPace pace;
+	TwRateLimit headers = {.known = TRUE,
+			       .limit = 15,
+			       .remaining = 11,
+			       .reset = NOW / G_USEC_PER_SEC + 100};
+	guint wait;
+
+	tw_pace_init(&pace, 0);
+	tw_pace_take_headers(&pace, &headers, NOW);
+	/* 100 s over the 10 requests not kept in hand. */
+	g_assert_cmpuint(tw_pace_spread_ms(&pace, NOW), ==, 10000);
+	headers.remaining = 1;
+	tw_pace_take_headers(&pace, &headers, NOW);
+	wait = tw_pace_spread_ms(&pace, NOW);
+	g_assert_cmpuint(wait, >=, 101000);
+	g_assert_cmpuint(wait, <=, 101000 + 10100);
+	/* A reset in the past: a new window, one pace away. */
+	wait = tw_pace_until_reset_ms(&pace, NOW + 200 * G_USEC_PER_SEC);
+	g_assert_cmpuint(wait, >=, tw_pace_get_interval_ms(&pace));
+	g_assert_cmpuint(wait, <=, tw_pace_get_interval_ms(&pace) * 11 / 10);
+	tw_pace_clear(&pace);
+}
+
+static void
+test_unknown_headers_ignored(void)
+{
+	TwPace pace;
+	TwRateLimit unknown = {0};
+
+	tw_pace_init(&pace, 0);
+	take_first_of_window(&pace, 15, 15);
+	tw_pace_take_headers(&pace, &unknown, NOW);
+	g_assert_true(pace.limit.known);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 1000);
+	tw_pace_clear(&pace);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/pace/interval-from-headers",
+			test_interval_from_headers);
+	g_test_add_func("/pace/floor", test_floor);
+	g_test_add_func("/pace/backoff-at-x-limits", test_backoff_at_x_limits);
+	g_test_add_func("/pace/backoff-compressed", test_backoff_compressed);
+	g_test_add_func("/pace/spread-and-reset", test_spread_and_reset);
+	g_test_add_func("/pace/unknown-headers-ignored",
+			test_unknown_headers_ignored);
+	return g_test_run();
+}
