@@ -34,6 +34,8 @@ struct _TwApi {
 	TwHttp *http;
 	char *base_url;
 	char *access_token;
+	/* counts tw_api_set_access_token() calls: which token a call used */
+	guint access_token_generation;
 	/* OAuth 1.0a: set, these sign every call instead of the bearer */
 	char *consumer_key;
 	char *consumer_secret;
@@ -48,6 +50,7 @@ typedef struct {
 	guint64 id;
 	TwApiParse parse;
 	gboolean token_endpoint;
+	guint access_token_generation;
 	TwApiFunc func;
 	gpointer user_data;
 	GDestroyNotify destroy;
@@ -302,6 +305,7 @@ call_done(TwHttpResponse *response, const GError *error, gpointer data)
 	TwApiCall *call = data;
 	TwApiReply reply = {0};
 
+	reply.access_token_generation = call->access_token_generation;
 	if (error != NULL) {
 		reply.error = g_error_copy(error);
 	} else {
@@ -350,6 +354,7 @@ call_start(TwApi *api, TwHttpRequest *request, TwApiParse parse,
 	call->api = api;
 	call->parse = parse;
 	call->token_endpoint = token_endpoint;
+	call->access_token_generation = api->access_token_generation;
 	call->func = func;
 	call->user_data = user_data;
 	call->destroy = destroy;
@@ -374,6 +379,13 @@ call_start(TwApi *api, TwHttpRequest *request, TwApiParse parse,
 		memset(bearer, 0, strlen(bearer));
 	}
 	tw_http_request_add_header(request, "Accept", "application/json");
+	if (token_endpoint)
+		/* A token grant works once: never sent twice by libcurl, and
+		 * a slow answer is waited for, since X may already have
+		 * rotated the token. */
+		tw_http_request_set_unrepeatable(
+		    request, TW_API_TOKEN_CONNECT_TIMEOUT, TW_API_TOKEN_TIMEOUT,
+		    TW_API_TOKEN_STALL_TIMEOUT);
 	call->id = tw_http_send(api->http, request, call_done, call, call_free);
 	g_hash_table_insert(api->calls, &call->id, call);
 	return call->id;
@@ -438,6 +450,13 @@ tw_api_set_access_token(TwApi *api, const char *access_token)
 {
 	tw_auth_wipe_string(api->access_token);
 	api->access_token = g_strdup(access_token);
+	api->access_token_generation++;
+}
+
+guint
+tw_api_get_access_token_generation(TwApi *api)
+{
+	return api->access_token_generation;
 }
 
 void

@@ -55,6 +55,30 @@ typedef enum {
 } TwApiError;
 
 /**
+ * TW_API_TOKEN_CONNECT_TIMEOUT:
+ *
+ * Seconds a token request may take to connect. A failed connect sent
+ * nothing, so it is safe to retry.
+ */
+#define TW_API_TOKEN_CONNECT_TIMEOUT 10
+
+/**
+ * TW_API_TOKEN_TIMEOUT:
+ *
+ * Seconds a token request may take in all. Long: once sent, X may have
+ * rotated the refresh token, and only its answer carries the new one.
+ */
+#define TW_API_TOKEN_TIMEOUT (5 * 60)
+
+/**
+ * TW_API_TOKEN_STALL_TIMEOUT:
+ *
+ * Seconds without a byte after which a token request is given up (a dead
+ * connection, not a slow server).
+ */
+#define TW_API_TOKEN_STALL_TIMEOUT 120
+
+/**
  * TwRateLimit:
  * @known: %FALSE when the response carried no usable headers
  * @limit: x-rate-limit-limit
@@ -106,6 +130,8 @@ gboolean tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
  * @sent: (nullable): for the send calls
  * @form: (nullable) (element-type utf8 utf8): the form-encoded answer of
  *   tw_api_oauth1_request_token() and tw_api_oauth1_access_token()
+ * @access_token_generation: tw_api_get_access_token_generation() when the
+ *   call was made: tells a 401 for an access token already replaced
  *
  * The result of a call. It is freed after the callback returns; the callback
  * may take any member with g_steal_pointer().
@@ -122,6 +148,7 @@ typedef struct {
 	TwToken *token;
 	TwSendResult *sent;
 	GHashTable *form;
+	guint access_token_generation;
 } TwApiReply;
 
 /**
@@ -170,6 +197,15 @@ const char *tw_api_get_base_url(TwApi *api);
  *   copy is wiped
  */
 void tw_api_set_access_token(TwApi *api, const char *access_token);
+
+/**
+ * tw_api_get_access_token_generation:
+ * @api: the client
+ *
+ * Returns: how many times tw_api_set_access_token() was called; a reply
+ * carries the value its call was made with
+ */
+guint tw_api_get_access_token_generation(TwApi *api);
 
 /**
  * tw_api_set_oauth1:

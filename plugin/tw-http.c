@@ -35,6 +35,10 @@ struct _TwHttpRequest {
 	char *content_type;
 	GBytes *body;
 	guint timeout_seconds;
+	/* tw_http_request_set_unrepeatable(); 0 = an ordinary request */
+	guint connect_seconds;
+	guint stall_seconds;
+	gboolean unrepeatable;
 };
 
 struct _TwHttpResponse {
@@ -315,6 +319,18 @@ tw_http_request_set_timeout(TwHttpRequest *request, guint seconds)
 	request->timeout_seconds = seconds;
 }
 
+void
+tw_http_request_set_unrepeatable(TwHttpRequest *request, guint connect_seconds,
+				 guint total_seconds, guint stall_seconds)
+{
+	g_return_if_fail(request != NULL);
+
+	request->unrepeatable = TRUE;
+	request->connect_seconds = connect_seconds;
+	request->timeout_seconds = total_seconds;
+	request->stall_seconds = stall_seconds;
+}
+
 const char *
 tw_http_request_get_method(const TwHttpRequest *request)
 {
@@ -550,8 +566,23 @@ tw_http_transfer_configure(TwHttpTransfer *transfer, gboolean loopback,
 	ok &= TW_HTTP_SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
 	ok &= TW_HTTP_SETOPT(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
 	ok &= TW_HTTP_SETOPT(easy, CURLOPT_TIMEOUT, (long)timeout);
-	ok &= TW_HTTP_SETOPT(easy, CURLOPT_CONNECTTIMEOUT,
-			     (long)MIN(timeout, TW_HTTP_CONNECT_TIMEOUT));
+	ok &= TW_HTTP_SETOPT(
+	    easy, CURLOPT_CONNECTTIMEOUT,
+	    (long)MIN(timeout, transfer->request->connect_seconds != 0
+				   ? transfer->request->connect_seconds
+				   : TW_HTTP_CONNECT_TIMEOUT));
+	if (transfer->request->unrepeatable) {
+		/* libcurl resends a request, once and silently, when a reused
+		 * connection turns out dead before any answer: on a fresh
+		 * connection, closed afterwards, it never does. */
+		ok &= TW_HTTP_SETOPT(easy, CURLOPT_FRESH_CONNECT, 1L);
+		ok &= TW_HTTP_SETOPT(easy, CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (transfer->request->stall_seconds != 0) {
+		ok &= TW_HTTP_SETOPT(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		ok &= TW_HTTP_SETOPT(easy, CURLOPT_LOW_SPEED_TIME,
+				     (long)transfer->request->stall_seconds);
+	}
 	ok &= TW_HTTP_SETOPT(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	ok &= TW_HTTP_SETOPT(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (http->ca_file != NULL)
@@ -587,6 +618,7 @@ tw_http_transfer_error(TwHttpTransfer *transfer, CURLcode result)
 				 ? transfer->error_buffer
 				 : curl_easy_strerror(result);
 	long connect_code = 0;
+	long request_size = 0;
 
 	if (transfer->too_large || result == CURLE_FILESIZE_EXCEEDED)
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_TOO_LARGE,
@@ -598,6 +630,13 @@ tw_http_transfer_error(TwHttpTransfer *transfer, CURLcode result)
 	    (transfer->via_proxy && result == CURLE_COULDNT_CONNECT))
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_PROXY,
 				   "Proxy failed: %s", detail);
+	curl_easy_getinfo(transfer->easy, CURLINFO_REQUEST_SIZE, &request_size);
+	/* Nothing left this machine: safe to send again, even a POST. */
+	if (request_size == 0 && (result == CURLE_COULDNT_CONNECT ||
+				  result == CURLE_COULDNT_RESOLVE_HOST ||
+				  result == CURLE_OPERATION_TIMEDOUT))
+		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_CONNECT,
+				   "Could not connect: %s", detail);
 	switch (result) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_TIMEOUT,
@@ -630,8 +669,8 @@ tw_http_transfer_error(TwHttpTransfer *transfer, CURLcode result)
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_INVALID_URL,
 				   "Invalid URL: %s", detail);
 	default:
-		/* COULDNT_CONNECT, COULDNT_RESOLVE_HOST, RECV_ERROR,
-		 * SEND_ERROR, GOT_NOTHING, PARTIAL_FILE, HTTP2 and the rest */
+		/* RECV_ERROR, SEND_ERROR, GOT_NOTHING, PARTIAL_FILE, HTTP2
+		 * and the rest */
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK,
 				   "Network error: %s", detail);
 	}

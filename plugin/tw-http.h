@@ -25,7 +25,10 @@ GQuark tw_http_error_quark(void);
 
 /**
  * TwHttpError:
- * @TW_HTTP_ERROR_NETWORK: could not connect, connection reset, DNS failure
+ * @TW_HTTP_ERROR_NETWORK: connection reset, closed or broken after the
+ *   request was (at least partly) sent: it may have taken effect
+ * @TW_HTTP_ERROR_CONNECT: no connection (refused, DNS failure, connect
+ *   timeout): nothing was sent, so even a POST is safe to send again
  * @TW_HTTP_ERROR_TIMEOUT: the request's timeout ran out
  * @TW_HTTP_ERROR_TLS: certificate or TLS handshake failure
  * @TW_HTTP_ERROR_INSECURE_URL: plain http to a host that is not loopback,
@@ -45,6 +48,7 @@ typedef enum {
 	TW_HTTP_ERROR_INVALID_URL,
 	TW_HTTP_ERROR_TOO_LARGE,
 	TW_HTTP_ERROR_PROXY,
+	TW_HTTP_ERROR_CONNECT,
 } TwHttpError;
 
 /** Default timeout of a request, in seconds. */
@@ -124,6 +128,23 @@ void tw_http_request_set_body(TwHttpRequest *request, const char *content_type,
  * @seconds: total time allowed, connect included; 0 keeps the default
  */
 void tw_http_request_set_timeout(TwHttpRequest *request, guint seconds);
+
+/**
+ * tw_http_request_set_unrepeatable:
+ * @request: the request
+ * @connect_seconds: how long connecting may take (nothing is sent yet:
+ *   a connect failure is safe to retry)
+ * @total_seconds: how long the whole exchange may take
+ * @stall_seconds: give up when no byte moves for this long; 0 for no limit
+ *
+ * For a request that must never reach the server twice, such as a token
+ * rotation: it goes over a fresh connection that is closed afterwards, so
+ * libcurl never resends it on its own, and a slow server is waited for
+ * instead of being given up on while it may already have acted.
+ */
+void tw_http_request_set_unrepeatable(TwHttpRequest *request,
+				      guint connect_seconds,
+				      guint total_seconds, guint stall_seconds);
 
 /**
  * tw_http_request_get_method:

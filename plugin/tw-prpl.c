@@ -64,6 +64,7 @@ tw_prpl_connection_error_reason(const GError *error)
 		case TW_HTTP_ERROR_INVALID_URL:
 			return PURPLE_CONNECTION_ERROR_INVALID_SETTINGS;
 		case TW_HTTP_ERROR_NETWORK:
+		case TW_HTTP_ERROR_CONNECT:
 		case TW_HTTP_ERROR_TIMEOUT:
 		case TW_HTTP_ERROR_TOO_LARGE:
 		case TW_HTTP_ERROR_PROXY:

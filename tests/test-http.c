@@ -398,7 +398,7 @@ test_timeout(Fixture *fixture, gconstpointer data)
 	tw_http_request_set_timeout(request, 1);
 	started = g_get_monotonic_time();
 	send_request(fixture->http, request, &result);
-	wait_for_result(&result);
+	g_assert_true(tw_test_wait_for(&result.done, 3 * WAIT_MS));
 	g_assert_error(result.error, TW_HTTP_ERROR, TW_HTTP_ERROR_TIMEOUT);
 	/* The request's own limit, not the server's answer, ended it. */
 	g_assert_cmpint(result.finished_at - started, >=, 900 * 1000);
@@ -692,6 +692,91 @@ test_proxy_failure(Fixture *fixture, gconstpointer data)
 	result_clear(&direct);
 }
 
+/* Sends an empty form POST to @path and waits for its outcome. */
+static void
+post_and_wait(Fixture *fixture, const char *path, gboolean unrepeatable,
+	      Result *result)
+{
+	g_autofree char *url = sandbox_url(fixture, path);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	tw_http_request_set_body(request, "application/x-www-form-urlencoded",
+				 "grant_type=refresh_token", -1, FALSE);
+	if (unrepeatable)
+		tw_http_request_set_unrepeatable(request, 5, 300, 60);
+	send_request(fixture->http, request, result);
+	wait_for_result(result);
+}
+
+/* A connection that dies before any answer: libcurl silently sends an
+ * ordinary request again when the connection was a reused one, but never
+ * an unrepeatable one, which always gets a fresh connection. */
+static void
+test_unrepeatable_not_resent(Fixture *fixture, gconstpointer data)
+{
+	TwSandboxFault fault = {.kind = TW_SANDBOX_FAULT_RESET,
+				.method = "POST",
+				.path_prefix = "/2/oauth2/token",
+				.count = 1};
+	Result warm = {0};
+	Result ordinary = {0};
+	Result once = {0};
+	TwHttpStats before;
+	TwHttpStats after;
+
+	/* A pooled keep-alive connection. */
+	send_get(fixture, fixture->http, "/2/users/me", NULL, &warm);
+	wait_for_result(&warm);
+	g_assert_no_error(warm.error);
+
+	tw_sandbox_add_fault(fixture->sandbox, &fault);
+	post_and_wait(fixture, "/2/oauth2/token", FALSE, &ordinary);
+	g_assert_cmpuint(tw_sandbox_count_requests(fixture->sandbox, "POST",
+						   "/2/oauth2/token"),
+			 ==, 2);
+
+	tw_sandbox_add_fault(fixture->sandbox, &fault);
+	tw_http_get_stats(fixture->http, &before);
+	post_and_wait(fixture, "/2/oauth2/token", TRUE, &once);
+	tw_http_get_stats(fixture->http, &after);
+	g_assert_error(once.error, TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK);
+	g_assert_cmpuint(tw_sandbox_count_requests(fixture->sandbox, "POST",
+						   "/2/oauth2/token"),
+			 ==, 3);
+	g_assert_cmpuint(after.connections, ==, before.connections + 1);
+	result_clear(&warm);
+	result_clear(&ordinary);
+	result_clear(&once);
+}
+
+/* A server that takes the request and then says nothing is given up
+ * after the stall limit, and the failure says the request was sent (it
+ * may have taken effect), unlike a refused connection. */
+static void
+test_unrepeatable_stall_is_ambiguous(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *url = sandbox_url(fixture, "/2/oauth2/token");
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+	Result result = {0};
+	gint64 started;
+
+	/* libcurl measures speed over the last few seconds: the body it
+	 * sent keeps the average above zero for up to about five. */
+	add_fault(fixture, TW_SANDBOX_FAULT_DELAY, "/2/oauth2/token", 12000);
+	tw_http_request_set_body(request, "application/x-www-form-urlencoded",
+				 "grant_type=refresh_token", -1, FALSE);
+	tw_http_request_set_unrepeatable(request, 5, 300, 1);
+	started = g_get_monotonic_time();
+	send_request(fixture->http, request, &result);
+	g_assert_true(tw_test_wait_for(&result.done, 3 * WAIT_MS));
+	g_assert_error(result.error, TW_HTTP_ERROR, TW_HTTP_ERROR_TIMEOUT);
+	g_assert_cmpint(result.finished_at - started, <, 11000 * 1000);
+	g_assert_cmpuint(tw_sandbox_count_requests(fixture->sandbox, "POST",
+						   "/2/oauth2/token"),
+			 ==, 1);
+	result_clear(&result);
+}
+
 static void
 test_connect_refused(Fixture *fixture, gconstpointer data)
 {
@@ -701,7 +786,7 @@ test_connect_refused(Fixture *fixture, gconstpointer data)
 
 	send_request(fixture->http, tw_http_request_new("GET", url), &result);
 	wait_for_result(&result);
-	g_assert_error(result.error, TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK);
+	g_assert_error(result.error, TW_HTTP_ERROR, TW_HTTP_ERROR_CONNECT);
 	/* curl's own explanation is kept. */
 	g_assert_nonnull(strstr(result.error->message, "127.0.0.1"));
 	result_clear(&result);
@@ -1142,6 +1227,10 @@ main(int argc, char **argv)
 	ADD_SANDBOX_TEST("/http/error/timeout", test_timeout);
 	ADD_SANDBOX_TEST("/http/error/connection-reset", test_connection_reset);
 	ADD_SANDBOX_TEST("/http/error/connect-refused", test_connect_refused);
+	ADD_SANDBOX_TEST("/http/request/unrepeatable-not-resent",
+			 test_unrepeatable_not_resent);
+	ADD_SANDBOX_TEST("/http/request/unrepeatable-stall-is-ambiguous",
+			 test_unrepeatable_stall_is_ambiguous);
 	ADD_SANDBOX_TEST("/http/error/proxy", test_proxy_failure);
 	ADD_SANDBOX_TEST("/http/error/refused-urls", test_refused_urls);
 	ADD_SANDBOX_TEST("/http/lifecycle/cancel-in-flight",
