@@ -23,6 +23,9 @@ struct _TwState {
 	char *refresh_token;
 	/* fingerprints of replaced refresh tokens, oldest first */
 	GPtrArray *spent_tokens;
+	/* fingerprint of a refresh token sent to X whose answer was not
+	 * recorded yet, or NULL */
+	char *rotating;
 	/* event id -> created_at (gint64 *) */
 	GHashTable *delivered;
 	gint64 newest_delivered;
@@ -144,6 +147,8 @@ load_token_file(TwState *state)
 			g_ptr_array_add(state->spent_tokens,
 					g_strdup(fingerprint));
 	}
+	state->rotating = g_strdup(json_object_get_string_member_with_default(
+	    object, "rotating", NULL));
 }
 
 static void
@@ -312,6 +317,7 @@ tw_state_free(TwState *state)
 	if (state == NULL)
 		return;
 	tw_auth_wipe_string(state->refresh_token);
+	g_free(state->rotating);
 	g_ptr_array_unref(state->spent_tokens);
 	g_hash_table_destroy(state->delivered);
 	g_queue_clear_full(&state->outbox, (GDestroyNotify)outgoing_free);
@@ -358,14 +364,12 @@ tw_state_choose_refresh_token(TwState *state, const char *configured)
 	return configured;
 }
 
+static gboolean write_token_file(TwState *state, GError **error);
+
 gboolean
 tw_state_store_refresh_token(TwState *state, const char *token,
 			     const char *replaced, GError **error)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	char *contents;
-	gboolean written;
-
 	if (replaced != NULL && replaced[0] != '\0' &&
 	    g_strcmp0(replaced, token) != 0 &&
 	    !token_is_spent(state, replaced)) {
@@ -376,18 +380,64 @@ tw_state_store_refresh_token(TwState *state, const char *token,
 	}
 	tw_auth_wipe_string(state->refresh_token);
 	state->refresh_token = g_strdup(token);
+	g_clear_pointer(&state->rotating, g_free);
+	return write_token_file(state, error);
+}
+
+gboolean
+tw_state_note_rotation(TwState *state, const char *token, GError **error)
+{
+	if (g_strcmp0(state->refresh_token, token) != 0) {
+		tw_auth_wipe_string(state->refresh_token);
+		state->refresh_token = g_strdup(token);
+	}
+	g_free(state->rotating);
+	state->rotating = tw_auth_token_fingerprint(token);
+	return write_token_file(state, error);
+}
+
+gboolean
+tw_state_clear_rotation(TwState *state, GError **error)
+{
+	if (state->rotating == NULL)
+		return TRUE;
+	g_clear_pointer(&state->rotating, g_free);
+	return write_token_file(state, error);
+}
+
+gboolean
+tw_state_rotation_unanswered(TwState *state, const char *token)
+{
+	g_autofree char *fingerprint = NULL;
+
+	if (state->rotating == NULL || token == NULL)
+		return FALSE;
+	fingerprint = tw_auth_token_fingerprint(token);
+	return g_str_equal(fingerprint, state->rotating);
+}
+
+static gboolean
+write_token_file(TwState *state, GError **error)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	char *contents;
+	gboolean written;
 
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "version");
 	json_builder_add_int_value(builder, STATE_FILE_VERSION);
 	json_builder_set_member_name(builder, "refresh_token");
-	json_builder_add_string_value(builder, token);
+	json_builder_add_string_value(builder, state->refresh_token);
 	json_builder_set_member_name(builder, "spent");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < state->spent_tokens->len; i++)
 		json_builder_add_string_value(builder,
 					      state->spent_tokens->pdata[i]);
 	json_builder_end_array(builder);
+	if (state->rotating != NULL) {
+		json_builder_set_member_name(builder, "rotating");
+		json_builder_add_string_value(builder, state->rotating);
+	}
 	json_builder_end_object(builder);
 	contents = serialize(builder);
 	written = write_private_file(state->token_path, contents, error);

@@ -124,6 +124,45 @@ gboolean tw_state_store_refresh_token(TwState *state, const char *token,
 				      const char *replaced, GError **error);
 
 /**
+ * tw_state_note_rotation:
+ * @state: the state
+ * @token: the refresh token about to be sent to X for a rotation
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * Records, durably and before the request leaves, that @token is being
+ * rotated, so that a crash or a lost answer is known afterwards: X may
+ * have spent @token. tw_state_store_refresh_token() and
+ * tw_state_clear_rotation() end the record. @token becomes the stored
+ * refresh token if it was not.
+ *
+ * Returns: %TRUE when the record is on disk
+ */
+gboolean tw_state_note_rotation(TwState *state, const char *token,
+				GError **error);
+
+/**
+ * tw_state_clear_rotation:
+ * @state: the state
+ * @error: (out) (optional): a #TW_STATE_ERROR
+ *
+ * X answered the rotation without rotating (an error it stated): the
+ * token is not spent.
+ *
+ * Returns: %TRUE when the file is written (or nothing was recorded)
+ */
+gboolean tw_state_clear_rotation(TwState *state, GError **error);
+
+/**
+ * tw_state_rotation_unanswered:
+ * @state: the state
+ * @token: (nullable): a refresh token
+ *
+ * Returns: whether @token was sent for a rotation whose answer never
+ * reached this file (lost in transit, or the plugin stopped first)
+ */
+gboolean tw_state_rotation_unanswered(TwState *state, const char *token);
+
+/**
  * tw_state_is_delivered:
  * @state: the state
  * @event_id: a DM event id

@@ -117,6 +117,45 @@ test_token_survives_restart(Fixture *fixture, gconstpointer data)
 	g_assert_nonnull(strstr(contents, "\"r2\""));
 }
 
+/* A rotation is on disk before it is sent, and stays there until its
+ * answer is: after a crash the plugin knows the token may be spent. */
+static void
+test_rotation_noted_before_sending(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_true(tw_state_note_rotation(state, "entered", NULL));
+		g_assert_true(tw_state_rotation_unanswered(state, "entered"));
+		g_assert_false(tw_state_rotation_unanswered(state, "other"));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		/* The crash: the token sent is the stored one, unanswered. */
+		g_assert_cmpstr(tw_state_get_refresh_token(state), ==,
+				"entered");
+		g_assert_true(tw_state_rotation_unanswered(state, "entered"));
+		g_assert_true(tw_state_store_refresh_token(state, "next",
+							   "entered", NULL));
+		g_assert_false(tw_state_rotation_unanswered(state, "entered"));
+		g_assert_false(tw_state_rotation_unanswered(state, "next"));
+		g_assert_true(tw_state_note_rotation(state, "next", NULL));
+		/* X answered with an error: nothing was rotated. */
+		g_assert_true(tw_state_clear_rotation(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpstr(tw_state_get_refresh_token(state), ==, "next");
+		g_assert_false(tw_state_rotation_unanswered(state, "next"));
+		g_assert_cmpstr(tw_state_choose_refresh_token(state, "entered"),
+				==, "next");
+	}
+}
+
 static void
 test_delivered_persisted_on_save(Fixture *fixture, gconstpointer data)
 {
@@ -289,6 +328,8 @@ main(int argc, char **argv)
 #define ADD(path, func)                                                        \
 	g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 	ADD("/state/token/choice", test_token_choice);
+	ADD("/state/token/rotation-noted-before-sending",
+	    test_rotation_noted_before_sending);
 	ADD("/state/token/survives-restart", test_token_survives_restart);
 	ADD("/state/delivered/persisted-on-save",
 	    test_delivered_persisted_on_save);
