@@ -26,11 +26,19 @@ tw_pace_clear(TwPace *pace)
 void
 tw_pace_take_headers(TwPace *pace, const TwRateLimit *limit, gint64 now)
 {
+	if (!limit->known)
+		return;
+	pace->limit = *limit;
+	tw_pace_learn_window(pace, limit, now);
+}
+
+void
+tw_pace_learn_window(TwPace *pace, const TwRateLimit *limit, gint64 now)
+{
 	gint64 window;
 
 	if (!limit->known)
 		return;
-	pace->limit = *limit;
 	/* The reset is a whole second, rounded up: the window is at least
 	 * what is left of it at any response, and exactly that at the first
 	 * response of a window. */
@@ -43,11 +51,13 @@ guint
 tw_pace_get_interval_ms(const TwPace *pace)
 {
 	guint interval = TW_PACE_DEFAULT_MS;
+	gint64 limit = pace->limit.known && pace->limit.limit > 0
+			   ? pace->limit.limit
+			   : TW_PACE_DEFAULT_LIMIT;
 
-	if (pace->window_us > 0 && pace->limit.known && pace->limit.limit > 0)
-		interval =
-		    (guint)MIN(pace->window_us / 1000 / pace->limit.limit,
-			       (gint64)G_MAXINT32);
+	if (pace->window_us > 0)
+		interval = (guint)MIN(pace->window_us / 1000 / limit,
+				      (gint64)G_MAXINT32);
 	return MAX(MAX(interval, pace->floor_ms), PACE_MIN_MS);
 }
 
@@ -107,13 +117,13 @@ tw_pace_succeed(TwPace *pace)
 }
 
 guint
-tw_pace_backoff_ms(const TwPace *pace)
+tw_pace_backoff_ms(const TwPace *pace, guint failures)
 {
 	guint paces = 1;
 	guint64 nominal;
 
-	for (guint i = 1;
-	     i < pace->failures && paces < TW_PACE_BACKOFF_MAX_PACES; i++)
+	for (guint i = 1; i < failures && paces < TW_PACE_BACKOFF_MAX_PACES;
+	     i++)
 		paces *= 2;
 	nominal = (guint64)tw_pace_get_interval_ms(pace) *
 		  MIN(paces, TW_PACE_BACKOFF_MAX_PACES);

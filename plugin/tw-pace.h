@@ -26,6 +26,14 @@ G_BEGIN_DECLS
 #define TW_PACE_DEFAULT_MS (60 * 1000)
 
 /**
+ * TW_PACE_DEFAULT_LIMIT:
+ *
+ * Requests per window assumed while only another family's headers have
+ * told the window's length: X's 15 DM reads (and sends) per window.
+ */
+#define TW_PACE_DEFAULT_LIMIT 15
+
+/**
  * TW_PACE_BACKOFF_MAX_PACES:
  *
  * After transient errors the next try comes 1, 2, then 4 paces later,
@@ -77,6 +85,18 @@ void tw_pace_clear(TwPace *pace);
  * Keeps the headers and learns the window's length from them.
  */
 void tw_pace_take_headers(TwPace *pace, const TwRateLimit *limit, gint64 now);
+
+/**
+ * tw_pace_learn_window:
+ * @pace: the state
+ * @limit: the headers of a response of another family; ignored unless
+ *   @limit->known
+ * @now: Unix µs when the response arrived
+ *
+ * X's windows have one length for every family: another family's headers
+ * (the sign-on's /2/users/me, say) tell it before this family's own do.
+ */
+void tw_pace_learn_window(TwPace *pace, const TwRateLimit *limit, gint64 now);
 
 /**
  * tw_pace_get_interval_ms:
@@ -136,14 +156,16 @@ void tw_pace_succeed(TwPace *pace);
 /**
  * tw_pace_backoff_ms:
  * @pace: the state
+ * @failures: transient failures in a row (usually @pace->failures; a
+ *   token refresh keeps its own count)
  *
- * The wait after the failures counted so far: 1, 2, then 4 paces, never
- * more, less up to 10% jitter (so that many accounts do not wake in
- * lock-step and the bound holds).
+ * The wait after @failures: 1, 2, then 4 paces, never more, less up to
+ * 10% jitter (so that many accounts do not wake in lock-step and the bound
+ * holds).
  *
  * Returns: milliseconds; one pace when nothing failed
  */
-guint tw_pace_backoff_ms(const TwPace *pace);
+guint tw_pace_backoff_ms(const TwPace *pace, guint failures);
 
 /**
  * tw_pace_add_jitter:

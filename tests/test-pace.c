@@ -77,7 +77,7 @@ check_backoff_in_paces(gint64 window_seconds)
 	for (guint round = 0; round < 50; round++) {
 		for (guint i = 0; i < G_N_ELEMENTS(expected_paces); i++) {
 			guint nominal = interval * expected_paces[i];
-			guint delay = tw_pace_backoff_ms(&pace);
+			guint delay = tw_pace_backoff_ms(&pace, pace.failures);
 
 			g_assert_cmpuint(delay, <=, nominal);
 			g_assert_cmpuint(delay, >=, nominal - nominal / 10);
@@ -129,6 +129,28 @@ test_spread_and_reset(void)
 	tw_pace_clear(&pace);
 }
 
+/* The sign-on's /2/users/me tells the window before any DM read does. */
+static void
+test_window_from_another_family(void)
+{
+	TwPace pace;
+	TwRateLimit me = {.known = TRUE,
+			  .limit = 75,
+			  .remaining = 74,
+			  .reset = NOW / G_USEC_PER_SEC + 15 * 60};
+
+	tw_pace_init(&pace, 0);
+	tw_pace_learn_window(&pace, &me, NOW);
+	g_assert_false(pace.limit.known);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 60 * 1000);
+	tw_pace_clear(&pace);
+	me.reset = NOW / G_USEC_PER_SEC + 15;
+	tw_pace_init(&pace, 0);
+	tw_pace_learn_window(&pace, &me, NOW);
+	g_assert_cmpuint(tw_pace_get_interval_ms(&pace), ==, 1000);
+	tw_pace_clear(&pace);
+}
+
 static void
 test_unknown_headers_ignored(void)
 {
@@ -153,6 +175,8 @@ main(int argc, char **argv)
 	g_test_add_func("/pace/backoff-at-x-limits", test_backoff_at_x_limits);
 	g_test_add_func("/pace/backoff-compressed", test_backoff_compressed);
 	g_test_add_func("/pace/spread-and-reset", test_spread_and_reset);
+	g_test_add_func("/pace/window-from-another-family",
+			test_window_from_another_family);
 	g_test_add_func("/pace/unknown-headers-ignored",
 			test_unknown_headers_ignored);
 	return g_test_run();
