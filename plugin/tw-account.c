@@ -14,6 +14,8 @@
 
 #include "tw-auth.h"
 #include "tw-loop.h"
+#include "tw-pace.h"
+#include "tw-rotation.h"
 #include "tw-state.h"
 #include "tw-text.h"
 
@@ -31,15 +33,12 @@ G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
 #define DELIVERY_CHUNK 200
 /* Late events (eventual consistency) are looked for this far back. */
 #define POLL_OVERLAP (120 * G_TIME_SPAN_SECOND)
-/* Without rate-limit headers, poll this often. */
-#define POLL_DEFAULT_DELAY_MS (60 * 1000)
-/* Never poll more often than this, whatever the headers say. */
-#define POLL_MIN_DELAY_MS 200
-/* Exponential backoff after server and network errors. */
-#define BACKOFF_FIRST_MS 2000
-#define BACKOFF_MAX_MS   (5 * 60 * 1000)
 /* X keeps this much DM history. */
 #define HISTORY_LIMIT (30 * G_TIME_SPAN_DAY)
+/* Retries of a failed token request (the endpoint has no rate-limit
+ * headers to pace by). */
+#define REFRESH_RETRY_FIRST_MS 2000
+#define REFRESH_RETRY_MAX_MS   (60 * 1000)
 /* Refresh the access token this long before it expires. */
 #define REFRESH_MARGIN_SECONDS 300
 
@@ -93,8 +92,15 @@ struct _TwAccount {
 
 	/* token refresh */
 	guint refresh_timer;
-	guint64 refresh_call;
+	/* the rotation this account waits for (tw-rotation), 0 = none */
+	guint64 refresh_waiter;
 	guint refresh_failures;
+	/* the last refresh failed after reaching X: it may have rotated */
+	gboolean refresh_ambiguous;
+	/* X rotated the refresh token but the answer was lost: the access
+	 * token is used until it expires, then the user authorizes again */
+	gboolean rotation_lost;
+	guint expiry_timer;
 	/* 401s that came right after a refresh, in a row */
 	guint unauthorized_streak;
 	gint64 access_token_expiry; /* Unix µs; 0 = unknown or never */
@@ -120,10 +126,9 @@ struct _TwAccount {
 	guint poll_timer;
 	guint64 poll_call;
 	guint64 users_call;
-	TwRateLimit read_limit;
+	TwPace read_pace;
 	gint64 last_poll_time; /* Unix µs of the last page that came back */
 	gint64 next_poll_time; /* Unix µs poll_timer, when set, fires */
-	guint poll_failures;
 	guint page_size;
 	guint pages_this_poll;
 	/* token of the page being fetched; NULL for the first page */
@@ -150,8 +155,8 @@ struct _TwAccount {
 	gboolean send_verified;
 	guint64 send_call;
 	guint64 lookup_call;
-	TwRateLimit send_limit;
-	guint send_failures;
+	TwPace send_pace;
+	gint64 next_send_time; /* Unix µs send_timer, when set, fires */
 	gboolean send_wait_told;
 };
 
@@ -171,33 +176,23 @@ compare_strings(gconstpointer a, gconstpointer b)
 }
 
 static guint
-add_jitter(guint milliseconds)
+until_reset_delay(const TwPace *pace)
 {
-	/* Up to 10% more, so many accounts do not wake in lock-step. */
-	return milliseconds + g_random_int_range(0, milliseconds / 10 + 1);
+	return tw_pace_until_reset_ms(pace, g_get_real_time());
 }
 
-static guint
-backoff_delay(guint failures)
+static void
+take_headers(TwPace *pace, const TwRateLimit *limit)
 {
-	guint64 delay = BACKOFF_FIRST_MS;
-
-	for (guint i = 1; i < failures && delay < BACKOFF_MAX_MS; i++)
-		delay *= 2;
-	return add_jitter((guint)MIN(delay, (guint64)BACKOFF_MAX_MS));
+	tw_pace_take_headers(pace, limit, g_get_real_time());
 }
 
-static guint
-until_reset_delay(const TwRateLimit *limit)
+/* Headers of another family (users): the window's length for both. */
+static void
+learn_window(TwAccount *account, const TwRateLimit *limit)
 {
-	gint64 now_ms = g_get_real_time() / 1000;
-	gint64 reset_ms = limit->reset * 1000;
-
-	if (!limit->known || reset_ms <= now_ms)
-		return add_jitter(BACKOFF_FIRST_MS);
-	/* The reset second itself may still count: wait a little past it. */
-	return add_jitter(
-	    (guint)MIN(reset_ms - now_ms + 1000, (gint64)BACKOFF_MAX_MS * 3));
+	tw_pace_learn_window(&account->read_pace, limit, g_get_real_time());
+	tw_pace_learn_window(&account->send_pace, limit, g_get_real_time());
 }
 
 static gboolean
@@ -219,13 +214,18 @@ stop_everything(TwAccount *account)
 {
 	tw_clear_timeout(&account->start_timer);
 	tw_clear_timeout(&account->refresh_timer);
+	tw_clear_timeout(&account->expiry_timer);
+	/* A rotation is never cancelled: it finishes and stores its token
+	 * (tw-rotation), whoever waits for it. */
+	tw_rotation_detach(account->refresh_waiter);
+	account->refresh_waiter = 0;
 	tw_clear_timeout(&account->poll_timer);
 	tw_clear_timeout(&account->send_timer);
 	tw_clear_timeout(&account->delivery_timer);
 	g_clear_pointer(&account->authorization, tw_authorization_free);
 	if (account->http != NULL)
 		tw_http_cancel_all(account->http);
-	account->refresh_call = account->me_call = account->poll_call = 0;
+	account->me_call = account->poll_call = 0;
 	account->users_call = account->send_call = account->lookup_call = 0;
 	account->verify_call = 0;
 	g_ptr_array_set_size(account->after_refresh, 0);
@@ -298,10 +298,33 @@ remember_user(TwAccount *account, const TwUser *user)
  ****************************************************************************/
 
 static gboolean refresh_timer_cb(gpointer data);
+static void reauthorize(TwAccount *account);
 
-/* A request came back 401: refresh and run it again. */
+/* The wait before the next refresh after @failures of the token
+ * endpoint. X does not pace that endpoint (no rate-limit headers), so
+ * fixed seconds: 2 doubling to 60, X's poll pace. */
+static guint
+refresh_backoff_delay(guint failures)
+{
+	guint delay = REFRESH_RETRY_FIRST_MS;
+
+	for (guint i = 1; i < failures && delay < REFRESH_RETRY_MAX_MS; i++)
+		delay *= 2;
+	return tw_pace_add_jitter(MIN(delay, REFRESH_RETRY_MAX_MS));
+}
+
+/* Runs @operation once a usable access token is there. */
+static void
+wait_for_token(TwAccount *account, TwAccountOperation operation)
+{
+	if (!g_ptr_array_find(account->after_refresh, operation, NULL))
+		g_ptr_array_add(account->after_refresh, operation);
+}
+
+/* A request came back 401: refresh and run it again. @generation is the
+ * access token the request was sent with (TwApiReply). */
 static gboolean
-retry_after_refresh(TwAccount *account, gboolean *retried,
+retry_after_refresh(TwAccount *account, guint generation, gboolean *retried,
 		    TwAccountOperation operation)
 {
 	if (account->auth_method == TW_ACCOUNT_AUTH_OAUTH1) {
@@ -311,6 +334,23 @@ retry_after_refresh(TwAccount *account, gboolean *retried,
 			  "was revoked, or the app's keys were regenerated. "
 			  "Enter a new access token and secret, or clear the "
 			  "access-token option to authorize again with a PIN.");
+		return TRUE;
+	}
+	if (generation != tw_api_get_access_token_generation(account->api)) {
+		/* Sent with a token replaced meanwhile: the new one is
+		 * tried, no refresh needed (unless one is under way). */
+		if (account->refresh_waiter != 0 || account->rotation_lost ||
+		    account->authorization != NULL)
+			wait_for_token(account, operation);
+		else
+			operation(account);
+		return TRUE;
+	}
+	if (account->rotation_lost) {
+		/* No refresh token to refresh with: the user must authorize
+		 * the app again, now. */
+		wait_for_token(account, operation);
+		reauthorize(account);
 		return TRUE;
 	}
 	if (*retried) {
@@ -332,16 +372,17 @@ retry_after_refresh(TwAccount *account, gboolean *retried,
 		account->unauthorized_streak++;
 	}
 	*retried = TRUE;
-	g_ptr_array_add(account->after_refresh, operation);
-	if (account->refresh_call != 0)
+	wait_for_token(account, operation);
+	if (account->refresh_waiter != 0)
 		return TRUE;
 	tw_clear_timeout(&account->refresh_timer);
 	if (account->unauthorized_streak == 0)
 		refresh_start(account);
 	else
-		account->refresh_timer =
-		    tw_timeout_add(backoff_delay(account->unauthorized_streak),
-				   refresh_timer_cb, account);
+		account->refresh_timer = tw_timeout_add(
+		    tw_pace_backoff_ms(&account->read_pace,
+				       account->unauthorized_streak),
+		    refresh_timer_cb, account);
 	return TRUE;
 }
 
@@ -375,6 +416,76 @@ schedule_refresh(TwAccount *account, gint64 expires_in)
 static void authorize_start(TwAccount *account, TwAuthorizationMethod method,
 			    const char *reason);
 
+static gboolean
+expiry_timer_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->expiry_timer = 0;
+	reauthorize(account);
+	return G_SOURCE_REMOVE;
+}
+
+/* The rotation's answer was lost and X refuses the old refresh token:
+ * nothing can renew the access token. It works until it expires; the
+ * user is told once, in words, and asked to authorize again then. */
+static void
+rotation_lost(TwAccount *account, const GError *error)
+{
+	gint64 now = g_get_real_time();
+	g_autoptr(GDateTime) until = NULL;
+	g_autofree char *until_text = NULL;
+	g_autofree char *text = NULL;
+
+	g_message("%s: the answer to a token rotation was lost and X refuses "
+		  "the old refresh token (%s): working on until the access "
+		  "token expires",
+		  account->username, error->message);
+	account->rotation_lost = TRUE;
+	/* No refresh is pending: requests go on with the access token. */
+	account->refresh_failures = 0;
+	tw_auth_wipe_string(account->refused_refresh_token);
+	account->refused_refresh_token =
+	    g_steal_pointer(&account->refresh_token);
+	tw_clear_timeout(&account->refresh_timer);
+	until = g_date_time_new_from_unix_local(account->access_token_expiry /
+						G_USEC_PER_SEC);
+	until_text = g_date_time_format(until, "%H:%M");
+	text = g_strdup_printf(
+	    "X renewed this account's authorization, but its answer was lost "
+	    "on the way, and X no longer accepts the old one (%s). Messages "
+	    "keep coming until %s; authorize the app again before then: you "
+	    "will be asked at that time, and messages waiting to be sent are "
+	    "kept.",
+	    error->message, until_text);
+	notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+	account->expiry_timer = tw_timeout_add(
+	    (guint)MIN(MAX(account->access_token_expiry - now, 0) / 1000,
+		       (gint64)G_MAXINT32),
+	    expiry_timer_cb, account);
+}
+
+/* Online, with no refresh token that works: the authorization prompt,
+ * once. */
+static void
+reauthorize(TwAccount *account)
+{
+	if (account->authorization != NULL || account->failed)
+		return;
+	tw_clear_timeout(&account->expiry_timer);
+	if (account->callbacks->authorize == NULL) {
+		fail_with(account, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
+			  "X no longer accepts this account's authorization: "
+			  "sign in again.");
+		return;
+	}
+	authorize_start(account, TW_AUTHORIZATION_OAUTH2,
+			"X no longer accepts this account's saved "
+			"authorization (the answer to its last renewal was "
+			"lost). Authorize the app again; messages waiting to "
+			"be sent are kept.");
+}
+
 /* X refused the refresh token: revoked, expired, or rotated by a refresh
  * whose answer never reached the disk. Signing on, the user is asked to
  * authorize the app again; online, the account ends and the next sign-on
@@ -407,55 +518,100 @@ refresh_refused(TwAccount *account, const GError *error)
 }
 
 static void
-refresh_done(TwApiReply *reply, gpointer data)
+refresh_failed(TwAccount *account, const TwRotationResult *result)
+{
+	const GError *error = result->error;
+	gboolean after_ambiguous = account->refresh_ambiguous;
+	g_autoptr(GError) state_error = NULL;
+
+	if (g_error_matches(error, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED)) {
+		account->refresh_ambiguous = FALSE;
+		/* After a failure that may have rotated it, a refusal means
+		 * the rotation's answer was lost: with a live access token
+		 * the account works on until it expires. */
+		if (after_ambiguous && account->signed_on &&
+		    account->access_token_expiry > g_get_real_time()) {
+			rotation_lost(account, error);
+			return;
+		}
+		if (after_ambiguous && account->signed_on) {
+			account->rotation_lost = TRUE;
+			tw_auth_wipe_string(account->refused_refresh_token);
+			account->refused_refresh_token =
+			    g_steal_pointer(&account->refresh_token);
+			reauthorize(account);
+			return;
+		}
+		refresh_refused(account, error);
+		return;
+	}
+	/* Signing on with no connection to X at all: the client shows the
+	 * network error and reconnects on its own. */
+	if (!is_transient_error(error) ||
+	    (!account->signed_on &&
+	     g_error_matches(error, TW_HTTP_ERROR, TW_HTTP_ERROR_CONNECT))) {
+		fail(account, g_error_copy(error));
+		return;
+	}
+	/* X answered with an error, or nothing was sent: the token is not
+	 * spent. Otherwise it may be, which the retry will tell. */
+	account->refresh_ambiguous = result->ambiguous;
+	if (!result->ambiguous &&
+	    !tw_state_clear_rotation(account->state, &state_error))
+		g_message("%s: %s", account->username, state_error->message);
+	/* Signing on or online, keep trying; waiting requests wait. */
+	account->refresh_failures++;
+	g_debug("%s: token refresh failed (%s, %s); retry %u",
+		account->username, error->message,
+		result->ambiguous ? "may have reached X" : "X did not rotate",
+		account->refresh_failures);
+	account->refresh_timer =
+	    tw_timeout_add(refresh_backoff_delay(account->refresh_failures),
+			   refresh_timer_cb, account);
+}
+
+static void
+refresh_done(const TwRotationResult *result, gpointer data)
 {
 	TwAccount *account = data;
 	g_autoptr(GPtrArray) waiting = NULL;
 	g_autoptr(GError) error = NULL;
+	const TwToken *token = result->token;
 
-	account->refresh_call = 0;
-	if (reply->error != NULL) {
-		if (g_error_matches(reply->error, TW_API_ERROR,
-				    TW_API_ERROR_TOKEN_REFUSED)) {
-			refresh_refused(account, reply->error);
-			return;
-		}
-		if (!account->signed_on || !is_transient_error(reply->error)) {
-			fail(account, g_steal_pointer(&reply->error));
-			return;
-		}
-		/* Online already: keep trying; waiting requests wait. */
-		account->refresh_failures++;
-		account->refresh_timer =
-		    tw_timeout_add(backoff_delay(account->refresh_failures),
-				   refresh_timer_cb, account);
+	account->refresh_waiter = 0;
+	if (result->error != NULL) {
+		refresh_failed(account, result);
 		return;
 	}
 	account->refresh_failures = 0;
-	if (reply->token->refresh_token != NULL &&
-	    g_strcmp0(reply->token->refresh_token, account->refresh_token) !=
-		0) {
+	account->refresh_ambiguous = FALSE;
+	/* The rotation may be one a disconnected session started with an
+	 * older token: what it replaced is the token it was sent with. */
+	if (token->refresh_token != NULL &&
+	    g_strcmp0(token->refresh_token, account->refresh_token) != 0) {
 		/* Rotation: the old token is spent now. The new one must be
 		 * on disk before anything else happens. */
 		if (!tw_state_store_refresh_token(
-			account->state, reply->token->refresh_token,
-			account->refresh_token, &error)) {
+			account->state, token->refresh_token,
+			result->refresh_token, &error)) {
 			fail_with(account, TW_ACCOUNT_ERROR,
 				  TW_ACCOUNT_ERROR_STATE, "%s", error->message);
 			return;
 		}
 		tw_auth_wipe_string(account->refresh_token);
-		account->refresh_token = g_strdup(reply->token->refresh_token);
+		account->refresh_token = g_strdup(token->refresh_token);
 		if (account->callbacks->refresh_token_changed != NULL)
 			account->callbacks->refresh_token_changed(
 			    account->ui, account->refresh_token);
+	} else if (!tw_state_clear_rotation(account->state, &error)) {
+		g_message("%s: %s", account->username, error->message);
 	}
-	tw_api_set_access_token(account->api, reply->token->access_token);
+	tw_api_set_access_token(account->api, token->access_token);
 	account->access_token_expiry =
-	    reply->token->expires_in > 0
-		? g_get_real_time() + reply->token->expires_in * G_USEC_PER_SEC
+	    token->expires_in > 0
+		? g_get_real_time() + token->expires_in * G_USEC_PER_SEC
 		: 0;
-	schedule_refresh(account, reply->token->expires_in);
+	schedule_refresh(account, token->expires_in);
 
 	if (!account->signed_on && account->me_call == 0 &&
 	    account->after_refresh->len == 0) {
@@ -471,12 +627,39 @@ refresh_done(TwApiReply *reply, gpointer data)
 		((TwAccountOperation)waiting->pdata[i])(account);
 }
 
+/* The one refresh of this account: a scheduled one, a 401's and the
+ * sign-on's all come here, and wait for the one in flight. */
 static void
 refresh_start(TwAccount *account)
 {
-	account->refresh_call = tw_api_refresh_token(
-	    account->api, account->client_id, account->client_secret,
-	    account->refresh_token, refresh_done, account, NULL);
+	g_autoptr(GError) error = NULL;
+	TwRotationConfig config = {
+	    .state_directory = account->state_directory,
+	    .username = account->username,
+	    .api_base = account->api_base,
+	    .client_id = account->client_id,
+	    .client_secret = account->client_secret,
+	    .proxy_url = account->proxy_url,
+	    .proxy_username = account->proxy_username,
+	    .proxy_password = account->proxy_password,
+	    .ca_file = account->ca_file,
+	};
+
+	if (account->refresh_waiter != 0 || account->rotation_lost ||
+	    account->failed)
+		return;
+	tw_clear_timeout(&account->refresh_timer);
+	/* On disk before it leaves: a crash or a lost answer is known. */
+	if (!tw_rotation_is_in_flight(account->state_directory,
+				      account->username) &&
+	    !tw_state_note_rotation(account->state, account->refresh_token,
+				    &error)) {
+		fail_with(account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_STATE,
+			  "%s", error->message);
+		return;
+	}
+	account->refresh_waiter = tw_rotation_start(
+	    &config, account->refresh_token, refresh_done, account);
 }
 
 /****************************************************************************
@@ -485,15 +668,39 @@ refresh_start(TwAccount *account)
 
 static void poll_schedule(TwAccount *account, guint delay_ms);
 
+/* Authorized again while online (after a lost rotation): what waited
+ * for a token goes on. */
+static void
+reauthorized(TwAccount *account)
+{
+	g_autoptr(GPtrArray) waiting = g_steal_pointer(&account->after_refresh);
+
+	g_message("%s: authorized again", account->username);
+	account->after_refresh = g_ptr_array_new();
+	account->rotation_lost = FALSE;
+	account->refresh_failures = 0;
+	account->refresh_ambiguous = FALSE;
+	account->poll_retried = account->send_retried = FALSE;
+	account->unauthorized_streak = 0;
+	for (guint i = 0; i < waiting->len && !account->failed; i++)
+		((TwAccountOperation)waiting->pdata[i])(account);
+	if (!account->failed) {
+		tw_account_poll_now(account);
+		send_next(account);
+	}
+}
+
 static void
 get_me_done(TwApiReply *reply, gpointer data)
 {
 	TwAccount *account = data;
 
 	account->me_call = 0;
+	learn_window(account, &reply->rate_limit);
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
-	    retry_after_refresh(account, &account->me_retried, get_me_start))
+	    retry_after_refresh(account, reply->access_token_generation,
+				&account->me_retried, get_me_start))
 		return;
 	if (reply->error != NULL) {
 		fail(account, g_steal_pointer(&reply->error));
@@ -507,6 +714,10 @@ get_me_done(TwApiReply *reply, gpointer data)
 			  "@%s. Sign in to X as @%s, or rename the account.",
 			  reply->user->username, account->username,
 			  account->username);
+		return;
+	}
+	if (account->signed_on) {
+		reauthorized(account);
 		return;
 	}
 	account->me = g_steal_pointer(&reply->user);
@@ -602,7 +813,7 @@ authorized_me_done(TwApiReply *reply, gpointer data)
 static void
 check_authorized_account(TwAccount *account)
 {
-	if (account->callbacks->progress != NULL)
+	if (account->callbacks->progress != NULL && !account->signed_on)
 		account->callbacks->progress(account->ui,
 					     "Checking the account", 2, 3);
 	account->me_call =
@@ -630,6 +841,10 @@ authorization_oauth2_done(gpointer data, TwToken *token)
 			  "granted): the sign-in ends with the access token",
 			  account->username);
 	tw_api_set_access_token(account->api, token->access_token);
+	account->access_token_expiry =
+	    token->expires_in > 0
+		? g_get_real_time() + token->expires_in * G_USEC_PER_SEC
+		: 0;
 	schedule_refresh(account, token->expires_in);
 	check_authorized_account(account);
 }
@@ -830,25 +1045,7 @@ poll_schedule(TwAccount *account, guint delay_ms)
 static guint
 poll_pace_delay(TwAccount *account)
 {
-	const TwRateLimit *limit = &account->read_limit;
-	guint floor_ms = account->poll_interval * 1000;
-	guint delay_ms;
-
-	if (!limit->known) {
-		delay_ms = POLL_DEFAULT_DELAY_MS;
-	} else if (limit->remaining <= 0) {
-		delay_ms = until_reset_delay(limit);
-	} else {
-		gint64 now_ms = g_get_real_time() / 1000;
-		gint64 left_ms = MAX(limit->reset * 1000 - now_ms, 0);
-
-		/* One request is kept in hand for "check now" and retries. */
-		delay_ms = (guint)MIN(left_ms / MAX(limit->remaining - 1, 1),
-				      (gint64)G_MAXINT32);
-		if (limit->remaining == 1)
-			delay_ms = until_reset_delay(limit);
-	}
-	return MAX(MAX(delay_ms, floor_ms), POLL_MIN_DELAY_MS);
+	return tw_pace_spread_ms(&account->read_pace, g_get_real_time());
 }
 
 static gint64
@@ -1133,6 +1330,7 @@ users_done(TwApiReply *reply, gpointer data)
 	TwAccount *account = data;
 
 	account->users_call = 0;
+	learn_window(account, &reply->rate_limit);
 	if (reply->error != NULL) {
 		/* The batch stays undelivered; the next poll tries again. */
 		g_message("%s: user lookup failed: %s", account->username,
@@ -1318,7 +1516,7 @@ poll_failed(TwAccount *account, GError *error)
 	if (g_error_matches(error, TW_API_ERROR, TW_API_ERROR_RATE_LIMITED)) {
 		g_debug("%s: rate limited; waiting for the window to reset",
 			account->username);
-		poll_resume(account, until_reset_delay(&account->read_limit));
+		poll_resume(account, until_reset_delay(&account->read_pace));
 	} else if (g_error_matches(error, TW_API_ERROR,
 				   TW_API_ERROR_USAGE_CAPPED)) {
 		if (!account->usage_cap_told) {
@@ -1330,9 +1528,9 @@ poll_failed(TwAccount *account, GError *error)
 			account->usage_cap_told = TRUE;
 			notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
 		}
-		poll_resume(account,
-			    MAX(until_reset_delay(&account->read_limit),
-				(guint)BACKOFF_MAX_MS));
+		poll_resume(account, MAX(until_reset_delay(&account->read_pace),
+					 tw_pace_backoff_ms(&account->read_pace,
+							    G_MAXUINT)));
 	} else if (g_error_matches(error, TW_API_ERROR,
 				   TW_API_ERROR_CREDITS_DEPLETED)) {
 		fail_with(account, TW_API_ERROR, TW_API_ERROR_CREDITS_DEPLETED,
@@ -1349,10 +1547,12 @@ poll_failed(TwAccount *account, GError *error)
 			  "permission on a plan with DM access.",
 			  error->message);
 	} else if (is_transient_error(error)) {
-		account->poll_failures++;
+		tw_pace_fail(&account->read_pace, error, g_get_real_time());
 		g_debug("%s: poll failed (%s); retry %u", account->username,
-			error->message, account->poll_failures);
-		poll_resume(account, backoff_delay(account->poll_failures));
+			error->message, account->read_pace.failures);
+		poll_resume(account,
+			    tw_pace_backoff_ms(&account->read_pace,
+					       account->read_pace.failures));
 	} else {
 		fail(account, g_steal_pointer(&error));
 	}
@@ -1370,11 +1570,11 @@ poll_done(TwApiReply *reply, gpointer data)
 	gpointer value;
 
 	account->poll_call = 0;
-	if (reply->rate_limit.known)
-		account->read_limit = reply->rate_limit;
+	take_headers(&account->read_pace, &reply->rate_limit);
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
-	    retry_after_refresh(account, &account->poll_retried, poll_start))
+	    retry_after_refresh(account, reply->access_token_generation,
+				&account->poll_retried, poll_start))
 		return;
 	if (reply->error != NULL) {
 		poll_failed(account, g_steal_pointer(&reply->error));
@@ -1382,7 +1582,7 @@ poll_done(TwApiReply *reply, gpointer data)
 	}
 	account->poll_retried = FALSE;
 	account->unauthorized_streak = 0;
-	account->poll_failures = 0;
+	tw_pace_succeed(&account->read_pace);
 	account->last_poll_time = g_get_real_time();
 	page = reply->page;
 	g_hash_table_iter_init(&iter, page->users);
@@ -1414,10 +1614,10 @@ poll_done(TwApiReply *reply, gpointer data)
 		account->page_token = g_strdup(page->next_token);
 		/* A long backfill spends the window, then waits for the next
 		 * one: never a 429. */
-		if (account->read_limit.known &&
-		    account->read_limit.remaining <= 1)
+		if (account->read_pace.limit.known &&
+		    account->read_pace.limit.remaining <= 1)
 			poll_resume(account,
-				    until_reset_delay(&account->read_limit));
+				    until_reset_delay(&account->read_pace));
 		else
 			poll_page(account, account->page_token);
 		return;
@@ -1478,6 +1678,15 @@ poll_start(TwAccount *account)
  * Sending
  ****************************************************************************/
 
+/* The pace sends are timed by: their own headers once seen; until then
+ * the reads', whose window X sizes alike, rather than a constant. */
+static const TwPace *
+send_timing(TwAccount *account)
+{
+	return account->send_pace.window_us > 0 ? &account->send_pace
+						: &account->read_pace;
+}
+
 /* The group id of an outbox entry, or NULL for a 1:1 message. */
 static const char *
 outgoing_group_id(const TwStateOutgoing *outgoing)
@@ -1502,6 +1711,7 @@ send_schedule(TwAccount *account, guint delay_ms)
 {
 	tw_clear_timeout(&account->send_timer);
 	account->send_timer = tw_timeout_add(delay_ms, send_timer_cb, account);
+	account->next_send_time = g_get_real_time() + (gint64)delay_ms * 1000;
 }
 
 static void
@@ -1535,7 +1745,7 @@ send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 		tw_state_mark_delivered(account->state, event_id, 0);
 	tw_state_outbox_pop(account->state);
 	save_state(account);
-	account->send_failures = 0;
+	tw_pace_succeed(&account->send_pace);
 	account->send_retried = FALSE;
 	account->send_wait_told = FALSE;
 	account->send_verified = FALSE;
@@ -1546,8 +1756,8 @@ send_transient_failure(TwAccount *account, const GError *error)
 {
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
-	account->send_failures++;
-	if (account->send_failures > SEND_MAX_ATTEMPTS) {
+	tw_pace_fail(&account->send_pace, error, g_get_real_time());
+	if (account->send_pace.failures > SEND_MAX_ATTEMPTS) {
 		g_autofree char *text = g_strdup_printf(
 		    "Message not sent: X did not answer after %u tries "
 		    "(%s).",
@@ -1557,7 +1767,9 @@ send_transient_failure(TwAccount *account, const GError *error)
 		send_next(account);
 		return;
 	}
-	send_wait(account, outgoing, backoff_delay(account->send_failures),
+	send_wait(account, outgoing,
+		  tw_pace_backoff_ms(send_timing(account),
+				     account->send_pace.failures),
 		  "X did not answer");
 }
 
@@ -1568,8 +1780,7 @@ send_done(TwApiReply *reply, gpointer data)
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
 	account->send_call = 0;
-	if (reply->rate_limit.known)
-		account->send_limit = reply->rate_limit;
+	take_headers(&account->send_pace, &reply->rate_limit);
 	if (reply->error == NULL) {
 		send_finish_head(account, reply->sent->event_id, NULL);
 		send_next(account);
@@ -1581,12 +1792,13 @@ send_done(TwApiReply *reply, gpointer data)
 	account->send_verified = !is_transient_error(reply->error);
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
-	    retry_after_refresh(account, &account->send_retried, send_next))
+	    retry_after_refresh(account, reply->access_token_generation,
+				&account->send_retried, send_next))
 		return;
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_RATE_LIMITED)) {
 		send_wait(account, outgoing,
-			  until_reset_delay(&account->send_limit),
+			  until_reset_delay(send_timing(account)),
 			  "X's sending limit is reached");
 	} else if (is_transient_error(reply->error)) {
 		/* The POST may have arrived: check before sending again. */
@@ -1618,6 +1830,7 @@ lookup_done(TwApiReply *reply, gpointer data)
 	TwAccount *account = data;
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
+	learn_window(account, &reply->rate_limit);
 	account->lookup_call = 0;
 	if (reply->error == NULL) {
 		remember_user(account, reply->user);
@@ -1626,7 +1839,8 @@ lookup_done(TwApiReply *reply, gpointer data)
 	}
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
-	    retry_after_refresh(account, &account->send_retried, send_next))
+	    retry_after_refresh(account, reply->access_token_generation,
+				&account->send_retried, send_next))
 		return;
 	if (is_transient_error(reply->error) ||
 	    g_error_matches(reply->error, TW_API_ERROR,
@@ -1685,17 +1899,17 @@ verify_done(TwApiReply *reply, gpointer data)
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
 
 	account->verify_call = 0;
-	if (reply->rate_limit.known)
-		account->read_limit = reply->rate_limit;
+	take_headers(&account->read_pace, &reply->rate_limit);
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_UNAUTHORIZED) &&
-	    retry_after_refresh(account, &account->send_retried, send_next))
+	    retry_after_refresh(account, reply->access_token_generation,
+				&account->send_retried, send_next))
 		return;
 	if (reply->error != NULL) {
 		if (g_error_matches(reply->error, TW_API_ERROR,
 				    TW_API_ERROR_RATE_LIMITED))
 			send_wait(account, outgoing,
-				  until_reset_delay(&account->read_limit),
+				  until_reset_delay(&account->read_pace),
 				  "X's reading limit is reached");
 		else
 			send_transient_failure(account, reply->error);
@@ -1773,9 +1987,9 @@ send_next(TwAccount *account)
 	/* A token refresh is under way or being retried: the access token
 	 * may be dead, and a POST now would spend the message's one retry
 	 * after a 401. The queue goes on when the refresh is done. */
-	if (account->refresh_call != 0 || account->refresh_failures > 0) {
-		if (!g_ptr_array_find(account->after_refresh, send_next, NULL))
-			g_ptr_array_add(account->after_refresh, send_next);
+	if (account->refresh_waiter != 0 || account->refresh_failures > 0 ||
+	    account->authorization != NULL) {
+		wait_for_token(account, send_next);
 		return;
 	}
 	group_id = outgoing_group_id(outgoing);
@@ -1789,20 +2003,22 @@ send_next(TwAccount *account)
 		send_next(account);
 		return;
 	}
-	if (account->send_limit.known && account->send_limit.remaining <= 0 &&
-	    account->send_limit.reset * G_USEC_PER_SEC > g_get_real_time()) {
+	if (account->send_pace.limit.known &&
+	    account->send_pace.limit.remaining <= 0 &&
+	    account->send_pace.limit.reset * G_USEC_PER_SEC >
+		g_get_real_time()) {
 		send_wait(account, outgoing,
-			  until_reset_delay(&account->send_limit),
+			  until_reset_delay(send_timing(account)),
 			  "X's sending limit is reached");
 		return;
 	}
-	if (account->send_limit.daily_known &&
-	    account->send_limit.daily_remaining <= 0 &&
-	    account->send_limit.daily_reset * G_USEC_PER_SEC >
+	if (account->send_pace.limit.daily_known &&
+	    account->send_pace.limit.daily_remaining <= 0 &&
+	    account->send_pace.limit.daily_reset * G_USEC_PER_SEC >
 		g_get_real_time()) {
-		TwRateLimit daily = {.known = TRUE,
-				     .reset = account->send_limit.daily_reset};
+		TwPace daily = account->send_pace;
 
+		daily.limit.reset = account->send_pace.limit.daily_reset;
 		send_wait(account, outgoing, until_reset_delay(&daily),
 			  "X's daily sending limit is reached");
 		return;
@@ -1874,6 +2090,8 @@ tw_account_new(const TwAccountConfig *config,
 	account->icon_fetches =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	account->page_size = POLL_PAGE_IDLE;
+	tw_pace_init(&account->read_pace, account->poll_interval);
+	tw_pace_init(&account->send_pace, 0);
 
 	/* Opened now, so messages can be queued durably at any time. */
 	account->state = tw_state_open(
@@ -1907,6 +2125,8 @@ tw_account_free(TwAccount *account)
 	g_hash_table_destroy(account->looked_up);
 	g_hash_table_destroy(account->icon_fetches);
 	g_free(account->page_token);
+	tw_pace_clear(&account->read_pace);
+	tw_pace_clear(&account->send_pace);
 	tw_auth_wipe_string(account->refresh_token);
 	tw_auth_wipe_string(account->password);
 	tw_auth_wipe_string(account->client_secret);
@@ -2008,8 +2228,9 @@ tw_account_poll_now(TwAccount *account)
 	if (!account->signed_on || account->failed || account->poll_call != 0 ||
 	    account->users_call != 0 || account->delivery_timer != 0)
 		return;
-	if (account->read_limit.known && account->read_limit.remaining <= 0)
-		poll_schedule(account, until_reset_delay(&account->read_limit));
+	if (account->read_pace.limit.known &&
+	    account->read_pace.limit.remaining <= 0)
+		poll_schedule(account, until_reset_delay(&account->read_pace));
 	else
 		poll_schedule(account, 0);
 }
@@ -2180,8 +2401,7 @@ group_history_done(TwApiReply *reply, gpointer data)
 	gint64 vouched;
 	guint delivered = 0;
 
-	if (reply->rate_limit.known)
-		account->read_limit = reply->rate_limit;
+	take_headers(&account->read_pace, &reply->rate_limit);
 	if (reply->error != NULL) {
 		g_message("%s: group history not read: %s", account->username,
 			  reply->error->message);
@@ -2223,8 +2443,10 @@ tw_account_fetch_group_history(TwAccount *account, const char *conversation_id)
 	    !tw_id_is_valid(conversation_id))
 		return FALSE;
 	/* The poll's request kept in hand stays untouched. */
-	if (account->read_limit.known && account->read_limit.remaining <= 1 &&
-	    account->read_limit.reset * G_USEC_PER_SEC > g_get_real_time()) {
+	if (account->read_pace.limit.known &&
+	    account->read_pace.limit.remaining <= 1 &&
+	    account->read_pace.limit.reset * G_USEC_PER_SEC >
+		g_get_real_time()) {
 		g_debug("%s: no read budget for group history now",
 			account->username);
 		return FALSE;
@@ -2542,6 +2764,24 @@ append_limit(GString *text, const char *label, const TwRateLimit *limit,
 	}
 }
 
+/* When the last transient error of a family was, while its failures
+ * last. */
+static void
+append_last_error(GString *text, const char *doing, const TwPace *pace,
+		  gint64 now)
+{
+	g_autofree char *when = NULL;
+
+	if (pace->last_error_time == 0)
+		return;
+	when = format_moment(pace->last_error_time, now);
+	g_string_append_printf(text, "Last error %s: %s: %s", doing, when,
+			       pace->last_error);
+	if (pace->failures > 0)
+		g_string_append_printf(text, " (%u in a row)", pace->failures);
+	g_string_append_c(text, '\n');
+}
+
 char *
 tw_account_dup_status_text(TwAccount *account)
 {
@@ -2584,8 +2824,16 @@ tw_account_dup_status_text(TwAccount *account)
 		g_string_append(text, "Next check: not scheduled\n");
 	}
 
-	append_limit(text, "DM reads left", &account->read_limit, now);
-	append_limit(text, "DM sends left", &account->send_limit, now);
+	append_limit(text, "DM reads left", &account->read_pace.limit, now);
+	append_last_error(text, "reading", &account->read_pace, now);
+	append_limit(text, "DM sends left", &account->send_pace.limit, now);
+	append_last_error(text, "sending", &account->send_pace, now);
+	if (account->send_timer != 0) {
+		g_autofree char *next =
+		    format_moment(MAX(account->next_send_time, now), now);
+
+		g_string_append_printf(text, "Next send try: %s\n", next);
+	}
 	g_string_append_printf(text, "Messages waiting to be sent: %u\n",
 			       account->state != NULL
 				   ? tw_state_outbox_get_length(account->state)

@@ -17,6 +17,7 @@
 #include "tw-sandbox.h"
 #include "tw-test-loop.h"
 #include "tw-test-runner.h"
+#include "tw-test-world.h"
 
 #define ACCOUNT         "acme_support"
 #define CONSUMER_KEY    "auth-flow-consumer"
@@ -63,8 +64,9 @@ static void
 world_set_up(World *world, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
+	const TwSandboxConfig *config = data;
 
-	world->sandbox = tw_sandbox_new(NULL);
+	world->sandbox = tw_sandbox_new(config);
 	g_assert_true(tw_sandbox_start(world->sandbox, 0, &error));
 	g_assert_no_error(error);
 	world->session = soup_session_new();
@@ -809,6 +811,121 @@ test_refused_token_asks_again(World *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* Access tokens that live this long, for the lost-rotation test. */
+static guint
+short_token_lifetime(void)
+{
+	return g_strcmp0(g_getenv("TW_TEST_UNDER_VALGRIND"), "1") == 0 ? 60
+								       : 20;
+}
+
+static const char *
+notify_text(JsonObject *event)
+{
+	return json_object_get_string_member_with_default(event, "secondary",
+							  "");
+}
+
+/* How many info notices mention @needle. */
+static guint
+count_notices(TwTestRunner *runner, const char *needle)
+{
+	GPtrArray *events = tw_test_runner_get_events(runner);
+	guint count = 0;
+
+	for (guint i = 0; i < events->len; i++) {
+		JsonObject *event = events->pdata[i];
+
+		if (g_strcmp0(member(event, "event"), "notify") == 0 &&
+		    contains(notify_text(event), needle))
+			count++;
+	}
+	return count;
+}
+
+static gboolean
+notice_told(gpointer data)
+{
+	return count_notices(data, "authorize") > 0;
+}
+
+/* X rotates the refresh token on a proactive refresh, but its answer is
+ * cut off, and the retry with the old token is refused: the rotation is
+ * lost. The account keeps reading with the access token it has until
+ * that expires, says once, in words, that it must be authorized again
+ * before then, and only then asks; a reply typed meanwhile is kept and
+ * sent after the new authorization. */
+static void
+test_lost_rotation_answer(World *world, gconstpointer data)
+{
+	g_autofree char *issued =
+	    tw_sandbox_issue_refresh_token(world->sandbox, world->account_id);
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	g_autofree char *send_path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", alice);
+	guint lifetime_ms = short_token_lifetime() * 1000;
+	TwSandboxFault cut = {.kind = TW_SANDBOX_FAULT_TRUNCATED,
+			      .method = "POST",
+			      .path_prefix = "/2/oauth2/token",
+			      .count = 1};
+	TwTestRunner *runner;
+	JsonObject *prompt;
+	g_autofree char *url = NULL;
+	g_autofree char *location = NULL;
+	g_autoptr(Page) page = NULL;
+	g_autoptr(GPtrArray) sends = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+	gint64 signed_on_at;
+
+	runner = start_runner(world, issued, NULL);
+	assert_signed_on(runner);
+	signed_on_at = g_get_monotonic_time();
+	tw_sandbox_add_fault(world->sandbox, &cut);
+
+	g_assert_true(
+	    tw_test_wait_until(notice_told, runner, lifetime_ms + WAIT_MS));
+	before =
+	    tw_sandbox_create_message(world->sandbox, alice, world->account_id,
+				      "read with the current token");
+	g_assert_nonnull(
+	    tw_test_runner_wait_event(runner, "message", "plain",
+				      "read with the current token", WAIT_MS));
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-input", NULL, NULL),
+	    ==, 0);
+
+	/* Asked only once the access token is gone. */
+	prompt = tw_test_runner_wait_event(runner, "request-input", "account",
+					   ACCOUNT, lifetime_ms + WAIT_MS);
+	g_assert_nonnull(prompt);
+	g_assert_cmpint(g_get_monotonic_time() - signed_on_at, >=,
+			(gint64)(lifetime_ms - 2000) * 1000);
+	tw_test_send_command(runner, "alice_c", "kept until authorized");
+	url = prompt_url(prompt);
+	location = authorize_in_browser(world, url);
+	page = browse(world, "GET", location, NULL, NULL);
+	g_assert_cmpuint(page->status, ==, 200);
+
+	g_assert_true(wait_for_request(world, "POST", send_path, 1));
+	after =
+	    tw_sandbox_create_message(world->sandbox, alice, world->account_id,
+				      "read after authorizing again");
+	g_assert_nonnull(
+	    tw_test_runner_wait_event(runner, "message", "plain",
+				      "read after authorizing again", WAIT_MS));
+	sends = requests_to(world, "POST", send_path);
+	g_assert_cmpuint(sends->len, ==, 1);
+	g_assert_cmpuint(((TwSandboxRequest *)sends->pdata[0])->status, ==,
+			 201);
+	g_assert_cmpuint(count_notices(runner, "authorize"), ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "connection-error", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 static void
 test_disconnect_keeps_tokens(World *world, gconstpointer data)
 {
@@ -996,6 +1113,8 @@ test_oauth1_pin_flow(World *world, gconstpointer data)
 int
 main(int argc, char **argv)
 {
+	TwSandboxConfig short_tokens;
+
 	g_test_init(&argc, &argv, NULL);
 	tw_test_loop_install();
 #define ADD(path, func)                                                        \
@@ -1011,6 +1130,13 @@ main(int argc, char **argv)
 	ADD("/auth-flow/pkce/cancelled", test_cancelled_prompt);
 	ADD("/auth-flow/revoke-on-removal", test_revoke_on_removal);
 	ADD("/auth-flow/disconnect-keeps-tokens", test_disconnect_keeps_tokens);
+	tw_sandbox_config_init(&short_tokens);
+	short_tokens.access_token_lifetime = short_token_lifetime();
+	/* Polls once a second. */
+	short_tokens.rate_window_seconds = 15;
+	short_tokens.dm_read_limit = 15;
+	g_test_add("/auth-flow/lost-rotation-answer", World, &short_tokens,
+		   world_set_up, test_lost_rotation_answer, world_tear_down);
 	ADD("/auth-flow/refused-token-asks-again",
 	    test_refused_token_asks_again);
 	ADD("/auth-flow/oauth1/dm-round-trip", test_oauth1_dm_round_trip);
