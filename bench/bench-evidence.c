@@ -26,6 +26,10 @@
  *    client (TwHttpStats) and by the server (connections that carried a
  *    request; over HTTPS each is one handshake).
  *
+ * 5. Outage recovery: tests/test-outage's recovery case (30 s of 503 at a
+ *    pace of one second while customers write, ended right after a failed
+ *    poll): the first read and the last delivery after the end, in paces.
+ *
  * Progress goes to stderr, the report to stdout. Options: --accounts N,
  * --idle-seconds N, --requests N, --soak-seconds N (0 skips the soak).
  *
@@ -906,6 +910,51 @@ run_http_reuse(const Options *options)
 }
 
 /****************************************************************************
+ * 5. Outage recovery
+ ****************************************************************************/
+
+static void
+run_outage_recovery(void)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) test = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *output = NULL;
+	g_auto(GStrv) lines = NULL;
+	gboolean passed = FALSE;
+
+	printf("\n5. Outage recovery (tests/test-outage: 30 s of 503 at a "
+	       "1 s pace while customers write, ended right after a failed "
+	       "poll; targets: first read within 4 paces, everything within "
+	       "8)\n");
+	if (!g_file_test(TW_BENCH_OUTAGE, G_FILE_TEST_IS_EXECUTABLE)) {
+		printf("  not built: %s\n", TW_BENCH_OUTAGE);
+		return;
+	}
+	progress("outage recovery: about 40 s");
+	test = g_subprocess_launcher_spawn(
+	    launcher, &error, TW_BENCH_OUTAGE, "--tap", "-p",
+	    "/outage/recovery/after-30-s-of-503", NULL);
+	if (test == NULL || !g_subprocess_communicate_utf8(
+				test, NULL, NULL, &output, NULL, &error)) {
+		printf("  could not run: %s\n", error->message);
+		return;
+	}
+	lines = g_strsplit(output != NULL ? output : "", "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], "# outage recovery:"))
+			printf("  %s\n", lines[i] + 2);
+		else if (g_str_has_prefix(lines[i], "ok "))
+			passed = TRUE;
+	}
+	printf("  result: %s\n",
+	       passed ? "passed (within the targets, each message exactly "
+			"once, oldest first, still online)"
+		      : "FAILED");
+}
+
+/****************************************************************************
  * Main
  ****************************************************************************/
 
@@ -983,6 +1032,8 @@ main(int argc, char **argv)
 	run_accounts(&options);
 	fflush(stdout);
 	run_http_reuse(&options);
+	fflush(stdout);
+	run_outage_recovery();
 
 	load_end = read_load_average();
 	printf("\n  load average at end %s; whole run %.0f s\n", load_end,
