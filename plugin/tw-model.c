@@ -216,6 +216,25 @@ tw_dm_event_is_group(const TwDmEvent *event)
 	       strchr(event->conversation_id, '-') == NULL;
 }
 
+gint64
+tw_dm_event_get_time(const TwDmEvent *event)
+{
+	return event->created_at > 0 ? event->created_at : g_get_real_time();
+}
+
+int
+tw_dm_event_compare_oldest_first(gconstpointer a, gconstpointer b)
+{
+	const TwDmEvent *left = *(TwDmEvent *const *)a;
+	const TwDmEvent *right = *(TwDmEvent *const *)b;
+
+	if (tw_dm_event_get_time(left) != tw_dm_event_get_time(right))
+		return tw_dm_event_get_time(left) < tw_dm_event_get_time(right)
+			   ? -1
+			   : 1;
+	return tw_id_compare(left->id, right->id);
+}
+
 TwDmPage *
 tw_dm_page_new(void)
 {

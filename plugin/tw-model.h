@@ -147,6 +147,23 @@ TwDmEvent *tw_dm_event_copy(const TwDmEvent *event);
 gboolean tw_dm_event_is_group(const TwDmEvent *event);
 
 /**
+ * tw_dm_event_get_time:
+ * @event: an event
+ *
+ * Returns: when it was created, Unix µs; now when X did not say
+ */
+gint64 tw_dm_event_get_time(const TwDmEvent *event);
+
+/**
+ * tw_dm_event_compare_oldest_first:
+ * @a: a `TwDmEvent **`
+ * @b: a `TwDmEvent **`
+ *
+ * A #GCompareFunc for g_ptr_array_sort(): by creation time, then id.
+ */
+int tw_dm_event_compare_oldest_first(gconstpointer a, gconstpointer b);
+
+/**
  * TwDmPage:
  * @events: (element-type TwDmEvent): newest first, as the API sends them
  * @users: (element-type utf8 TwUser): includes.users by id
