@@ -1,0 +1,551 @@
+/*
+ * tw-outbox: sending. The outbox lives in tw-state, so it survives
+ * crashes: a message is marked attempted on disk before its POST, and one
+ * whose answer was lost is looked for in its conversation before it is
+ * sent again. Sends are paced by the send pace and back off 1, 2, 4 paces
+ * after transient errors; own events that may be the echo of an
+ * unconfirmed send are held back (tw_outbox_event_must_wait()).
+ * tw_account_send_im() and tw_account_send_group() (tw-account.h) are
+ * defined here.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tw-outbox.h"
+
+#include <string.h>
+
+#include "tw-loop.h"
+#include "tw-people.h"
+#include "tw-session.h"
+#include "tw-text.h"
+
+/* Transient failures of one message before it is given up. */
+#define SEND_MAX_ATTEMPTS 8
+/* Own events this much older than queuing may still be the message. */
+#define SEND_CLOCK_SKEW (60 * G_TIME_SPAN_SECOND)
+/* Events looked at when checking whether a message arrived. */
+#define SEND_VERIFY_PAGE 20
+
+struct _TwOutbox {
+	guint send_timer;
+	gint64 next_send_time; /* Unix µs send_timer, when set, fires */
+	guint64 send_call;
+	guint64 lookup_call;
+	guint64 verify_call;
+	/* the head, attempted before, was looked for and is not there */
+	gboolean send_verified;
+	gboolean send_wait_told;
+	/* groups being created: their first message's id is not known */
+	guint groups_being_created;
+};
+
+static void verify_done(TwApiReply *reply, gpointer data);
+static void send_schedule(TwAccount *account, guint delay_ms);
+
+TwOutbox *
+tw_outbox_new(TwAccount *account)
+{
+	(void)account;
+	return g_new0(TwOutbox, 1);
+}
+
+void
+tw_outbox_free(TwOutbox *outbox)
+{
+	g_free(outbox);
+}
+
+void
+tw_outbox_stop(TwAccount *account)
+{
+	tw_clear_timeout(&account->outbox->send_timer);
+	account->outbox->send_call = account->outbox->lookup_call = 0;
+	account->outbox->verify_call = 0;
+}
+
+void
+tw_outbox_kick(TwAccount *account)
+{
+	if (account->outbox->send_timer == 0)
+		send_schedule(account, 0);
+}
+
+gint64
+tw_outbox_get_next_send_time(TwAccount *account)
+{
+	return account->outbox->send_timer != 0
+		   ? account->outbox->next_send_time
+		   : 0;
+}
+
+void
+tw_outbox_hold_echoes(TwAccount *account)
+{
+	account->outbox->groups_being_created++;
+}
+
+void
+tw_outbox_release_echoes(TwAccount *account)
+{
+	account->outbox->groups_being_created--;
+}
+
+/* A send whose event id is not known yet: a POST in flight, or one that
+ * may have arrived before a crash or a lost answer. */
+static gboolean
+own_send_unconfirmed(TwAccount *account)
+{
+	TwStateOutgoing *head = account->state != NULL
+				    ? tw_state_outbox_peek(account->state)
+				    : NULL;
+
+	return account->outbox->send_call != 0 ||
+	       account->outbox->verify_call != 0 ||
+	       account->outbox->groups_being_created > 0 ||
+	       (head != NULL && head->attempted &&
+		!account->outbox->send_verified);
+}
+
+/* Whether @event may be the echo of @outgoing: the same text (X may trim
+ * it), or links, which X rewrites to t.co. */
+static gboolean
+event_may_be_echo(const TwDmEvent *event, const TwStateOutgoing *outgoing)
+{
+	g_autofree char *event_text = NULL;
+	g_autofree char *outgoing_text = NULL;
+
+	if (outgoing == NULL || event->urls->len > 0)
+		return TRUE;
+	event_text =
+	    g_strstrip(g_strdup(event->text != NULL ? event->text : ""));
+	outgoing_text = g_strstrip(g_strdup(outgoing->text));
+	return g_str_equal(event_text, outgoing_text);
+}
+
+/* Own events that may be the echo of an unconfirmed send wait: such an echo
+ * cannot be told from a message typed on another device until the send's
+ * id is known. Any other own event is shown at once. */
+gboolean
+tw_outbox_event_must_wait(TwAccount *account, const TwDmEvent *event)
+{
+	return tw_account_is_own_event(account, event) &&
+	       own_send_unconfirmed(account) &&
+	       event_may_be_echo(event, tw_state_outbox_peek(account->state));
+}
+
+/* The pace sends are timed by: their own headers once seen; until then
+ * the reads', whose window X sizes alike, rather than a constant. */
+static const TwPace *
+send_timing(TwAccount *account)
+{
+	return account->send_pace.window_us > 0 ? &account->send_pace
+						: &account->read_pace;
+}
+
+/* The group id of an outbox entry, or NULL for a 1:1 message. */
+static const char *
+outgoing_group_id(const TwStateOutgoing *outgoing)
+{
+	if (!g_str_has_prefix(outgoing->conversation, TW_ACCOUNT_GROUP_PREFIX))
+		return NULL;
+	return outgoing->conversation + strlen(TW_ACCOUNT_GROUP_PREFIX);
+}
+
+static gboolean
+send_timer_cb(gpointer data)
+{
+	TwAccount *account = data;
+
+	account->outbox->send_timer = 0;
+	tw_outbox_send_next(account);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+send_schedule(TwAccount *account, guint delay_ms)
+{
+	tw_clear_timeout(&account->outbox->send_timer);
+	account->outbox->send_timer =
+	    tw_timeout_add(delay_ms, send_timer_cb, account);
+	account->outbox->next_send_time =
+	    g_get_real_time() + (gint64)delay_ms * 1000;
+}
+
+static void
+send_wait(TwAccount *account, const TwStateOutgoing *outgoing, guint delay_ms,
+	  const char *why)
+{
+	if (!account->outbox->send_wait_told) {
+		g_autofree char *text = g_strdup_printf(
+		    "Your message is waiting: %s. It will be sent in about "
+		    "%u seconds.",
+		    why, (delay_ms + 999) / 1000);
+
+		account->outbox->send_wait_told = TRUE;
+		tw_account_notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
+				  outgoing->conversation, text);
+	}
+	send_schedule(account, delay_ms);
+}
+
+/* The head of the outbox is done with: sent, found sent, or given up. */
+static void
+send_finish_head(TwAccount *account, const char *event_id, const char *failure)
+{
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	if (failure != NULL)
+		tw_account_notice(account, TW_ACCOUNT_NOTICE_SEND_FAILED,
+				  outgoing->conversation, failure);
+	/* Its id is delivered: the poll must not show it again. */
+	if (event_id != NULL)
+		tw_state_mark_delivered(account->state, event_id, 0);
+	tw_state_outbox_pop(account->state);
+	tw_account_save_state(account);
+	tw_pace_succeed(&account->send_pace);
+	tw_session_request_succeeded(account, TW_SESSION_USER_SEND);
+	account->outbox->send_wait_told = FALSE;
+	account->outbox->send_verified = FALSE;
+}
+
+static void
+send_transient_failure(TwAccount *account, const GError *error)
+{
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	tw_pace_fail(&account->send_pace, error, g_get_real_time());
+	if (account->send_pace.failures > SEND_MAX_ATTEMPTS) {
+		g_autofree char *text = g_strdup_printf(
+		    "Message not sent: X did not answer after %u tries "
+		    "(%s).",
+		    SEND_MAX_ATTEMPTS, error->message);
+
+		send_finish_head(account, NULL, text);
+		tw_outbox_send_next(account);
+		return;
+	}
+	send_wait(account, outgoing,
+		  tw_pace_backoff_ms(send_timing(account),
+				     account->send_pace.failures),
+		  "X did not answer");
+}
+
+static void
+send_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	account->outbox->send_call = 0;
+	tw_pace_take_headers(&account->send_pace, &reply->rate_limit,
+			     g_get_real_time());
+	if (reply->error == NULL) {
+		send_finish_head(account, reply->sent->event_id, NULL);
+		tw_outbox_send_next(account);
+		return;
+	}
+	/* A refusal (401, 429, 4xx) created nothing; after any other failure
+	 * the message may exist, and the next try must look for it first,
+	 * even when the conversation was checked before this POST. */
+	account->outbox->send_verified =
+	    !tw_account_is_transient_error(reply->error);
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    tw_session_retry_after_refresh(
+		account, reply->access_token_generation, TW_SESSION_USER_SEND,
+		tw_outbox_send_next))
+		return;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED)) {
+		send_wait(account, outgoing,
+			  tw_pace_until_reset_ms(send_timing(account),
+						 g_get_real_time()),
+			  "X's sending limit is reached");
+	} else if (tw_account_is_transient_error(reply->error)) {
+		/* The POST may have arrived: check before sending again. */
+		send_transient_failure(account, reply->error);
+	} else {
+		g_autofree char *text = NULL;
+
+		if (outgoing_group_id(outgoing) != NULL)
+			text =
+			    g_strdup_printf("Message not sent to the group: %s",
+					    reply->error->message);
+		else if (g_error_matches(reply->error, TW_API_ERROR,
+					 TW_API_ERROR_FORBIDDEN))
+			text = g_strdup_printf(
+			    "Message not sent: @%s does not accept your "
+			    "direct messages (%s).",
+			    outgoing->conversation, reply->error->message);
+		else
+			text = g_strdup_printf("Message not sent: %s",
+					       reply->error->message);
+		send_finish_head(account, NULL, text);
+		tw_outbox_send_next(account);
+	}
+}
+
+static void
+lookup_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	tw_account_learn_window(account, &reply->rate_limit);
+	account->outbox->lookup_call = 0;
+	if (reply->error == NULL) {
+		tw_people_remember(account, reply->user);
+		tw_outbox_send_next(account);
+		return;
+	}
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    tw_session_retry_after_refresh(
+		account, reply->access_token_generation, TW_SESSION_USER_SEND,
+		tw_outbox_send_next))
+		return;
+	if (tw_account_is_transient_error(reply->error) ||
+	    g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED)) {
+		send_transient_failure(account, reply->error);
+		return;
+	}
+	{
+		g_autofree char *text = g_strdup_printf(
+		    "Message not sent: there is no X user @%s (%s).",
+		    outgoing->conversation, reply->error->message);
+
+		send_finish_head(account, NULL, text);
+	}
+	tw_outbox_send_next(account);
+}
+
+/* One page of the head's conversation, newest first, from
+ * @pagination_token on (%NULL: the newest). */
+static void
+verify_page(TwAccount *account, const char *pagination_token)
+{
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+	const char *group_id = outgoing_group_id(outgoing);
+	/* Mostly the newest page settles it; digging deeper, big pages
+	 * spend less of the read budget. */
+	guint page_size =
+	    pagination_token != NULL ? TW_ACCOUNT_PAGE_MAX : SEND_VERIFY_PAGE;
+	const char *peer_id;
+
+	if (group_id != NULL) {
+		account->outbox->verify_call = tw_api_list_group_events(
+		    account->api, group_id, page_size, pagination_token,
+		    verify_done, account, NULL);
+		return;
+	}
+	peer_id = tw_people_get_id(account, outgoing->conversation);
+	if (peer_id == NULL) {
+		tw_outbox_send_next(account);
+		return;
+	}
+	account->outbox->verify_call = tw_api_list_conversation_events(
+	    account->api, peer_id, page_size, pagination_token, verify_done,
+	    account, NULL);
+}
+
+/* After a crash or a lost answer, a message marked attempted may have
+ * arrived: look for it in the conversation before sending it again. */
+static void
+verify_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+
+	account->outbox->verify_call = 0;
+	tw_pace_take_headers(&account->read_pace, &reply->rate_limit,
+			     g_get_real_time());
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_UNAUTHORIZED) &&
+	    tw_session_retry_after_refresh(
+		account, reply->access_token_generation, TW_SESSION_USER_SEND,
+		tw_outbox_send_next))
+		return;
+	if (reply->error != NULL) {
+		if (g_error_matches(reply->error, TW_API_ERROR,
+				    TW_API_ERROR_RATE_LIMITED))
+			send_wait(account, outgoing,
+				  tw_pace_until_reset_ms(&account->read_pace,
+							 g_get_real_time()),
+				  "X's reading limit is reached");
+		else
+			send_transient_failure(account, reply->error);
+		return;
+	}
+	for (guint i = 0; i < reply->page->events->len; i++) {
+		const TwDmEvent *event = reply->page->events->pdata[i];
+
+		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
+		    tw_account_is_own_event(account, event) &&
+		    g_strcmp0(event->text, outgoing->text) == 0 &&
+		    (event->created_at == 0 ||
+		     event->created_at >=
+			 outgoing->queued_at - SEND_CLOCK_SKEW) &&
+		    !tw_state_is_delivered(account->state, event->id)) {
+			g_debug("%s: queued message %s was sent before as %s",
+				account->username, outgoing->id, event->id);
+			send_finish_head(account, event->id, NULL);
+			tw_outbox_send_next(account);
+			return;
+		}
+	}
+	/* Not on this page: a busy conversation may have buried it while X
+	 * did not answer. Older pages count until one reaches back to before
+	 * the message was queued. */
+	if (reply->page->next_token != NULL && reply->page->events->len > 0 &&
+	    tw_dm_event_get_time(g_ptr_array_index(
+		reply->page->events, reply->page->events->len - 1)) >=
+		outgoing->queued_at - SEND_CLOCK_SKEW) {
+		verify_page(account, reply->page->next_token);
+		return;
+	}
+	account->outbox->send_verified = TRUE;
+	tw_outbox_send_next(account);
+}
+
+/* The same steps as a 1:1 message, on the group's own endpoints. */
+static void
+send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
+		   const char *group_id)
+{
+	if (!tw_id_is_valid(group_id)) {
+		g_autofree char *text = g_strdup_printf(
+		    "Message not sent: \"%s\" is not a group conversation.",
+		    group_id);
+
+		send_finish_head(account, NULL, text);
+		tw_outbox_send_next(account);
+		return;
+	}
+	if (outgoing->attempted && !account->outbox->send_verified) {
+		verify_page(account, NULL);
+		return;
+	}
+	outgoing->attempted = TRUE;
+	tw_account_save_state(account);
+	account->outbox->send_call = tw_api_send_dm_to_conversation(
+	    account->api, group_id, outgoing->text, send_done, account, NULL);
+}
+
+void
+tw_outbox_send_next(TwAccount *account)
+{
+	TwStateOutgoing *outgoing;
+	const char *peer_id;
+	const char *group_id;
+
+	if (!account->signed_on || account->failed ||
+	    account->outbox->send_call != 0 ||
+	    account->outbox->lookup_call != 0 ||
+	    account->outbox->verify_call != 0 ||
+	    account->outbox->send_timer != 0)
+		return;
+	outgoing = tw_state_outbox_peek(account->state);
+	if (outgoing == NULL)
+		return;
+	/* A token refresh is under way or being retried: the access token
+	 * may be dead, and a POST now would spend the message's one retry
+	 * after a 401. The queue goes on when the refresh is done. */
+	if (tw_session_is_renewing(account)) {
+		tw_session_wait_for_token(account, tw_outbox_send_next);
+		return;
+	}
+	group_id = outgoing_group_id(outgoing);
+	if (group_id == NULL &&
+	    !tw_api_username_is_valid(outgoing->conversation)) {
+		g_autofree char *text = g_strdup_printf(
+		    "Message not sent: \"%s\" is not a valid X handle.",
+		    outgoing->conversation);
+
+		send_finish_head(account, NULL, text);
+		tw_outbox_send_next(account);
+		return;
+	}
+	if (account->send_pace.limit.known &&
+	    account->send_pace.limit.remaining <= 0 &&
+	    account->send_pace.limit.reset * G_USEC_PER_SEC >
+		g_get_real_time()) {
+		send_wait(account, outgoing,
+			  tw_pace_until_reset_ms(send_timing(account),
+						 g_get_real_time()),
+			  "X's sending limit is reached");
+		return;
+	}
+	if (account->send_pace.limit.daily_known &&
+	    account->send_pace.limit.daily_remaining <= 0 &&
+	    account->send_pace.limit.daily_reset * G_USEC_PER_SEC >
+		g_get_real_time()) {
+		TwPace daily = account->send_pace;
+
+		daily.limit.reset = account->send_pace.limit.daily_reset;
+		send_wait(account, outgoing,
+			  tw_pace_until_reset_ms(&daily, g_get_real_time()),
+			  "X's daily sending limit is reached");
+		return;
+	}
+	if (group_id != NULL) {
+		send_next_to_group(account, outgoing, group_id);
+		return;
+	}
+	peer_id = tw_people_get_id(account, outgoing->conversation);
+	if (peer_id == NULL) {
+		account->outbox->lookup_call = tw_api_get_user_by_username(
+		    account->api, outgoing->conversation, lookup_done, account,
+		    NULL);
+		return;
+	}
+	if (outgoing->attempted && !account->outbox->send_verified) {
+		verify_page(account, NULL);
+		return;
+	}
+	/* Durable before the POST: a crash from here on is checked for. */
+	outgoing->attempted = TRUE;
+	tw_account_save_state(account);
+	account->outbox->send_call = tw_api_send_dm_to_user(
+	    account->api, peer_id, outgoing->text, send_done, account, NULL);
+}
+
+guint
+tw_account_send_im(TwAccount *account, const char *peer, const char *html)
+{
+	g_autofree char *plain = tw_text_outgoing_to_plain(html);
+	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	g_autofree char *handle = g_ascii_strdown(peer, -1);
+
+	if (account->state == NULL)
+		return 0;
+	for (guint i = 0; i < parts->len; i++)
+		tw_state_outbox_push(account->state, handle, parts->pdata[i]);
+	if (parts->len == 0)
+		return 0;
+	/* On disk before the user is told it went out. */
+	tw_account_save_state(account);
+	tw_outbox_kick(account);
+	return parts->len;
+}
+
+guint
+tw_account_send_group(TwAccount *account, const char *conversation_id,
+		      const char *html)
+{
+	g_autofree char *plain = tw_text_outgoing_to_plain(html);
+	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	g_autofree char *conversation =
+	    g_strconcat(TW_ACCOUNT_GROUP_PREFIX, conversation_id, NULL);
+
+	if (account->state == NULL)
+		return 0;
+	for (guint i = 0; i < parts->len; i++)
+		tw_state_outbox_push(account->state, conversation,
+				     parts->pdata[i]);
+	if (parts->len == 0)
+		return 0;
+	tw_account_save_state(account);
+	tw_outbox_kick(account);
+	return parts->len;
+}

@@ -1,0 +1,299 @@
+/*
+ * tw-people: the people an account meets: the users X described (from
+ * includes and lookups), their handles, icons, lookups by handle and
+ * blocking. tw_account_find_user(), tw_account_look_up_user(),
+ * tw_account_fetch_icon() and tw_account_set_blocked() (tw-account.h) are
+ * defined here.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tw-people.h"
+
+struct _TwPeople {
+	GHashTable *users;        /* user id -> TwUser */
+	GHashTable *handle_ids;   /* lower-case handle -> user id */
+	GHashTable *icon_fetches; /* URLs being fetched */
+};
+
+TwPeople *
+tw_people_new(TwAccount *account)
+{
+	TwPeople *people = g_new0(TwPeople, 1);
+
+	(void)account;
+	people->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)tw_user_free);
+	people->handle_ids =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	people->icon_fetches =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return people;
+}
+
+void
+tw_people_free(TwPeople *people)
+{
+	if (people == NULL)
+		return;
+	g_hash_table_destroy(people->users);
+	g_hash_table_destroy(people->handle_ids);
+	g_hash_table_destroy(people->icon_fetches);
+	g_free(people);
+}
+
+const TwUser *
+tw_people_lookup(TwAccount *account, const char *user_id)
+{
+	return g_hash_table_lookup(account->people->users, user_id);
+}
+
+const char *
+tw_people_get_id(TwAccount *account, const char *handle)
+{
+	return g_hash_table_lookup(account->people->handle_ids, handle);
+}
+
+void
+tw_people_remember(TwAccount *account, const TwUser *user)
+{
+	g_autofree char *handle = NULL;
+
+	if (user->id == NULL || user->username == NULL)
+		return;
+	handle = g_ascii_strdown(user->username, -1);
+	g_hash_table_replace(account->people->users, g_strdup(user->id),
+			     tw_user_copy(user));
+	g_hash_table_replace(account->people->handle_ids,
+			     g_steal_pointer(&handle), g_strdup(user->id));
+}
+
+char *
+tw_people_dup_handle_of(TwAccount *account, const char *user_id)
+{
+	const TwUser *user =
+	    g_hash_table_lookup(account->people->users, user_id);
+
+	return user != NULL ? g_ascii_strdown(user->username, -1)
+			    : g_strdup(user_id);
+}
+
+const TwUser *
+tw_account_find_user(TwAccount *account, const char *handle)
+{
+	g_autofree char *lower = g_ascii_strdown(handle, -1);
+	const char *id =
+	    g_hash_table_lookup(account->people->handle_ids, lower);
+
+	return id != NULL ? g_hash_table_lookup(account->people->users, id)
+			  : NULL;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *handle;
+	TwAccountUserFunc func;
+	gpointer user_data;
+} UserLookup;
+
+static void
+user_lookup_free(gpointer data)
+{
+	UserLookup *lookup = data;
+
+	g_free(lookup->handle);
+	g_free(lookup);
+}
+
+static void
+user_lookup_done(TwApiReply *reply, gpointer data)
+{
+	UserLookup *lookup = data;
+
+	if (reply->user != NULL)
+		tw_people_remember(lookup->account, reply->user);
+	lookup->func(lookup->handle, reply->user, reply->error,
+		     lookup->user_data);
+}
+
+/* The handle as X spells it in a path: no '@', valid, or NULL. */
+static char *
+clean_handle(const char *handle)
+{
+	while (handle != NULL && *handle == '@')
+		handle++;
+	if (handle == NULL || !tw_api_username_is_valid(handle))
+		return NULL;
+	return g_ascii_strdown(handle, -1);
+}
+
+gboolean
+tw_account_look_up_user(TwAccount *account, const char *handle,
+			TwAccountUserFunc func, gpointer user_data)
+{
+	g_autofree char *clean = clean_handle(handle);
+	UserLookup *lookup;
+
+	if (!account->signed_on || account->failed || clean == NULL)
+		return FALSE;
+	lookup = g_new0(UserLookup, 1);
+	lookup->account = account;
+	lookup->handle = g_strdup(clean);
+	lookup->func = func;
+	lookup->user_data = user_data;
+	tw_api_get_user_by_username(account->api, clean, user_lookup_done,
+				    lookup, user_lookup_free);
+	return TRUE;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *url;
+	TwAccountIconFunc func;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} IconFetch;
+
+static void
+icon_fetch_free(gpointer data)
+{
+	IconFetch *fetch = data;
+
+	g_hash_table_remove(fetch->account->people->icon_fetches, fetch->url);
+	if (fetch->destroy != NULL)
+		fetch->destroy(fetch->user_data);
+	g_free(fetch->url);
+	g_free(fetch);
+}
+
+static void
+icon_fetch_done(TwHttpResponse *response, const GError *error, gpointer data)
+{
+	IconFetch *fetch = data;
+	g_autoptr(GBytes) image = NULL;
+
+	if (error != NULL) {
+		g_debug("%s: icon not fetched: %s", fetch->account->username,
+			error->message);
+	} else if (tw_http_response_get_status(response) != 200) {
+		g_debug("%s: icon not fetched: HTTP %u",
+			fetch->account->username,
+			tw_http_response_get_status(response));
+	} else {
+		gsize length;
+		const char *body = tw_http_response_get_body(response, &length);
+
+		if (length > 0)
+			image = g_bytes_new(body, length);
+	}
+	fetch->func(fetch->url, image, fetch->user_data);
+}
+
+gboolean
+tw_account_fetch_icon(TwAccount *account, const char *url,
+		      TwAccountIconFunc func, gpointer user_data,
+		      GDestroyNotify destroy)
+{
+	IconFetch *fetch;
+
+	if (g_hash_table_contains(account->people->icon_fetches, url)) {
+		if (destroy != NULL)
+			destroy(user_data);
+		return FALSE;
+	}
+	g_hash_table_add(account->people->icon_fetches, g_strdup(url));
+	fetch = g_new0(IconFetch, 1);
+	fetch->account = account;
+	fetch->url = g_strdup(url);
+	fetch->func = func;
+	fetch->user_data = user_data;
+	fetch->destroy = destroy;
+	tw_http_send(account->http, tw_http_request_new("GET", url),
+		     icon_fetch_done, fetch, icon_fetch_free);
+	return TRUE;
+}
+
+typedef struct {
+	TwAccount *account;
+	char *handle;
+	gboolean blocked;
+} BlockRequest;
+
+static void
+block_request_free(gpointer data)
+{
+	BlockRequest *request = data;
+
+	g_free(request->handle);
+	g_free(request);
+}
+
+static void
+block_done(TwApiReply *reply, gpointer data)
+{
+	BlockRequest *request = data;
+	g_autofree char *text = NULL;
+
+	if (reply->error == NULL) {
+		g_debug("%s: @%s %s", request->account->username,
+			request->handle,
+			request->blocked ? "blocked" : "unblocked");
+		return;
+	}
+	text = g_strdup_printf(request->blocked ? "Could not block @%s: %s"
+						: "Could not unblock @%s: %s",
+			       request->handle, reply->error->message);
+	tw_account_notice(request->account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+}
+
+static void
+block_start(BlockRequest *request, const char *user_id)
+{
+	tw_api_set_dm_block(request->account->api, user_id, request->blocked,
+			    block_done, request, block_request_free);
+}
+
+static void
+block_lookup_done(TwApiReply *reply, gpointer data)
+{
+	BlockRequest *request = data;
+	BlockRequest *next;
+	g_autofree char *text = NULL;
+
+	if (reply->user == NULL) {
+		text = g_strdup_printf("Could not %s @%s: %s",
+				       request->blocked ? "block" : "unblock",
+				       request->handle, reply->error->message);
+		tw_account_notice(request->account, TW_ACCOUNT_NOTICE_INFO,
+				  NULL, text);
+		return;
+	}
+	tw_people_remember(request->account, reply->user);
+	next = g_new0(BlockRequest, 1);
+	next->account = request->account;
+	next->handle = g_strdup(request->handle);
+	next->blocked = request->blocked;
+	block_start(next, reply->user->id);
+}
+
+gboolean
+tw_account_set_blocked(TwAccount *account, const char *handle, gboolean blocked)
+{
+	g_autofree char *clean = clean_handle(handle);
+	BlockRequest *request;
+	const char *user_id;
+
+	if (!account->signed_on || account->failed || clean == NULL)
+		return FALSE;
+	request = g_new0(BlockRequest, 1);
+	request->account = account;
+	request->handle = g_strdup(clean);
+	request->blocked = blocked;
+	user_id = g_hash_table_lookup(account->people->handle_ids, clean);
+	if (user_id != NULL)
+		block_start(request, user_id);
+	else
+		tw_api_get_user_by_username(account->api, clean,
+					    block_lookup_done, request,
+					    block_request_free);
+	return TRUE;
+}
