@@ -20,7 +20,7 @@
 #include "purple-twdm.h"
 #include "tw-account.h"
 #include "tw-http.h"
-#include "tw-prpl.h"
+#include "tw-prpl-settings.h"
 #include "tw-state.h"
 
 #define DEBUG_CATEGORY "twdm"

@@ -24,15 +24,6 @@ G_BEGIN_DECLS
  */
 PurpleConnectionError tw_prpl_connection_error_reason(const GError *error);
 
-/**
- * tw_prpl_proxy_url_for:
- * @info: the account's proxy settings
- *
- * Returns: (transfer full) (nullable): the proxy as a URL for
- * tw_http_set_proxy(): "" for none, %NULL to use the environment
- */
-char *tw_prpl_proxy_url_for(PurpleProxyInfo *info);
-
 /** PurplePluginProtocolInfo.login */
 void tw_prpl_login(PurpleAccount *account);
 /** PurplePluginProtocolInfo.close */
@@ -44,8 +35,6 @@ int tw_prpl_send_im(PurpleConnection *connection, const char *who,
 const char *tw_prpl_list_icon(PurpleAccount *account, PurpleBuddy *buddy);
 /** PurplePluginProtocolInfo.status_types */
 GList *tw_prpl_status_types(PurpleAccount *account);
-/** PurplePluginProtocolInfo.normalize: lower case, no leading '@' */
-const char *tw_prpl_normalize(const PurpleAccount *account, const char *who);
 /** PurplePlugin actions: the account menu */
 GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
 /** PurplePluginProtocolInfo.set_status: X has no presence to set */
