@@ -39,14 +39,6 @@ GList *tw_prpl_status_types(PurpleAccount *account);
 GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
 /** PurplePluginProtocolInfo.set_status: X has no presence to set */
 void tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status);
-/** PurplePluginProtocolInfo.tooltip_text: the cached profile */
-void tw_prpl_tooltip_text(PurpleBuddy *buddy, PurpleNotifyUserInfo *info,
-			  gboolean full);
-/** PurplePluginProtocolInfo.get_info: looks the user up, then shows it */
-void tw_prpl_get_info(PurpleConnection *connection, const char *who);
-/** PurplePluginProtocolInfo.add_buddy: an unknown handle is removed */
-void tw_prpl_add_buddy(PurpleConnection *connection, PurpleBuddy *buddy,
-		       PurpleGroup *group);
 /** PurplePluginProtocolInfo.chat_info: conversation id or participants */
 GList *tw_prpl_chat_info(PurpleConnection *connection);
 /** PurplePluginProtocolInfo.chat_info_defaults: from a chat's name */
@@ -64,10 +56,6 @@ void tw_prpl_chat_invite(PurpleConnection *connection, int id,
 /** PurplePluginProtocolInfo.chat_send: queued for the group */
 int tw_prpl_chat_send(PurpleConnection *connection, int id, const char *message,
 		      PurpleMessageFlags flags);
-/** PurplePluginProtocolInfo.add_deny: POST /2/users/:id/dm/block */
-void tw_prpl_add_deny(PurpleConnection *connection, const char *name);
-/** PurplePluginProtocolInfo.rem_deny: POST /2/users/:id/dm/unblock */
-void tw_prpl_rem_deny(PurpleConnection *connection, const char *name);
 
 /**
  * tw_prpl_debug_install:
