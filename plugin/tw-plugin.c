@@ -13,6 +13,7 @@
 
 #include "purple-twdm.h"
 #include "tw-prpl-authorize.h"
+#include "tw-prpl-chat.h"
 #include "tw-prpl-people.h"
 #include "tw-prpl-settings.h"
 #include "tw-prpl.h"

@@ -39,23 +39,6 @@ GList *tw_prpl_status_types(PurpleAccount *account);
 GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
 /** PurplePluginProtocolInfo.set_status: X has no presence to set */
 void tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status);
-/** PurplePluginProtocolInfo.chat_info: conversation id or participants */
-GList *tw_prpl_chat_info(PurpleConnection *connection);
-/** PurplePluginProtocolInfo.chat_info_defaults: from a chat's name */
-GHashTable *tw_prpl_chat_info_defaults(PurpleConnection *connection,
-				       const char *chat_name);
-/** PurplePluginProtocolInfo.get_chat_name: the conversation id */
-char *tw_prpl_get_chat_name(GHashTable *components);
-/** PurplePluginProtocolInfo.join_chat: reopens a group, with its recent
- * history, or opens a new group's chat (created by its first line) */
-void tw_prpl_join_chat(PurpleConnection *connection, GHashTable *components);
-/** PurplePluginProtocolInfo.chat_invite: adds someone to a new group
- * before its first message */
-void tw_prpl_chat_invite(PurpleConnection *connection, int id,
-			 const char *message, const char *who);
-/** PurplePluginProtocolInfo.chat_send: queued for the group */
-int tw_prpl_chat_send(PurpleConnection *connection, int id, const char *message,
-		      PurpleMessageFlags flags);
 
 /**
  * tw_prpl_debug_install:
