@@ -12,6 +12,7 @@
 #include <purple.h>
 
 #include "purple-twdm.h"
+#include "tw-prpl-actions.h"
 #include "tw-prpl-authorize.h"
 #include "tw-prpl-chat.h"
 #include "tw-prpl-people.h"

@@ -35,8 +35,6 @@ int tw_prpl_send_im(PurpleConnection *connection, const char *who,
 const char *tw_prpl_list_icon(PurpleAccount *account, PurpleBuddy *buddy);
 /** PurplePluginProtocolInfo.status_types */
 GList *tw_prpl_status_types(PurpleAccount *account);
-/** PurplePlugin actions: the account menu */
-GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
 /** PurplePluginProtocolInfo.set_status: X has no presence to set */
 void tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status);
 
