@@ -1,5 +1,11 @@
 /*
- * tw-prpl: the purple glue between libpurple and TwAccount.
+ * tw-prpl: the core of the purple glue between libpurple and TwAccount:
+ * the connection's lifecycle (login builds the TwAccount from the account
+ * settings, close frees it), sending IMs, the TwAccount callbacks that
+ * show progress, messages, notices and errors, the mapping of errors to
+ * PurpleConnectionError, and debug output. People, group chats, the
+ * account menu, signing in and settings helpers have their own
+ * tw-prpl-*.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -1,7 +1,10 @@
 /*
- * tw-prpl: the purple glue. The only place that calls serv_*,
- * purple_conversation_* and purple_connection_error_reason(), and the one
- * place that maps errors to PurpleConnectionError.
+ * tw-prpl: the core of the purple glue: login and close, sending IMs and
+ * the TwAccount callbacks. The one place that calls
+ * purple_connection_error_reason() and maps errors to
+ * PurpleConnectionError. Together with tw-prpl-*.h (people, chats, the
+ * account menu, signing in, settings), the only code that calls serv_*
+ * and purple_conversation_*.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
