@@ -12,7 +12,12 @@
 #include <purple.h>
 
 #include "purple-twdm.h"
+#include "tw-prpl-actions.h"
 #include "tw-prpl-authorize.h"
+#include "tw-prpl-chat.h"
+#include "tw-prpl-forget.h"
+#include "tw-prpl-people.h"
+#include "tw-prpl-settings.h"
 #include "tw-prpl.h"
 
 static gboolean
@@ -26,14 +31,15 @@ plugin_load(PurplePlugin *plugin)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return FALSE;
 	tw_prpl_debug_install();
-	tw_prpl_authorize_load(plugin);
+	tw_prpl_forget_load(plugin);
 	return TRUE;
 }
 
 static gboolean
 plugin_unload(PurplePlugin *plugin)
 {
-	tw_prpl_authorize_unload(plugin);
+	tw_prpl_forget_unload(plugin);
+	tw_prpl_authorize_unload();
 	tw_prpl_debug_uninstall();
 	curl_global_cleanup();
 	return TRUE;

@@ -1,9 +1,9 @@
 /*
  * tw-prpl-authorize: the purple glue of signing in. Shows the authorize
  * link (purple_notify_uri and, always, a purple_request_input question
- * that carries it, because bitlbee and Finch have no browser to open),
- * catches X's redirect on a loopback listener, and revokes the tokens of an
- * account the user deletes.
+ * that carries it, because bitlbee and Finch have no browser to open)
+ * and catches X's redirect on a loopback listener. Deleted accounts are
+ * tw-prpl-forget's.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -58,21 +58,11 @@ void tw_prpl_on_oauth1_token_changed(gpointer ui, const char *token,
 void tw_prpl_authorize_finish(PurpleConnection *connection);
 
 /**
- * tw_prpl_authorize_load:
- * @plugin: the plugin, the handle of the signal connections
- *
- * Watches for accounts the user deletes, to revoke their refresh token and
- * delete the plugin's files of them.
- */
-void tw_prpl_authorize_load(PurplePlugin *plugin);
-
-/**
  * tw_prpl_authorize_unload:
- * @plugin: the plugin given to tw_prpl_authorize_load()
  *
- * Undoes tw_prpl_authorize_load(); revocations still in flight are
- * abandoned.
+ * At plugin unload, when every connection has closed (and its
+ * authorization with it): frees the table of authorizations.
  */
-void tw_prpl_authorize_unload(PurplePlugin *plugin);
+void tw_prpl_authorize_unload(void);
 
 G_END_DECLS

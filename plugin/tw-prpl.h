@@ -1,7 +1,10 @@
 /*
- * tw-prpl: the purple glue. The only place that calls serv_*,
- * purple_conversation_* and purple_connection_error_reason(), and the one
- * place that maps errors to PurpleConnectionError.
+ * tw-prpl: the core of the purple glue: login and close, sending IMs and
+ * the TwAccount callbacks. The one place that calls
+ * purple_connection_error_reason() and maps errors to
+ * PurpleConnectionError. Together with tw-prpl-*.h (people, chats, the
+ * account menu, signing in, settings), the only code that calls serv_*
+ * and purple_conversation_*.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,15 +27,6 @@ G_BEGIN_DECLS
  */
 PurpleConnectionError tw_prpl_connection_error_reason(const GError *error);
 
-/**
- * tw_prpl_proxy_url_for:
- * @info: the account's proxy settings
- *
- * Returns: (transfer full) (nullable): the proxy as a URL for
- * tw_http_set_proxy(): "" for none, %NULL to use the environment
- */
-char *tw_prpl_proxy_url_for(PurpleProxyInfo *info);
-
 /** PurplePluginProtocolInfo.login */
 void tw_prpl_login(PurpleAccount *account);
 /** PurplePluginProtocolInfo.close */
@@ -44,41 +38,8 @@ int tw_prpl_send_im(PurpleConnection *connection, const char *who,
 const char *tw_prpl_list_icon(PurpleAccount *account, PurpleBuddy *buddy);
 /** PurplePluginProtocolInfo.status_types */
 GList *tw_prpl_status_types(PurpleAccount *account);
-/** PurplePluginProtocolInfo.normalize: lower case, no leading '@' */
-const char *tw_prpl_normalize(const PurpleAccount *account, const char *who);
-/** PurplePlugin actions: the account menu */
-GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
 /** PurplePluginProtocolInfo.set_status: X has no presence to set */
 void tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status);
-/** PurplePluginProtocolInfo.tooltip_text: the cached profile */
-void tw_prpl_tooltip_text(PurpleBuddy *buddy, PurpleNotifyUserInfo *info,
-			  gboolean full);
-/** PurplePluginProtocolInfo.get_info: looks the user up, then shows it */
-void tw_prpl_get_info(PurpleConnection *connection, const char *who);
-/** PurplePluginProtocolInfo.add_buddy: an unknown handle is removed */
-void tw_prpl_add_buddy(PurpleConnection *connection, PurpleBuddy *buddy,
-		       PurpleGroup *group);
-/** PurplePluginProtocolInfo.chat_info: conversation id or participants */
-GList *tw_prpl_chat_info(PurpleConnection *connection);
-/** PurplePluginProtocolInfo.chat_info_defaults: from a chat's name */
-GHashTable *tw_prpl_chat_info_defaults(PurpleConnection *connection,
-				       const char *chat_name);
-/** PurplePluginProtocolInfo.get_chat_name: the conversation id */
-char *tw_prpl_get_chat_name(GHashTable *components);
-/** PurplePluginProtocolInfo.join_chat: reopens a group, with its recent
- * history, or opens a new group's chat (created by its first line) */
-void tw_prpl_join_chat(PurpleConnection *connection, GHashTable *components);
-/** PurplePluginProtocolInfo.chat_invite: adds someone to a new group
- * before its first message */
-void tw_prpl_chat_invite(PurpleConnection *connection, int id,
-			 const char *message, const char *who);
-/** PurplePluginProtocolInfo.chat_send: queued for the group */
-int tw_prpl_chat_send(PurpleConnection *connection, int id, const char *message,
-		      PurpleMessageFlags flags);
-/** PurplePluginProtocolInfo.add_deny: POST /2/users/:id/dm/block */
-void tw_prpl_add_deny(PurpleConnection *connection, const char *name);
-/** PurplePluginProtocolInfo.rem_deny: POST /2/users/:id/dm/unblock */
-void tw_prpl_rem_deny(PurpleConnection *connection, const char *name);
 
 /**
  * tw_prpl_debug_install:
