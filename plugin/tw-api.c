@@ -3,8 +3,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-api.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -263,10 +266,10 @@ parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 		reply->form = tw_oauth_parse_form(body);
 		if (!g_hash_table_contains(reply->form, "oauth_token") ||
 		    !g_hash_table_contains(reply->form, "oauth_token_secret"))
-			g_set_error_literal(&error, TW_JSON_ERROR,
-					    TW_JSON_ERROR_SHAPE,
-					    "The answer has no oauth_token and "
-					    "oauth_token_secret");
+			g_set_error_literal(
+			    &error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE,
+			    _("The answer has no oauth_token and "
+			      "oauth_token_secret"));
 		break;
 	}
 	if (error == NULL)
@@ -280,7 +283,7 @@ parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 	} else {
 		reply->error =
 		    g_error_new(TW_API_ERROR, TW_API_ERROR_BAD_RESPONSE,
-				"Unreadable response from %s: %s",
+				_("Unreadable response from %s: %s"),
 				call->api->base_url, error->message);
 	}
 	g_error_free(error);

@@ -3,8 +3,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-authorization.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "tw-auth.h"
@@ -120,6 +123,7 @@ static gboolean
 timeout_cb(gpointer data)
 {
 	TwAuthorization *authorization = data;
+	guint minutes = (authorization->timeout_seconds + 59) / 60;
 
 	authorization->timeout_timer = 0;
 	if (authorization->call != 0) {
@@ -128,10 +132,15 @@ timeout_cb(gpointer data)
 	}
 	fail_later(authorization,
 		   g_error_new(TW_OAUTH_ERROR, TW_OAUTH_ERROR_TIMEOUT,
-			       "The authorization was not finished within %u "
-			       "minutes. Reconnect the account to get a new "
-			       "link.",
-			       (authorization->timeout_seconds + 59) / 60));
+			       g_dngettext(GETTEXT_PACKAGE,
+					   "The authorization was not finished "
+					   "within %u minute. Reconnect the "
+					   "account to get a new link.",
+					   "The authorization was not finished "
+					   "within %u minutes. Reconnect the "
+					   "account to get a new link.",
+					   minutes),
+			       minutes));
 	return G_SOURCE_REMOVE;
 }
 
@@ -263,11 +272,11 @@ request_token_done(TwApiReply *reply, gpointer data)
 			    TW_API_ERROR_TOKEN_REFUSED)) {
 		fail_later(authorization,
 			   g_error_new(TW_OAUTH_ERROR, TW_OAUTH_ERROR_CLIENT,
-				       "X refused the app's consumer keys (X "
-				       "said: %s). Copy the API Key and "
-				       "Secret from your app's \"Keys and "
-				       "tokens\" page into the consumer-key "
-				       "and consumer-secret options.",
+				       _("X refused the app's consumer keys (X "
+					 "said: %s). Copy the API Key and "
+					 "Secret from your app's \"Keys and "
+					 "tokens\" page into the consumer-key "
+					 "and consumer-secret options."),
 				       reply->error->message));
 		return;
 	}
@@ -332,8 +341,8 @@ oauth1_submit(TwAuthorization *authorization, const char *text)
 	if (authorization->request_token == NULL)
 		return FALSE;
 	if (pin == NULL || pin[0] == '\0') {
-		ask(authorization, "That is not a PIN. Type the number X "
-				   "shows after you allowed access.");
+		ask(authorization, _("That is not a PIN. Type the number X "
+				     "shows after you allowed access."));
 		return FALSE;
 	}
 	tw_clear_timeout(&authorization->prompt_timer);
@@ -430,6 +439,6 @@ tw_authorization_cancel(TwAuthorization *authorization)
 {
 	fail_later(authorization,
 		   g_error_new_literal(TW_OAUTH_ERROR, TW_OAUTH_ERROR_CANCELLED,
-				       "The authorization was cancelled. "
-				       "Reconnect the account to sign in."));
+				       _("The authorization was cancelled. "
+					 "Reconnect the account to sign in.")));
 }

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "tw-loop.h"
 
@@ -121,7 +122,7 @@ tw_http_parse_url(const char *text, GError **error)
 	code = curl_url_set(url, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
 	if (code != CURLUE_OK) {
 		g_set_error(error, TW_HTTP_ERROR, TW_HTTP_ERROR_INVALID_URL,
-			    "Invalid URL: %s", curl_url_strerror(code));
+			    _("Invalid URL: %s"), curl_url_strerror(code));
 		curl_url_cleanup(url);
 		return NULL;
 	}
@@ -140,24 +141,24 @@ tw_http_check_url(CURLU *url, gboolean *loopback, gboolean *tls, GError **error)
 	if (curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
 		g_set_error_literal(error, TW_HTTP_ERROR,
 				    TW_HTTP_ERROR_INVALID_URL,
-				    "Invalid URL: no scheme");
+				    _("Invalid URL: no scheme"));
 	} else if (g_strcmp0(scheme, "https") != 0 &&
 		   g_strcmp0(scheme, "http") != 0) {
 		g_set_error(
 		    error, TW_HTTP_ERROR, TW_HTTP_ERROR_INSECURE_URL,
-		    "Refusing a %s:// URL (only https, or http to a loopback address)",
+		    _("Refusing a %s:// URL (only https, or http to a loopback address)"),
 		    scheme);
 	} else if (curl_url_get(url, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		g_set_error_literal(error, TW_HTTP_ERROR,
 				    TW_HTTP_ERROR_INVALID_URL,
-				    "Invalid URL: no host");
+				    _("Invalid URL: no host"));
 	} else {
 		is_loopback = tw_http_host_is_loopback(host);
 		allowed = is_loopback || g_strcmp0(scheme, "https") == 0;
 		if (!allowed)
 			g_set_error(
 			    error, TW_HTTP_ERROR, TW_HTTP_ERROR_INSECURE_URL,
-			    "Refusing plain http to %s (only https, or http to a loopback address)",
+			    _("Refusing plain http to %s (only https, or http to a loopback address)"),
 			    host);
 	}
 	if (loopback != NULL)
@@ -622,25 +623,25 @@ tw_http_transfer_error(TwHttpTransfer *transfer, CURLcode result)
 
 	if (transfer->too_large || result == CURLE_FILESIZE_EXCEEDED)
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_TOO_LARGE,
-				   "The response is larger than %d bytes",
+				   _("The response is larger than %d bytes"),
 				   TW_HTTP_MAX_BODY);
 	curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_CONNECTCODE,
 			  &connect_code);
 	if (connect_code >= 300 ||
 	    (transfer->via_proxy && result == CURLE_COULDNT_CONNECT))
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_PROXY,
-				   "Proxy failed: %s", detail);
+				   _("Proxy failed: %s"), detail);
 	curl_easy_getinfo(transfer->easy, CURLINFO_REQUEST_SIZE, &request_size);
 	/* Nothing left this machine: safe to send again, even a POST. */
 	if (request_size == 0 && (result == CURLE_COULDNT_CONNECT ||
 				  result == CURLE_COULDNT_RESOLVE_HOST ||
 				  result == CURLE_OPERATION_TIMEDOUT))
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_CONNECT,
-				   "Could not connect: %s", detail);
+				   _("Could not connect: %s"), detail);
 	switch (result) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_TIMEOUT,
-				   "Request timed out: %s", detail);
+				   _("Request timed out: %s"), detail);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
@@ -657,22 +658,22 @@ tw_http_transfer_error(TwHttpTransfer *transfer, CURLcode result)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CLIENTCERT:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_TLS,
-				   "Secure connection failed: %s", detail);
+				   _("Secure connection failed: %s"), detail);
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_PROXY:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_PROXY,
-				   "Proxy failed: %s", detail);
+				   _("Proxy failed: %s"), detail);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_INSECURE_URL,
-				   "Protocol not allowed: %s", detail);
+				   _("Protocol not allowed: %s"), detail);
 	case CURLE_URL_MALFORMAT:
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_INVALID_URL,
-				   "Invalid URL: %s", detail);
+				   _("Invalid URL: %s"), detail);
 	default:
 		/* RECV_ERROR, SEND_ERROR, GOT_NOTHING, PARTIAL_FILE, HTTP2
 		 * and the rest */
 		return g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK,
-				   "Network error: %s", detail);
+				   _("Network error: %s"), detail);
 	}
 }
 
@@ -893,14 +894,14 @@ tw_http_send(TwHttp *http, TwHttpRequest *request, TwHttpDoneFunc func,
 		return tw_http_refuse(
 		    transfer,
 		    g_error_new_literal(TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK,
-					"Could not set up the request"));
+					_("Could not set up the request")));
 
 	/* Adding arms curl's timer; the transfer starts from the loop. */
 	code = curl_multi_add_handle(http->multi, transfer->easy);
 	if (code != CURLM_OK)
 		return tw_http_refuse(
 		    transfer, g_error_new(TW_HTTP_ERROR, TW_HTTP_ERROR_NETWORK,
-					  "Could not start the request: %s",
+					  _("Could not start the request: %s"),
 					  curl_multi_strerror(code)));
 	return transfer->id;
 }

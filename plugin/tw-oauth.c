@@ -3,10 +3,13 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-oauth.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -192,9 +195,9 @@ redirect_query(const char *text, GError **error)
 		if (uri == NULL || g_uri_get_query(uri) == NULL) {
 			g_set_error_literal(
 			    error, TW_OAUTH_ERROR, TW_OAUTH_ERROR_NO_CODE,
-			    "That address carries no code. Paste the "
-			    "whole address the browser shows after you "
-			    "allowed access.");
+			    _("That address carries no code. Paste the "
+			      "whole address the browser shows after you "
+			      "allowed access."));
 			return NULL;
 		}
 		return g_strdup(g_uri_get_query(uri));
@@ -243,9 +246,9 @@ tw_oauth_parse_redirect(const char *text, const char *expected_state,
 		if (stripped[0] == '\0' || !looks_like_code(stripped)) {
 			g_set_error_literal(
 			    error, TW_OAUTH_ERROR, TW_OAUTH_ERROR_NO_CODE,
-			    "That is neither the address X sent the "
-			    "browser to nor a code. Paste the whole "
-			    "address from the browser's address bar.");
+			    _("That is neither the address X sent the "
+			      "browser to nor a code. Paste the whole "
+			      "address from the browser's address bar."));
 			return FALSE;
 		}
 		*code = g_steal_pointer(&stripped);
@@ -258,17 +261,17 @@ tw_oauth_parse_redirect(const char *text, const char *expected_state,
 	if (oauth_error == NULL && (found == NULL || found[0] == '\0')) {
 		g_set_error_literal(error, TW_OAUTH_ERROR,
 				    TW_OAUTH_ERROR_NO_CODE,
-				    "That address carries no code. Paste the "
-				    "whole address the browser shows after "
-				    "you allowed access.");
+				    _("That address carries no code. Paste the "
+				      "whole address the browser shows after "
+				      "you allowed access."));
 		return FALSE;
 	}
 	if (g_strcmp0(state, expected_state) != 0) {
 		g_set_error_literal(
 		    error, TW_OAUTH_ERROR, TW_OAUTH_ERROR_STATE_MISMATCH,
-		    "That address belongs to another sign-in attempt "
-		    "(its state does not match), so it was refused. "
-		    "Open the newest link and allow access there.");
+		    _("That address belongs to another sign-in attempt "
+		      "(its state does not match), so it was refused. "
+		      "Open the newest link and allow access there."));
 		return FALSE;
 	}
 	if (oauth_error != NULL) {
@@ -278,13 +281,13 @@ tw_oauth_parse_redirect(const char *text, const char *expected_state,
 		if (g_str_equal(oauth_error, "access_denied"))
 			g_set_error_literal(
 			    error, TW_OAUTH_ERROR, TW_OAUTH_ERROR_ACCESS_DENIED,
-			    "Access was not allowed on X. Reconnect the "
-			    "account and choose \"Authorize app\" to "
-			    "sign in.");
+			    _("Access was not allowed on X. Reconnect the "
+			      "account and choose \"Authorize app\" to "
+			      "sign in."));
 		else
 			g_set_error(error, TW_OAUTH_ERROR,
 				    TW_OAUTH_ERROR_REDIRECT_ERROR,
-				    "X did not authorize the app: %s%s%s",
+				    _("X did not authorize the app: %s%s%s"),
 				    oauth_error,
 				    description != NULL ? ": " : "",
 				    description != NULL ? description : "");
@@ -302,31 +305,31 @@ tw_oauth_token_error(const char *oauth_error, const char *description,
 	    g_ascii_strdown(description != NULL ? description : "", -1);
 	const char *said = description != NULL   ? description
 			   : oauth_error != NULL ? oauth_error
-						 : "no reason given";
+						 : _("no reason given");
 
 	if (g_strcmp0(oauth_error, "unauthorized_client") == 0 ||
 	    g_strcmp0(oauth_error, "invalid_client") == 0 ||
 	    strstr(lower, "client") != NULL)
 		return g_error_new(
 		    TW_OAUTH_ERROR, TW_OAUTH_ERROR_CLIENT,
-		    "X does not accept the client id (X said: %s). Copy "
-		    "the OAuth 2.0 Client ID from your app's \"Keys and "
-		    "tokens\" page into the client-id option; set "
-		    "client-secret only for a confidential (Web App or "
-		    "bot) client.",
+		    _("X does not accept the client id (X said: %s). Copy "
+		      "the OAuth 2.0 Client ID from your app's \"Keys and "
+		      "tokens\" page into the client-id option; set "
+		      "client-secret only for a confidential (Web App or "
+		      "bot) client."),
 		    said);
 	if (strstr(lower, "redirect") != NULL)
 		return g_error_new(
 		    TW_OAUTH_ERROR, TW_OAUTH_ERROR_REDIRECT_URI,
-		    "The redirect URI does not match your X app's "
-		    "settings (X said: %s): register exactly %s as a "
-		    "callback URL in your X app, or change the "
-		    "redirect-uri option to one that is registered.",
+		    _("The redirect URI does not match your X app's "
+		      "settings (X said: %s): register exactly %s as a "
+		      "callback URL in your X app, or change the "
+		      "redirect-uri option to one that is registered."),
 		    said, redirect_uri);
 	return g_error_new(TW_OAUTH_ERROR, TW_OAUTH_ERROR_CODE_INVALID,
-			   "The code expired: it lives 30 seconds, so X "
-			   "refused it (X said: %s). Try again: open the new "
-			   "link and allow access.",
+			   _("The code expired: it lives 30 seconds, so X "
+			     "refused it (X said: %s). Try again: open the new "
+			     "link and allow access."),
 			   said);
 }
 

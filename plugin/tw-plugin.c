@@ -106,8 +106,17 @@ static void
 plugin_init(PurplePlugin *plugin)
 {
 	GList *auth_methods = NULL;
+	const char *localedir = LOCALEDIR;
 
-	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+#ifdef TW_TEST_LOCALEDIR_ENV
+	/* Only in a build with tests: they read the catalogues from the build
+	 * tree, before anything is installed. The package has no such
+	 * override. */
+	if (g_getenv(TW_TEST_LOCALEDIR_ENV) != NULL &&
+	    *g_getenv(TW_TEST_LOCALEDIR_ENV) != '\0')
+		localedir = g_getenv(TW_TEST_LOCALEDIR_ENV);
+#endif
+	bindtextdomain(GETTEXT_PACKAGE, localedir);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
 	plugin_info.summary = _("X (Twitter) direct messages");

@@ -248,9 +248,11 @@ on_error(gpointer ui, const GError *error)
 {
 	PurpleConnection *connection = ui;
 	PurpleConnectionError reason = tw_prpl_connection_error_reason(error);
-	g_autofree char *text =
-	    g_strdup_printf("%s: %s", error_context(reason), error->message);
+	g_autofree char *text = NULL;
 
+	text = g_strdup_printf(
+	    /* Translators: what failed, then why (the error's own text). */
+	    _("%s: %s"), error_context(reason), error->message);
 	purple_connection_error_reason(connection, reason, text);
 }
 

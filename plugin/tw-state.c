@@ -3,9 +3,12 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-state.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -60,7 +63,7 @@ write_private_file(const char *path, const char *contents, GError **error)
 					  G_FILE_SET_CONTENTS_DURABLE,
 				      0600, &local_error)) {
 		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
-			    "Could not write %s: %s", path,
+			    _("Could not write %s: %s"), path,
 			    local_error->message);
 		g_error_free(local_error);
 		return FALSE;
@@ -289,7 +292,7 @@ tw_state_open(const char *directory, const char *username, GError **error)
 
 	if (g_mkdir_with_parents(directory, 0700) != 0) {
 		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
-			    "Could not create %s: %s", directory,
+			    _("Could not create %s: %s"), directory,
 			    g_strerror(errno));
 		return NULL;
 	}
@@ -718,7 +721,7 @@ tw_state_delete(const char *directory, const char *username, GError **error)
 			int saved = errno;
 
 			g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
-				    "Could not delete %s: %s", path,
+				    _("Could not delete %s: %s"), path,
 				    g_strerror(saved));
 			return FALSE;
 		}

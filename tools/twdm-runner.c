@@ -2420,10 +2420,20 @@ static void
 tw_runner_emit_plugin(PurplePlugin *plugin)
 {
 	JsonBuilder *builder = tw_runner_event_new("plugin");
+	PurplePluginProtocolInfo *info = PURPLE_PLUGIN_PROTOCOL_INFO(plugin);
 
 	tw_runner_add_string(builder, "id", plugin->info->id);
 	tw_runner_add_string(builder, "path", plugin->path);
 	tw_runner_add_string(builder, "name", plugin->info->name);
+	/* The account options' labels, as the plugin wrote them in the
+	 * user's language: what an account editor would show. */
+	json_builder_set_member_name(builder, "options");
+	json_builder_begin_array(builder);
+	for (GList *item = info != NULL ? info->protocol_options : NULL;
+	     item != NULL; item = item->next)
+		json_builder_add_string_value(
+		    builder, purple_account_option_get_text(item->data));
+	json_builder_end_array(builder);
 	tw_runner_event_emit(builder);
 }
 

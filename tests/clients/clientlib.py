@@ -7,7 +7,10 @@ the plugin was built with AddressSanitizer).
 
 Only the Python standard library is used. The tests find the programs
 under test through the environment that tests/meson.build sets:
-TW_TEST_SANDBOX_EXE, TW_TEST_RUNNER and TW_TEST_PLUGIN_DIR.
+TW_TEST_SANDBOX_EXE, TW_TEST_RUNNER and TW_TEST_PLUGIN_DIR. With
+TW_TEST_INSTALLED=1 they test the installed plugin instead (the Debian
+package, in TW_TEST_SYSTEM_PLUGIN_DIR): nothing is linked into the
+programs' plugin directories, so each must find it where libpurple looks.
 
 SPDX-License-Identifier: GPL-2.0-or-later
 """
@@ -182,12 +185,69 @@ def stop_process(process, timeout=10.0, group=False):
         return process.wait()
 
 
+def installed_mode():
+    """Whether the tests run against the installed plugin (TW_TEST_INSTALLED=1)."""
+    return os.environ.get("TW_TEST_INSTALLED") == "1"
+
+
 def plugin_path():
-    """The plugin built by this build tree."""
+    """The plugin under test: built by this build tree, or the installed one."""
+    if installed_mode():
+        path = os.path.join(os.environ["TW_TEST_SYSTEM_PLUGIN_DIR"], "libtwdm.so")
+        if not os.path.exists(path):
+            raise AssertionError(f"the plugin is not installed: {path}")
+        return path
     path = os.path.join(os.environ["TW_TEST_PLUGIN_DIR"], "libtwdm.so")
     if not os.path.exists(path):
         raise AssertionError(f"the plugin was not built: {path}")
     return path
+
+
+def link_plugin(directory):
+    """Links the built plugin into a program's plugin directory. Against the
+    installed plugin it links nothing: the program must find that one in
+    libpurple's own plugin directory, as it would for a user."""
+    if not installed_mode():
+        os.symlink(plugin_path(), os.path.join(directory, "libtwdm.so"))
+
+
+def _process_tree(pid):
+    """pid and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                # The command may hold spaces and parentheses: split after it.
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def assert_plugin_loaded(pid):
+    """The program (pid or one of its children) has mapped plugin_path(),
+    and no other copy of the plugin."""
+    expected = os.path.realpath(plugin_path())
+    mapped = set()
+    for process in _process_tree(pid):
+        try:
+            with open(f"/proc/{process}/maps", encoding="utf-8", errors="replace") as maps:
+                for line in maps:
+                    fields = line.split(None, 5)
+                    if len(fields) == 6 and fields[5].strip().endswith("/libtwdm.so"):
+                        mapped.add(fields[5].strip())
+        except OSError:
+            continue
+    if mapped != {expected}:
+        raise AssertionError(f"expected only {expected} to be loaded, found {sorted(mapped)}")
 
 
 def source_root():

@@ -164,7 +164,7 @@ class Bitlbee:
         for path in (self.config_dir, os.path.join(self.plugin_dir, "purple"), self.home):
             os.makedirs(path, mode=0o700, exist_ok=True)
         # bitlbee looks for libpurple plugins in <PluginDir>/purple.
-        os.symlink(lib.plugin_path(), os.path.join(self.plugin_dir, "purple", "libtwdm.so"))
+        lib.link_plugin(os.path.join(self.plugin_dir, "purple"))
         self.config_path = os.path.join(workdir, "bitlbee.conf")
         with open(self.config_path, "w", encoding="utf-8") as config:
             config.write(f"""[settings]
@@ -277,6 +277,7 @@ class Scenario:
         self.irc.wait_for(lambda line: line.is_privmsg("root", ROOT) and LOGGED_IN in line.text,
                           "the account signing on", since)
         self.irc.root_command("save", "Configuration saved")
+        lib.assert_plugin_loaded(self.bitlbee.process.pid)
 
     def customer_message(self):
         """A customer's DM is a private message from the customer's nick,

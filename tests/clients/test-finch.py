@@ -29,7 +29,7 @@ NOTICE_TITLE = "Message from the X account"
 def write_finch_config(config_dir, sandbox):
     """accounts.xml with the account, prefs.xml without logs and sounds."""
     os.makedirs(os.path.join(config_dir, "plugins"), mode=0o700)
-    os.symlink(lib.plugin_path(), os.path.join(config_dir, "plugins", "libtwdm.so"))
+    lib.link_plugin(os.path.join(config_dir, "plugins"))
     with open(os.path.join(config_dir, "accounts.xml"), "w", encoding="utf-8") as accounts:
         accounts.write(f"""<?xml version='1.0' encoding='UTF-8' ?>
 <account version='1.0'>
@@ -94,6 +94,11 @@ class Finch:
         return subprocess.run(["tmux", "-L", self.socket_name, *args], check=True,
                               capture_output=True, text=True, env=self.env,
                               timeout=lib.TIMEOUT).stdout
+
+    def assert_plugin_loaded(self):
+        """Finch, the pane's process, has loaded the plugin under test."""
+        pid = int(self.tmux("display-message", "-p", "-t", "finch", "#{pane_pid}"))
+        lib.assert_plugin_loaded(pid)
 
     def screen(self):
         """The visible screen as text."""
@@ -161,6 +166,7 @@ class Scenario:
         lib.wait_until(lambda: any(r["path"] == "/2/dm_events" and r["status"] == 200
                                    for r in self.sandbox.requests()),
                        "the first DM poll")
+        self.finch.assert_plugin_loaded()
         # Close the first sign-on notice, so the conversation window that
         # opens next has the focus.
         self.finch.wait_screen(lambda screen: NOTICE_TITLE in screen, "the first sign-on notice")

@@ -38,7 +38,7 @@ def write_pidgin_config(config_dir, sandbox):
     """accounts.xml with the account enabled for Pidgin; prefs.xml with
     plain-text IM logs (the test reads them), no sounds, a fixed size."""
     os.makedirs(os.path.join(config_dir, "plugins"), mode=0o700)
-    os.symlink(lib.plugin_path(), os.path.join(config_dir, "plugins", "libtwdm.so"))
+    lib.link_plugin(os.path.join(config_dir, "plugins"))
     with open(os.path.join(config_dir, "accounts.xml"), "w", encoding="utf-8") as accounts:
         accounts.write(f"""<?xml version='1.0' encoding='UTF-8' ?>
 <account version='1.0'>
@@ -227,6 +227,7 @@ class Scenario:
         self.pidgin.xdotool("key", "--clearmodifiers", "Escape")
         lib.wait_until(lambda: self.pidgin.find_window(NOTICE_WINDOW) is None,
                        "the notice to close")
+        lib.assert_plugin_loaded(self.pidgin.process.pid)
 
     def customer_messages(self):
         """The customer's messages open a conversation window and show in it."""
