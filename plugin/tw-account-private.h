@@ -183,4 +183,19 @@ void tw_account_check_me(TwAccount *account, TwApiFunc done);
  */
 void tw_account_me_done(TwApiReply *reply, gpointer data);
 
+/**
+ * tw_account_show_message:
+ * @account: a signed-on account
+ * @event: a MessageCreate event
+ * @handle: the lower-case handle of the peer (1:1) or sender (group)
+ * @sender: (nullable): that user, when X described them
+ * @group: whether @event belongs to a group conversation
+ *
+ * Hands the message to the glue as HTML; marking it delivered is the
+ * caller's.
+ */
+void tw_account_show_message(TwAccount *account, const TwDmEvent *event,
+			     const char *handle, const TwUser *sender,
+			     gboolean group);
+
 G_END_DECLS

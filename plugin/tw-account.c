@@ -15,6 +15,7 @@
 #include "tw-people.h"
 #include "tw-session.h"
 #include "tw-sync.h"
+#include "tw-text.h"
 
 G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
 
@@ -317,6 +318,29 @@ tw_account_connect(TwAccount *account)
 	account->connected_at = g_get_real_time();
 	/* Callbacks never run from inside a TwAccount call. */
 	account->start_timer = tw_timeout_add(0, start_cb, account);
+}
+
+void
+tw_account_show_message(TwAccount *account, const TwDmEvent *event,
+			const char *handle, const TwUser *sender,
+			gboolean group)
+{
+	TwAccountMessage message = {0};
+	g_autofree char *html = tw_text_incoming_to_html(
+	    event->text != NULL ? event->text : "", event->urls);
+
+	message.event_id = event->id;
+	message.conversation_id = event->conversation_id;
+	message.group = group;
+	message.peer = handle;
+	message.peer_name = sender != NULL ? sender->name : NULL;
+	message.peer_user = sender;
+	message.html = html;
+	message.timestamp = tw_dm_event_get_time(event) / G_USEC_PER_SEC;
+	message.outgoing = tw_account_is_own_event(account, event);
+	message.delayed =
+	    event->created_at > 0 && event->created_at < account->connected_at;
+	account->callbacks->message(account->ui, &message);
 }
 
 const TwUser *

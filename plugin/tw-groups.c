@@ -84,10 +84,8 @@ group_apply_membership(TwAccount *account, const TwDmEvent *event,
 void
 tw_groups_deliver_event(TwAccount *account, const TwDmEvent *event)
 {
-	TwAccountMessage message = {0};
 	const TwUser *sender;
 	g_autofree char *handle = NULL;
-	g_autofree char *html = NULL;
 
 	if (event->type != TW_DM_EVENT_MESSAGE_CREATE) {
 		group_apply_membership(account, event, TRUE);
@@ -101,20 +99,7 @@ tw_groups_deliver_event(TwAccount *account, const TwDmEvent *event)
 	group_member_seen(account, event, event->sender_id, FALSE);
 	sender = tw_people_lookup(account, event->sender_id);
 	handle = tw_people_dup_handle_of(account, event->sender_id);
-	html = tw_text_incoming_to_html(event->text != NULL ? event->text : "",
-					event->urls);
-	message.event_id = event->id;
-	message.conversation_id = event->conversation_id;
-	message.group = TRUE;
-	message.peer = handle;
-	message.peer_name = sender != NULL ? sender->name : NULL;
-	message.peer_user = sender;
-	message.html = html;
-	message.timestamp = tw_dm_event_get_time(event) / G_USEC_PER_SEC;
-	message.outgoing = tw_account_is_own_event(account, event);
-	message.delayed =
-	    event->created_at > 0 && event->created_at < account->connected_at;
-	account->callbacks->message(account->ui, &message);
+	tw_account_show_message(account, event, handle, sender, TRUE);
 }
 
 GPtrArray *

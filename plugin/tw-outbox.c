@@ -510,17 +510,19 @@ tw_outbox_send_next(TwAccount *account)
 	    account->api, peer_id, outgoing->text, send_done, account, NULL);
 }
 
-guint
-tw_account_send_im(TwAccount *account, const char *peer, const char *html)
+/* Queues @html in parts X accepts, for @conversation (a handle, or the
+ * group prefix and id). Returns how many. */
+static guint
+queue_message(TwAccount *account, const char *conversation, const char *html)
 {
 	g_autofree char *plain = tw_text_outgoing_to_plain(html);
 	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
-	g_autofree char *handle = g_ascii_strdown(peer, -1);
 
 	if (account->state == NULL)
 		return 0;
 	for (guint i = 0; i < parts->len; i++)
-		tw_state_outbox_push(account->state, handle, parts->pdata[i]);
+		tw_state_outbox_push(account->state, conversation,
+				     parts->pdata[i]);
 	if (parts->len == 0)
 		return 0;
 	/* On disk before the user is told it went out. */
@@ -530,22 +532,19 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 }
 
 guint
+tw_account_send_im(TwAccount *account, const char *peer, const char *html)
+{
+	g_autofree char *handle = g_ascii_strdown(peer, -1);
+
+	return queue_message(account, handle, html);
+}
+
+guint
 tw_account_send_group(TwAccount *account, const char *conversation_id,
 		      const char *html)
 {
-	g_autofree char *plain = tw_text_outgoing_to_plain(html);
-	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
 	g_autofree char *conversation =
 	    g_strconcat(TW_ACCOUNT_GROUP_PREFIX, conversation_id, NULL);
 
-	if (account->state == NULL)
-		return 0;
-	for (guint i = 0; i < parts->len; i++)
-		tw_state_outbox_push(account->state, conversation,
-				     parts->pdata[i]);
-	if (parts->len == 0)
-		return 0;
-	tw_account_save_state(account);
-	tw_outbox_kick(account);
-	return parts->len;
+	return queue_message(account, conversation, html);
 }

@@ -194,12 +194,10 @@ event_is_deliverable(TwAccount *account, const TwDmEvent *event)
 static void
 deliver_event(TwAccount *account, const TwDmEvent *event)
 {
-	TwAccountMessage message = {0};
 	const char *peer_id = peer_id_of(account, event);
 	const TwUser *peer =
 	    peer_id != NULL ? tw_people_lookup(account, peer_id) : NULL;
 	g_autofree char *handle = NULL;
-	g_autofree char *html = NULL;
 
 	if (peer_id == NULL) {
 		g_message("%s: event %s has no conversation partner; skipped",
@@ -210,19 +208,7 @@ deliver_event(TwAccount *account, const TwDmEvent *event)
 	 * rather than lose the message. */
 	handle = peer != NULL ? g_ascii_strdown(peer->username, -1)
 			      : g_strdup(peer_id);
-	html = tw_text_incoming_to_html(event->text != NULL ? event->text : "",
-					event->urls);
-	message.event_id = event->id;
-	message.conversation_id = event->conversation_id;
-	message.peer = handle;
-	message.peer_name = peer != NULL ? peer->name : NULL;
-	message.peer_user = peer;
-	message.html = html;
-	message.timestamp = tw_dm_event_get_time(event) / G_USEC_PER_SEC;
-	message.outgoing = tw_account_is_own_event(account, event);
-	message.delayed =
-	    event->created_at > 0 && event->created_at < account->connected_at;
-	account->callbacks->message(account->ui, &message);
+	tw_account_show_message(account, event, handle, peer, FALSE);
 }
 
 static void
