@@ -5,6 +5,11 @@
  * summarised in shared/reference/x-api-v2-dm.md; where the real wording is
  * unknown the text is our guess and says so next to it.
  *
+ * This file is the server: routing, the request pipeline (fault, auth, rate
+ * limit, handler, record), the server thread and the public C API in
+ * tw-sandbox.h. The parts of the API it serves live in tw-sandbox-*.c (see
+ * tools/sandbox/README.md).
+ *
  * Threading: a libsoup 3 SoupServer runs in its own GThread on its own
  * GMainContext. One mutex guards the whole world (users, conversations,
  * events, tokens, buckets, faults, records), so every public function can be
@@ -14,21 +19,9 @@
  */
 #include "config.h"
 
-#include "tw-sandbox.h"
+#include "tw-sandbox-private.h"
 
-#include <gio/gio.h>
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
-#include <string.h>
-#include <sys/socket.h>
-
-/* Twitter's snowflake epoch (2010-11-04T01:42:54.657Z) in ms. */
-#define SNOWFLAKE_EPOCH_MS      G_GINT64_CONSTANT(1288834974657)
-#define SNOWFLAKE_TIME_SHIFT    22
-#define SNOWFLAKE_SEQUENCE_MASK ((G_GUINT64_CONSTANT(1) << 22) - 1)
-
-#define API_VERSION    "2.167"
-#define GRANTED_SCOPES "tweet.read users.read dm.read dm.write offline.access"
+#define API_VERSION "2.167"
 /* X: an authorization code lives 30 seconds. */
 #define CODE_LIFETIME_SECONDS 30
 /* OAuth 1.0a timestamps may be this far off the server's clock. */
@@ -41,10 +34,7 @@
 #define DEFAULT_MAX_RESULTS       100
 #define MAX_MAX_RESULTS           100
 #define HISTORY_SECONDS           (30 * 24 * 3600)
-#define DAY_SECONDS               86400
 #define AVATAR_SIZE               48
-#define TCO_CODE_LENGTH           10
-#define DISPLAY_URL_LENGTH        26
 
 /* libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
@@ -53,7 +43,6 @@
 #define PROBLEM_CONTENT_TYPE "application/problem+json"
 #define INVALID_REQUEST_DETAIL                                                 \
 	"One or more parameters to your request was invalid."
-#define USERNAME_PATTERN        "^[A-Za-z0-9_]{1,15}$"
 #define ID_PATTERN              "^[0-9]{1,19}$"
 #define CONVERSATION_ID_PATTERN "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"
 #define CONTROL_PREFIX          "/_sandbox/"
@@ -66,280 +55,12 @@
 #define NOT_PERMITTED_CONVERSATION_DETAIL                                      \
 	"You are not permitted to send messages to this conversation."
 
-static GQuark
-sandbox_error_quark(void)
-{
-	return g_quark_from_static_string("tw-sandbox-error-quark");
-}
-
-#define SANDBOX_ERROR         sandbox_error_quark()
-#define SANDBOX_ERROR_INVALID 1
-
-/* ------------------------------------------------------------------------ */
-/* Ids and times                                                             */
-
-G_LOCK_DEFINE_STATIC(snowflake);
-static guint64 snowflake_last;
-static guint64 snowflake_sequence;
-
-static guint64
-snowflake_time_bits(gint64 time_us)
-{
-	gint64 ms = time_us / 1000 - SNOWFLAKE_EPOCH_MS;
-
-	return ms > 0 ? (guint64)ms << SNOWFLAKE_TIME_SHIFT : 0;
-}
-
-/* Ids minted for "now" grow strictly within the process, as X's do. */
-static guint64
-snowflake_now(void)
-{
-	guint64 id = snowflake_time_bits(g_get_real_time());
-
-	G_LOCK(snowflake);
-	if (id <= snowflake_last)
-		id = snowflake_last + 1;
-	snowflake_last = id;
-	G_UNLOCK(snowflake);
-	return id;
-}
-
-/* An id for an explicit time: an older time gives a lower id. The sequence
- * bits keep two ids for the same millisecond apart. */
-static guint64
-snowflake_at(gint64 time_us)
-{
-	guint64 sequence;
-
-	G_LOCK(snowflake);
-	sequence = ++snowflake_sequence & SNOWFLAKE_SEQUENCE_MASK;
-	G_UNLOCK(snowflake);
-	return snowflake_time_bits(time_us) | sequence;
-}
-
-static char *
-format_time(gint64 time_us)
-{
-	g_autoptr(GDateTime) utc =
-	    g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
-	g_autofree char *seconds = NULL;
-
-	if (!utc)
-		return g_strdup("1970-01-01T00:00:00.000Z");
-	seconds = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%S");
-	return g_strdup_printf("%s.%03dZ", seconds,
-			       (int)((time_us / 1000) % 1000));
-}
-
-static gint64
-utc_day(gint64 time_us)
-{
-	return time_us / ((gint64)DAY_SECONDS * G_USEC_PER_SEC);
-}
-
-static gboolean
-is_digits(const char *text, gsize min_length, gsize max_length)
-{
-	gsize length;
-
-	if (!text)
-		return FALSE;
-	length = strlen(text);
-	if (length < min_length || length > max_length)
-		return FALSE;
-	for (gsize i = 0; i < length; i++) {
-		if (!g_ascii_isdigit(text[i]))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-is_user_id(const char *text)
-{
-	return is_digits(text, 1, 19);
-}
-
-static gboolean
-is_valid_username(const char *text)
-{
-	gsize length = text ? strlen(text) : 0;
-
-	if (length < 1 || length > 15)
-		return FALSE;
-	for (gsize i = 0; i < length; i++) {
-		if (!g_ascii_isalnum(text[i]) && text[i] != '_')
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* Numeric ids compared as numbers: "944480690" < "906948460078698496". */
-static int
-compare_numeric_ids(const char *a, const char *b)
-{
-	gsize length_a, length_b;
-
-	while (a[0] == '0' && a[1] != '\0')
-		a++;
-	while (b[0] == '0' && b[1] != '\0')
-		b++;
-	length_a = strlen(a);
-	length_b = strlen(b);
-	if (length_a != length_b)
-		return length_a < length_b ? -1 : 1;
-	return strcmp(a, b);
-}
-
-static char *
-one_to_one_conversation_id(const char *a, const char *b)
-{
-	if (compare_numeric_ids(a, b) <= 0)
-		return g_strdup_printf("%s-%s", a, b);
-	return g_strdup_printf("%s-%s", b, a);
-}
-
-static gboolean
-is_conversation_id(const char *text)
-{
-	const char *dash = text ? strchr(text, '-') : NULL;
-
-	if (!text)
-		return FALSE;
-	if (dash) {
-		g_autofree char *first = g_strndup(text, dash - text);
-
-		return is_user_id(first) && is_user_id(dash + 1);
-	}
-	return is_digits(text, 15, 19);
-}
-
-static void
-base64url_in_place(char *text)
-{
-	char *out = text;
-
-	for (char *in = text; *in; in++) {
-		if (*in == '=')
-			continue;
-		*out++ = *in == '+' ? '-' : *in == '/' ? '_' : *in;
-	}
-	*out = '\0';
-}
-
-/* Opaque tokens shaped like X's: base64url of "<random>:<ms>:<suffix>". */
-static char *
-mint_token(GRand *rand, const char *suffix)
-{
-	guint8 random_bytes[30];
-	g_autofree char *random_text = NULL;
-	g_autofree char *plain = NULL;
-	char *token;
-
-	for (gsize i = 0; i < sizeof random_bytes; i++)
-		random_bytes[i] = (guint8)g_rand_int_range(rand, 0, 256);
-	random_text = g_base64_encode(random_bytes, sizeof random_bytes);
-	base64url_in_place(random_text);
-	plain = g_strdup_printf("%s:%" G_GINT64_FORMAT ":%s", random_text,
-				g_get_real_time() / 1000, suffix);
-	token = g_base64_encode((const guchar *)plain, strlen(plain));
-	base64url_in_place(token);
-	return token;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The world                                                                 */
-
-typedef enum {
-	EVENT_MESSAGE_CREATE,
-	EVENT_PARTICIPANTS_JOIN,
-	EVENT_PARTICIPANTS_LEAVE,
-} EventType;
-
 static const char *const event_type_names[] = {
     "MessageCreate",
     "ParticipantsJoin",
     "ParticipantsLeave",
     NULL,
 };
-
-typedef struct {
-	char *id;
-	char *username;
-	char *name;
-	char *description;
-	char *location;
-	gint64 created_at;
-	gboolean receives_dm;
-	guint followers_count;
-	guint following_count;
-	guint tweet_count;
-	/* connection_status as every caller sees it */
-	char **connection_status;
-} User;
-
-typedef struct {
-	guint start;
-	guint end;
-	char *url;
-	char *expanded_url;
-	char *display_url;
-} UrlEntity;
-
-typedef struct {
-	char *id;
-	guint64 number;
-	EventType type;
-	char *conversation_id;
-	char *sender_id;
-	char *text;
-	GPtrArray *participant_ids;
-	GPtrArray *urls;
-	char *media_key;
-	char *referenced_tweet_id;
-	gint64 created_at;
-	/* Monotonic time before which /2/dm_events does not show it. */
-	gint64 visible_after;
-} Event;
-
-typedef struct {
-	char *id;
-	gboolean is_group;
-	GPtrArray *member_ids;
-} Conversation;
-
-typedef enum {
-	TOKEN_ACCESS,
-	TOKEN_REFRESH,
-	/* OAuth 2.0 authorization code, with its PKCE challenge. */
-	TOKEN_CODE,
-	/* OAuth 1.0a request token (the PIN flow) and access token. */
-	TOKEN_OAUTH1_REQUEST,
-	TOKEN_OAUTH1_ACCESS,
-} TokenKind;
-
-typedef struct {
-	TokenKind kind;
-	char *user_id;
-	char *scope;
-	/* Real time in µs after which the token is dead; 0 = never. */
-	gint64 expires_at;
-	gboolean revoked;
-	/* refresh tokens: the token that replaced this one, and whether this
-	 * one was ever presented */
-	char *successor;
-	gboolean used;
-	/* codes: who asked, where to, and the challenge */
-	char *client_id;
-	char *redirect_uri;
-	char *code_challenge;
-	char *code_challenge_method;
-	/* OAuth 1.0a */
-	char *secret;
-	char *consumer_key;
-	char *callback;
-	char *verifier;
-} Token;
 
 typedef enum {
 	RATE_NONE,
@@ -355,736 +76,6 @@ typedef struct {
 	gint64 day_start;
 	guint day_count;
 } Bucket;
-
-typedef struct {
-	TwSandboxFaultKind kind;
-	char *method;
-	char *path_prefix;
-	guint remaining;
-	guint status;
-	guint delay_ms;
-} Fault;
-
-typedef struct {
-	const char *username;
-	const char *name;
-	const char *location;
-	const char *description;
-	const char *const *openers;
-	const char *const *replies;
-} CustomerScript;
-
-typedef struct {
-	char *user_id;
-	const CustomerScript *script;
-	guint next_opener;
-	guint next_reply;
-} Customer;
-
-struct _TwSandbox {
-	TwSandboxConfig config;
-	char *problem_host;
-	char *client_id;
-	char *client_secret;
-
-	/* Guards everything below, up to the thread section. */
-	GMutex mutex;
-	GRand *rand;
-	GHashTable *users;             /* id → User */
-	GHashTable *users_by_username; /* casefolded username → User */
-	GPtrArray *user_order;         /* User, borrowed, creation order */
-	GHashTable *conversations;     /* id → Conversation */
-	GPtrArray *events;             /* Event, ascending by number */
-	GHashTable *events_by_id;      /* id → Event, borrowed */
-	GHashTable *tokens;            /* token → Token */
-	GHashTable *buckets;           /* "user/family" → Bucket */
-	GHashTable *billed;            /* "user/event/day" set */
-	GPtrArray *requests;           /* TwSandboxRequest */
-	GPtrArray *faults;             /* Fault */
-	TwSandboxCounters counters;
-	guint refuse_refresh;
-	TwSandboxAuthorizeOutcome authorize_outcome;
-	guint authorize_count;
-	char *authorizing_user_id;
-	GHashTable *consumers; /* OAuth 1.0a consumer key → secret */
-	GHashTable *nonces;    /* "key nonce timestamp" → timestamp (s) */
-	GPtrArray *pending_sources; /* GSource on context, one ref each */
-	char *customers_account_id;
-	guint customers_interval_ms;
-	GPtrArray *customers; /* Customer */
-	GSource *customers_timer;
-
-	/* Thread; set up by tw_sandbox_start(), read-only while running. */
-	GMainContext *context;
-	GMainLoop *loop;
-	GThread *thread;
-	guint port;
-	char *base_url;
-	GTlsCertificate *tls_certificate;
-	GMutex start_mutex;
-	GCond start_cond;
-	gboolean start_finished;
-	GError *start_error;
-};
-
-static void
-user_free(User *user)
-{
-	g_free(user->id);
-	g_free(user->username);
-	g_free(user->name);
-	g_free(user->description);
-	g_free(user->location);
-	g_strfreev(user->connection_status);
-	g_free(user);
-}
-
-static void
-url_entity_free(UrlEntity *entity)
-{
-	g_free(entity->url);
-	g_free(entity->expanded_url);
-	g_free(entity->display_url);
-	g_free(entity);
-}
-
-static void
-event_free(Event *event)
-{
-	g_free(event->id);
-	g_free(event->conversation_id);
-	g_free(event->sender_id);
-	g_free(event->text);
-	if (event->participant_ids)
-		g_ptr_array_unref(event->participant_ids);
-	if (event->urls)
-		g_ptr_array_unref(event->urls);
-	g_free(event->media_key);
-	g_free(event->referenced_tweet_id);
-	g_free(event);
-}
-
-static void
-conversation_free(Conversation *conversation)
-{
-	g_free(conversation->id);
-	g_ptr_array_unref(conversation->member_ids);
-	g_free(conversation);
-}
-
-static void
-token_free(Token *token)
-{
-	g_free(token->user_id);
-	g_free(token->scope);
-	g_free(token->client_id);
-	g_free(token->redirect_uri);
-	g_free(token->code_challenge);
-	g_free(token->code_challenge_method);
-	g_free(token->secret);
-	g_free(token->consumer_key);
-	g_free(token->callback);
-	g_free(token->verifier);
-	g_free(token->successor);
-	g_free(token);
-}
-
-static void
-fault_free(Fault *fault)
-{
-	g_free(fault->method);
-	g_free(fault->path_prefix);
-	g_free(fault);
-}
-
-static void
-customer_free(Customer *customer)
-{
-	g_free(customer->user_id);
-	g_free(customer);
-}
-
-void
-tw_sandbox_request_free(TwSandboxRequest *request)
-{
-	if (!request)
-		return;
-	g_free(request->method);
-	g_free(request->path);
-	g_free(request->query);
-	g_free(request->body);
-	g_free(request->user_id);
-	g_free(request);
-}
-
-void
-tw_sandbox_config_init(TwSandboxConfig *config)
-{
-	g_return_if_fail(config != NULL);
-
-	*config = (TwSandboxConfig){
-	    .rate_window_seconds = 900,
-	    .dm_read_limit = 15,
-	    .dm_send_limit = 15,
-	    .dm_send_daily_limit = 1440,
-	    .users_limit = 900,
-	    .me_limit = 75,
-	    .access_token_lifetime = 7200,
-	    .problem_host = "api.twitter.com",
-	    .visibility_delay_ms = 0,
-	    .client_id = TW_SANDBOX_CLIENT_ID,
-	    .client_secret = NULL,
-	};
-}
-
-TwSandbox *
-tw_sandbox_new(const TwSandboxConfig *config)
-{
-	TwSandbox *sandbox = g_new0(TwSandbox, 1);
-	TwSandboxConfig defaults;
-
-	tw_sandbox_config_init(&defaults);
-	sandbox->config = config ? *config : defaults;
-	sandbox->problem_host =
-	    g_strdup(sandbox->config.problem_host ? sandbox->config.problem_host
-						  : defaults.problem_host);
-	sandbox->client_id =
-	    g_strdup(sandbox->config.client_id ? sandbox->config.client_id
-					       : defaults.client_id);
-	sandbox->client_secret = g_strdup(sandbox->config.client_secret);
-	if (sandbox->client_secret && !*sandbox->client_secret)
-		g_clear_pointer(&sandbox->client_secret, g_free);
-	/* The copy must not point into the caller's strings. */
-	sandbox->config.problem_host = sandbox->problem_host;
-	sandbox->config.client_id = sandbox->client_id;
-	sandbox->config.client_secret = sandbox->client_secret;
-	if (sandbox->config.rate_window_seconds == 0)
-		sandbox->config.rate_window_seconds = 1;
-
-	g_mutex_init(&sandbox->mutex);
-	sandbox->rand = g_rand_new();
-	sandbox->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					       (GDestroyNotify)user_free);
-	sandbox->users_by_username =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sandbox->user_order = g_ptr_array_new();
-	sandbox->conversations = g_hash_table_new_full(
-	    g_str_hash, g_str_equal, NULL, (GDestroyNotify)conversation_free);
-	sandbox->events =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)event_free);
-	sandbox->events_by_id = g_hash_table_new(g_str_hash, g_str_equal);
-	sandbox->tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-						(GDestroyNotify)token_free);
-	sandbox->buckets =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sandbox->billed =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sandbox->requests = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)tw_sandbox_request_free);
-	sandbox->faults =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)fault_free);
-	sandbox->consumers =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sandbox->nonces =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sandbox->pending_sources =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)g_source_unref);
-	sandbox->customers =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)customer_free);
-
-	sandbox->context = g_main_context_new();
-	g_mutex_init(&sandbox->start_mutex);
-	g_cond_init(&sandbox->start_cond);
-	return sandbox;
-}
-
-static User *
-find_user_locked(TwSandbox *sandbox, const char *id)
-{
-	return id ? g_hash_table_lookup(sandbox->users, id) : NULL;
-}
-
-static User *
-find_user_by_username_locked(TwSandbox *sandbox, const char *username)
-{
-	g_autofree char *key = g_utf8_casefold(username, -1);
-
-	return g_hash_table_lookup(sandbox->users_by_username, key);
-}
-
-static User *
-add_user_locked(TwSandbox *sandbox, const char *id, const char *username,
-		const char *name, GError **error)
-{
-	User *user;
-
-	if (!is_valid_username(username)) {
-		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-			    "username must match %s", USERNAME_PATTERN);
-		return NULL;
-	}
-	if (find_user_by_username_locked(sandbox, username)) {
-		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-			    "username %s is taken", username);
-		return NULL;
-	}
-	if (id && (!is_user_id(id) || find_user_locked(sandbox, id))) {
-		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-			    "id %s is not a free numeric id", id);
-		return NULL;
-	}
-
-	user = g_new0(User, 1);
-	if (id) {
-		user->id = g_strdup(id);
-	} else {
-		do {
-			g_free(user->id);
-			user->id = g_strdup_printf("%" G_GUINT64_FORMAT,
-						   snowflake_now());
-		} while (find_user_locked(sandbox, user->id));
-	}
-	user->username = g_strdup(username);
-	user->name = g_strdup(name && *name ? name : username);
-	user->description = g_strdup("");
-	user->created_at = g_get_real_time();
-	user->receives_dm = TRUE;
-	user->followers_count = g_rand_int_range(sandbox->rand, 3, 5000);
-	user->following_count = g_rand_int_range(sandbox->rand, 3, 900);
-	user->tweet_count = g_rand_int_range(sandbox->rand, 1, 20000);
-	g_hash_table_insert(sandbox->users, user->id, user);
-	g_hash_table_insert(sandbox->users_by_username,
-			    g_utf8_casefold(username, -1), user);
-	g_ptr_array_add(sandbox->user_order, user);
-	return user;
-}
-
-static gboolean
-conversation_has_member(const Conversation *conversation, const char *user_id)
-{
-	for (guint i = 0; i < conversation->member_ids->len; i++) {
-		if (g_str_equal(conversation->member_ids->pdata[i], user_id))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-static Conversation *
-find_conversation_locked(TwSandbox *sandbox, const char *id)
-{
-	return id ? g_hash_table_lookup(sandbox->conversations, id) : NULL;
-}
-
-static Conversation *
-ensure_one_to_one_locked(TwSandbox *sandbox, const char *a, const char *b)
-{
-	g_autofree char *id = one_to_one_conversation_id(a, b);
-	Conversation *conversation = find_conversation_locked(sandbox, id);
-
-	if (conversation)
-		return conversation;
-	conversation = g_new0(Conversation, 1);
-	conversation->id = g_steal_pointer(&id);
-	conversation->member_ids = g_ptr_array_new_with_free_func(g_free);
-	if (compare_numeric_ids(a, b) <= 0) {
-		g_ptr_array_add(conversation->member_ids, g_strdup(a));
-		g_ptr_array_add(conversation->member_ids, g_strdup(b));
-	} else {
-		g_ptr_array_add(conversation->member_ids, g_strdup(b));
-		g_ptr_array_add(conversation->member_ids, g_strdup(a));
-	}
-	g_hash_table_insert(sandbox->conversations, conversation->id,
-			    conversation);
-	return conversation;
-}
-
-/* A "a-b" id names the 1:1 conversation of two known users, whether or not
- * they have written yet. */
-static Conversation *
-resolve_conversation_locked(TwSandbox *sandbox, const char *id, gboolean create)
-{
-	Conversation *conversation = find_conversation_locked(sandbox, id);
-	const char *dash;
-	g_autofree char *first = NULL;
-
-	if (conversation || !create || !id || !(dash = strchr(id, '-')))
-		return conversation;
-	first = g_strndup(id, dash - id);
-	if (!find_user_locked(sandbox, first) ||
-	    !find_user_locked(sandbox, dash + 1) ||
-	    g_str_equal(first, dash + 1))
-		return NULL;
-	conversation = ensure_one_to_one_locked(sandbox, first, dash + 1);
-	return g_str_equal(conversation->id, id) ? conversation : NULL;
-}
-
-static char *
-tco_link_locked(TwSandbox *sandbox)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	GString *link = g_string_new("https://t.co/");
-
-	for (guint i = 0; i < TCO_CODE_LENGTH; i++)
-		g_string_append_c(
-		    link, alphabet[g_rand_int_range(sandbox->rand, 0,
-						    sizeof alphabet - 1)]);
-	return g_string_free(link, FALSE);
-}
-
-/* X shows links without the scheme, cut with an ellipsis when long. */
-static char *
-display_url_for(const char *expanded)
-{
-	const char *rest = expanded;
-	glong length;
-
-	if (g_str_has_prefix(rest, "https://"))
-		rest += strlen("https://");
-	else if (g_str_has_prefix(rest, "http://"))
-		rest += strlen("http://");
-	length = g_utf8_strlen(rest, -1);
-	if (length <= DISPLAY_URL_LENGTH)
-		return g_strdup(rest);
-	return g_strdup_printf(
-	    "%.*s…",
-	    (int)(g_utf8_offset_to_pointer(rest, DISPLAY_URL_LENGTH - 1) -
-		  rest),
-	    rest);
-}
-
-static void
-append_link_locked(TwSandbox *sandbox, GString *text, const char *expanded,
-		   GPtrArray *entities)
-{
-	UrlEntity *entity = g_new0(UrlEntity, 1);
-
-	entity->start = (guint)g_utf8_strlen(text->str, text->len);
-	entity->url = tco_link_locked(sandbox);
-	entity->end = entity->start + (guint)strlen(entity->url);
-	entity->expanded_url = g_strdup(expanded);
-	entity->display_url = display_url_for(expanded);
-	g_string_append(text, entity->url);
-	g_ptr_array_add(entities, entity);
-}
-
-static const char *
-find_link_start(const char *text)
-{
-	for (const char *p = text; (p = strstr(p, "http")) != NULL; p++) {
-		gboolean at_boundary = p == text || !g_ascii_isalnum(p[-1]);
-		const char *after = NULL;
-
-		if (g_str_has_prefix(p, "https://"))
-			after = p + strlen("https://");
-		else if (g_str_has_prefix(p, "http://"))
-			after = p + strlen("http://");
-		if (at_boundary && after && *after && !g_ascii_isspace(*after))
-			return p;
-	}
-	return NULL;
-}
-
-/* Every http(s) link in a DM comes back t.co-wrapped, with an entity that
- * keeps the original (indices in code points, end exclusive). */
-static char *
-wrap_links_locked(TwSandbox *sandbox, const char *text,
-		  const GPtrArray *extra_urls, GPtrArray *entities)
-{
-	GString *out = g_string_new(NULL);
-	const char *rest = text ? text : "";
-	const char *start;
-
-	while ((start = find_link_start(rest)) != NULL) {
-		const char *end = start;
-		g_autofree char *expanded = NULL;
-
-		g_string_append_len(out, rest, start - rest);
-		while (*end && !g_ascii_isspace(*end))
-			end++;
-		while (end > start && strchr(".,;:!?)]}'\"", end[-1]))
-			end--;
-		expanded = g_strndup(start, end - start);
-		append_link_locked(sandbox, out, expanded, entities);
-		rest = end;
-	}
-	g_string_append(out, rest);
-	for (guint i = 0; extra_urls && i < extra_urls->len; i++) {
-		if (out->len > 0 && !g_ascii_isspace(out->str[out->len - 1]))
-			g_string_append_c(out, ' ');
-		append_link_locked(sandbox, out, extra_urls->pdata[i],
-				   entities);
-	}
-	return g_string_free(out, FALSE);
-}
-
-/* A link to a Post makes the event carry referenced_tweets. */
-static char *
-referenced_tweet_for(const GPtrArray *entities)
-{
-	for (guint i = 0; i < entities->len; i++) {
-		const UrlEntity *entity = entities->pdata[i];
-		const char *status = strstr(entity->expanded_url, "/status/");
-		const char *host = strstr(entity->expanded_url, "://");
-		gsize digits = 0;
-
-		if (!status || !host)
-			continue;
-		host += 3;
-		if (g_str_has_prefix(host, "www.") ||
-		    g_str_has_prefix(host, "mobile."))
-			host = strchr(host, '.') + 1;
-		if (!g_str_has_prefix(host, "twitter.com/") &&
-		    !g_str_has_prefix(host, "x.com/"))
-			continue;
-		status += strlen("/status/");
-		while (g_ascii_isdigit(status[digits]))
-			digits++;
-		if (digits > 0 && digits <= 19)
-			return g_strndup(status, digits);
-	}
-	return NULL;
-}
-
-static void
-insert_event_locked(TwSandbox *sandbox, Event *event)
-{
-	guint low = 0, high = sandbox->events->len;
-
-	/* Keep the id unique even when two explicit times collide. */
-	for (;;) {
-		g_free(event->id);
-		event->id =
-		    g_strdup_printf("%" G_GUINT64_FORMAT, event->number);
-		if (!g_hash_table_contains(sandbox->events_by_id, event->id))
-			break;
-		event->number++;
-	}
-	while (low < high) {
-		guint middle = low + (high - low) / 2;
-		const Event *other = sandbox->events->pdata[middle];
-
-		if (other->number < event->number)
-			low = middle + 1;
-		else
-			high = middle;
-	}
-	g_ptr_array_insert(sandbox->events, (gint)low, event);
-	g_hash_table_insert(sandbox->events_by_id, event->id, event);
-}
-
-static void schedule_customer_reply_locked(TwSandbox *sandbox,
-					   const Conversation *conversation,
-					   const char *sender_id);
-
-typedef struct {
-	const char *sender_id;
-	const char *text;
-	const GPtrArray *urls;
-	const char *media_id;
-	gint64 created_at;
-	guint visible_after_ms;
-} NewMessage;
-
-static Event *
-add_message_event_locked(TwSandbox *sandbox, Conversation *conversation,
-			 const NewMessage *message)
-{
-	Event *event = g_new0(Event, 1);
-	guint delay_ms = message->visible_after_ms
-			     ? message->visible_after_ms
-			     : sandbox->config.visibility_delay_ms;
-
-	event->type = EVENT_MESSAGE_CREATE;
-	if (message->created_at) {
-		event->created_at = message->created_at;
-		event->number = snowflake_at(message->created_at);
-	} else {
-		event->created_at = g_get_real_time();
-		event->number = snowflake_now();
-	}
-	event->conversation_id = g_strdup(conversation->id);
-	event->sender_id = g_strdup(message->sender_id);
-	event->urls =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)url_entity_free);
-	event->text = wrap_links_locked(sandbox, message->text, message->urls,
-					event->urls);
-	event->referenced_tweet_id = referenced_tweet_for(event->urls);
-	if (message->media_id)
-		event->media_key = g_strdup_printf("3_%s", message->media_id);
-	event->visible_after = g_get_monotonic_time() + (gint64)delay_ms * 1000;
-	insert_event_locked(sandbox, event);
-	sandbox->counters.messages_created++;
-	schedule_customer_reply_locked(sandbox, conversation,
-				       message->sender_id);
-	return event;
-}
-
-static Conversation *
-create_group_conversation_locked(TwSandbox *sandbox, const char *creator_id,
-				 const GPtrArray *participant_ids)
-{
-	Conversation *conversation = g_new0(Conversation, 1);
-	Event *join = g_new0(Event, 1);
-
-	do {
-		g_free(conversation->id);
-		conversation->id =
-		    g_strdup_printf("%" G_GUINT64_FORMAT, snowflake_now());
-	} while (find_conversation_locked(sandbox, conversation->id));
-	conversation->is_group = TRUE;
-	conversation->member_ids = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(conversation->member_ids, g_strdup(creator_id));
-	for (guint i = 0; i < participant_ids->len; i++)
-		g_ptr_array_add(conversation->member_ids,
-				g_strdup(participant_ids->pdata[i]));
-	g_hash_table_insert(sandbox->conversations, conversation->id,
-			    conversation);
-
-	/* The creator brought everyone in: one ParticipantsJoin for all. */
-	join->type = EVENT_PARTICIPANTS_JOIN;
-	join->number = snowflake_now();
-	join->created_at = g_get_real_time();
-	join->conversation_id = g_strdup(conversation->id);
-	join->sender_id = g_strdup(creator_id);
-	join->participant_ids = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < conversation->member_ids->len; i++)
-		g_ptr_array_add(join->participant_ids,
-				g_strdup(conversation->member_ids->pdata[i]));
-	join->visible_after =
-	    g_get_monotonic_time() +
-	    (gint64)sandbox->config.visibility_delay_ms * 1000;
-	insert_event_locked(sandbox, join);
-	return conversation;
-}
-
-static char *
-issue_refresh_token_locked(TwSandbox *sandbox, const char *user_id)
-{
-	Token *token = g_new0(Token, 1);
-	char *text = mint_token(sandbox->rand, "1:1:rt:1");
-
-	token->kind = TOKEN_REFRESH;
-	token->user_id = g_strdup(user_id);
-	token->scope = g_strdup(GRANTED_SCOPES);
-	g_hash_table_insert(sandbox->tokens, g_strdup(text), token);
-	return text;
-}
-
-static char *
-issue_access_token_locked(TwSandbox *sandbox, const char *user_id)
-{
-	Token *token = g_new0(Token, 1);
-	char *text = mint_token(sandbox->rand, "1:0:at:1");
-
-	token->kind = TOKEN_ACCESS;
-	token->user_id = g_strdup(user_id);
-	token->scope = g_strdup(GRANTED_SCOPES);
-	token->expires_at =
-	    g_get_real_time() +
-	    (gint64)sandbox->config.access_token_lifetime * G_USEC_PER_SEC;
-	g_hash_table_insert(sandbox->tokens, g_strdup(text), token);
-	return text;
-}
-
-static void
-expire_access_tokens_locked(TwSandbox *sandbox)
-{
-	GHashTableIter iter;
-	Token *token;
-
-	g_hash_table_iter_init(&iter, sandbox->tokens);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&token)) {
-		if (token->kind == TOKEN_ACCESS)
-			token->expires_at = 1;
-	}
-}
-
-static char *
-create_message_locked(TwSandbox *sandbox, const TwSandboxMessage *message,
-		      GError **error)
-{
-	Conversation *conversation = NULL;
-	NewMessage new_message = {0};
-	Event *event;
-
-	if (!find_user_locked(sandbox, message->sender_id)) {
-		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-			    "unknown sender %s",
-			    message->sender_id ? message->sender_id : "(null)");
-		return NULL;
-	}
-	if (message->conversation_id) {
-		conversation = resolve_conversation_locked(
-		    sandbox, message->conversation_id, TRUE);
-		if (!conversation || !conversation_has_member(
-					 conversation, message->sender_id)) {
-			g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-				    "the sender is not in conversation %s",
-				    message->conversation_id);
-			return NULL;
-		}
-	} else if (message->recipient_id) {
-		if (!find_user_locked(sandbox, message->recipient_id) ||
-		    g_str_equal(message->recipient_id, message->sender_id)) {
-			g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-				    "unknown recipient %s",
-				    message->recipient_id);
-			return NULL;
-		}
-		conversation = ensure_one_to_one_locked(
-		    sandbox, message->sender_id, message->recipient_id);
-	} else {
-		g_set_error_literal(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-				    "a recipient or a conversation is needed");
-		return NULL;
-	}
-
-	new_message.sender_id = message->sender_id;
-	new_message.text = message->text;
-	new_message.urls = message->urls;
-	new_message.created_at = message->created_at;
-	new_message.visible_after_ms = message->visible_after_ms;
-	event = add_message_event_locked(sandbox, conversation, &new_message);
-	return g_strdup(event->id);
-}
-
-static char *
-create_group_locked(TwSandbox *sandbox, const char *creator_id,
-		    const GPtrArray *participant_ids, const char *text,
-		    GError **error)
-{
-	Conversation *conversation;
-	NewMessage message = {0};
-
-	if (!find_user_locked(sandbox, creator_id)) {
-		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-			    "unknown creator %s",
-			    creator_id ? creator_id : "(null)");
-		return NULL;
-	}
-	if (!participant_ids || participant_ids->len == 0) {
-		g_set_error_literal(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-				    "a group needs participants");
-		return NULL;
-	}
-	for (guint i = 0; i < participant_ids->len; i++) {
-		const char *id = participant_ids->pdata[i];
-
-		if (!find_user_locked(sandbox, id) ||
-		    g_str_equal(id, creator_id)) {
-			g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
-				    "bad participant %s", id ? id : "(null)");
-			return NULL;
-		}
-	}
-	conversation = create_group_conversation_locked(sandbox, creator_id,
-							participant_ids);
-	message.sender_id = creator_id;
-	message.text = text;
-	add_message_event_locked(sandbox, conversation, &message);
-	return g_strdup(conversation->id);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Responses                                                                 */
@@ -1531,7 +522,8 @@ add_user(TwSandbox *sandbox, JsonBuilder *builder, const User *user,
 		json_builder_end_array(builder);
 	}
 	if (fields & FIELD(user_field_names, "created_at")) {
-		g_autofree char *created_at = format_time(user->created_at);
+		g_autofree char *created_at =
+		    tw_sandbox_format_time(user->created_at);
 
 		add_string_member(builder, "created_at", created_at);
 	}
@@ -1573,7 +565,12 @@ add_user(TwSandbox *sandbox, JsonBuilder *builder, const User *user,
 	json_builder_end_object(builder);
 }
 
-#define ALL_EVENT_FIELDS ((1u << (G_N_ELEMENTS(event_field_names) - 1)) - 1)
+/* Every event field, for the control API's full dump. */
+static guint
+all_event_fields(void)
+{
+	return (1u << (G_N_ELEMENTS(event_field_names) - 1)) - 1;
+}
 
 /* @fields: what was asked for; the defaults are added here. */
 static void
@@ -1596,7 +593,8 @@ add_event(JsonBuilder *builder, const Event *event, guint fields)
 		json_builder_end_object(builder);
 	}
 	if (fields & FIELD(event_field_names, "created_at")) {
-		g_autofree char *created_at = format_time(event->created_at);
+		g_autofree char *created_at =
+		    tw_sandbox_format_time(event->created_at);
 
 		add_string_member(builder, "created_at", created_at);
 	}
@@ -1704,8 +702,8 @@ add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 		json_builder_set_member_name(builder, "users");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < user_ids->len; i++) {
-			const User *user =
-			    find_user_locked(sandbox, user_ids->pdata[i]);
+			const User *user = tw_sandbox_find_user_locked(
+			    sandbox, user_ids->pdata[i]);
 
 			if (user)
 				add_user(sandbox, builder, user, user_fields);
@@ -1838,7 +836,8 @@ authenticate_locked(Request *request)
 		if (!verify_oauth1_locked(request, TOKEN_OAUTH1_ACCESS, &token,
 					  NULL))
 			return NULL;
-		return find_user_locked(request->sandbox, token->user_id)
+		return tw_sandbox_find_user_locked(request->sandbox,
+						   token->user_id)
 			   ? token->user_id
 			   : NULL;
 	}
@@ -1847,7 +846,8 @@ authenticate_locked(Request *request)
 		return NULL;
 	user_id = token_user_locked(request->sandbox, authorization + 7,
 				    TOKEN_ACCESS);
-	return find_user_locked(request->sandbox, user_id) ? user_id : NULL;
+	return tw_sandbox_find_user_locked(request->sandbox, user_id) ? user_id
+								      : NULL;
 }
 
 static guint
@@ -2021,9 +1021,9 @@ respond_new_tokens_locked(Request *request, const char *user_id)
 	TwSandbox *sandbox = request->sandbox;
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autofree char *access_token =
-	    issue_access_token_locked(sandbox, user_id);
+	    tw_sandbox_issue_access_token_locked(sandbox, user_id);
 	g_autofree char *refresh_token =
-	    issue_refresh_token_locked(sandbox, user_id);
+	    tw_sandbox_issue_refresh_token_locked(sandbox, user_id);
 
 	g_free(request->record->user_id);
 	request->record->user_id = g_strdup(user_id);
@@ -2050,7 +1050,7 @@ pkce_s256(const char *verifier)
 	g_checksum_update(checksum, (const guchar *)verifier, -1);
 	g_checksum_get_digest(checksum, digest, &length);
 	text = g_base64_encode(digest, length);
-	base64url_in_place(text);
+	tw_sandbox_base64url_in_place(text);
 	return text;
 }
 
@@ -2180,8 +1180,8 @@ handle_token(Request *request, char **captured)
 	old->revoked = TRUE;
 	old->used = TRUE;
 	user_id = g_strdup(old->user_id);
-	access_token = issue_access_token_locked(sandbox, user_id);
-	refresh_token = issue_refresh_token_locked(sandbox, user_id);
+	access_token = tw_sandbox_issue_access_token_locked(sandbox, user_id);
+	refresh_token = tw_sandbox_issue_refresh_token_locked(sandbox, user_id);
 	g_free(old->successor);
 	old->successor = g_strdup(refresh_token);
 	sandbox->counters.token_refreshes++;
@@ -2244,7 +1244,7 @@ static const User *
 authorizing_user_locked(TwSandbox *sandbox)
 {
 	const User *user =
-	    find_user_locked(sandbox, sandbox->authorizing_user_id);
+	    tw_sandbox_find_user_locked(sandbox, sandbox->authorizing_user_id);
 
 	if (!user && sandbox->user_order->len > 0)
 		user = sandbox->user_order->pdata[0];
@@ -2385,7 +1385,7 @@ handle_authorize(Request *request, char **captured)
 		? g_get_real_time() - G_USEC_PER_SEC
 		: g_get_real_time() +
 		      (gint64)CODE_LIFETIME_SECONDS * G_USEC_PER_SEC;
-	text = mint_token(sandbox->rand, "1:1:ac:1");
+	text = tw_sandbox_mint_token(sandbox->rand, "1:1:ac:1");
 	g_hash_table_insert(sandbox->tokens, g_strdup(text), code);
 	redirect_with(request->msg, redirect_uri, "state", state, "code", text,
 		      NULL);
@@ -2713,13 +1713,14 @@ new_oauth1_token_locked(TwSandbox *sandbox, TokenKind kind,
 			char **text)
 {
 	Token *token = g_new0(Token, 1);
-	g_autofree char *random_text = mint_token(sandbox->rand, "oauth1");
+	g_autofree char *random_text =
+	    tw_sandbox_mint_token(sandbox->rand, "oauth1");
 
 	token->kind = kind;
 	token->consumer_key = g_strdup(consumer_key);
 	token->user_id = g_strdup(user_id);
 	token->scope = g_strdup(GRANTED_SCOPES);
-	token->secret = mint_token(sandbox->rand, "secret");
+	token->secret = tw_sandbox_mint_token(sandbox->rand, "secret");
 	/* Access tokens look like X's: "<user id>-<random>". */
 	*text = kind == TOKEN_OAUTH1_ACCESS
 		    ? g_strdup_printf("%s-%.40s", user_id, random_text)
@@ -2845,7 +1846,7 @@ handle_access_token(Request *request, char **captured)
 		form = decode_form(request);
 		verifier = g_hash_table_lookup(form, "oauth_verifier");
 	}
-	user = find_user_locked(sandbox, request_token->user_id);
+	user = tw_sandbox_find_user_locked(sandbox, request_token->user_id);
 	/* Used or not: a request token is good for one exchange. */
 	request_token->revoked = TRUE;
 	if (!verifier || !request_token->verifier || !user ||
@@ -2938,7 +1939,8 @@ handle_users_me(Request *request, char **captured)
 				   errors))
 		return;
 	respond_single_user_locked(
-	    request, find_user_locked(request->sandbox, request->user_id),
+	    request,
+	    tw_sandbox_find_user_locked(request->sandbox, request->user_id),
 	    user_fields, "id", request->user_id);
 }
 
@@ -2949,7 +1951,7 @@ handle_user_by_username(Request *request, char **captured)
 	const char *username = captured[0];
 	guint user_fields;
 
-	if (!is_valid_username(username))
+	if (!tw_sandbox_is_valid_username(username))
 		add_parameter_error(errors, "username", username,
 				    "The `username` query parameter value [%s] "
 				    "does not match %s",
@@ -2958,7 +1960,8 @@ handle_user_by_username(Request *request, char **captured)
 				   errors))
 		return;
 	respond_single_user_locked(
-	    request, find_user_by_username_locked(request->sandbox, username),
+	    request,
+	    tw_sandbox_find_user_by_username_locked(request->sandbox, username),
 	    user_fields, "username", username);
 }
 
@@ -2969,7 +1972,7 @@ handle_user(Request *request, char **captured)
 	const char *id = captured[0];
 	guint user_fields;
 
-	if (!is_user_id(id))
+	if (!tw_sandbox_is_user_id(id))
 		add_parameter_error(errors, "id", id,
 				    "The `id` query parameter value [%s] does "
 				    "not match %s",
@@ -2977,9 +1980,9 @@ handle_user(Request *request, char **captured)
 	if (!parse_user_parameters(request, user_parameters, &user_fields,
 				   errors))
 		return;
-	respond_single_user_locked(request,
-				   find_user_locked(request->sandbox, id),
-				   user_fields, "id", id);
+	respond_single_user_locked(
+	    request, tw_sandbox_find_user_locked(request->sandbox, id),
+	    user_fields, "id", id);
 }
 
 /* /2/users?ids= and /2/users/by?usernames=: found users in request order,
@@ -3009,9 +2012,9 @@ lookup_users_locked(Request *request, const char *parameter,
 					    "[%s] is not between 1 and 100",
 					    parameter, value);
 		for (guint i = 0; items[i]; i++) {
-			gboolean valid = by_username
-					     ? is_valid_username(items[i])
-					     : is_user_id(items[i]);
+			gboolean valid =
+			    by_username ? tw_sandbox_is_valid_username(items[i])
+					: tw_sandbox_is_user_id(items[i]);
 
 			if (!valid)
 				add_parameter_error(
@@ -3029,8 +2032,9 @@ lookup_users_locked(Request *request, const char *parameter,
 	for (guint i = 0; items[i]; i++) {
 		User *user =
 		    by_username
-			? find_user_by_username_locked(sandbox, items[i])
-			: find_user_locked(sandbox, items[i]);
+			? tw_sandbox_find_user_by_username_locked(sandbox,
+								  items[i])
+			: tw_sandbox_find_user_locked(sandbox, items[i]);
 
 		if (user)
 			g_ptr_array_add(found, user);
@@ -3131,7 +2135,7 @@ parse_event_list_query(Request *request, EventQuery *event_query,
 	if (max_results) {
 		guint64 value = 0;
 
-		if (!is_digits(max_results, 1, 3) ||
+		if (!tw_sandbox_is_digits(max_results, 1, 3) ||
 		    !g_ascii_string_to_unsigned(max_results, 10, 1,
 						MAX_MAX_RESULTS, &value, NULL))
 			add_parameter_error(errors, "max_results", max_results,
@@ -3159,10 +2163,11 @@ static gboolean
 event_visible_to_locked(TwSandbox *sandbox, const Event *event,
 			const char *user_id)
 {
-	const Conversation *conversation =
-	    find_conversation_locked(sandbox, event->conversation_id);
+	const Conversation *conversation = tw_sandbox_find_conversation_locked(
+	    sandbox, event->conversation_id);
 
-	return conversation && conversation_has_member(conversation, user_id);
+	return conversation &&
+	       tw_sandbox_conversation_has_member(conversation, user_id);
 }
 
 /* Billing as X counts it: every returned event, except that the same user
@@ -3171,7 +2176,7 @@ static void
 bill_events_locked(TwSandbox *sandbox, const char *user_id,
 		   const GPtrArray *events)
 {
-	gint64 day = utc_day(g_get_real_time());
+	gint64 day = tw_sandbox_utc_day(g_get_real_time());
 
 	for (guint i = 0; i < events->len; i++) {
 		const Event *event = events->pdata[i];
@@ -3304,7 +2309,7 @@ handle_conversation_with_events(Request *request, char **captured)
 	g_autofree char *conversation_id = NULL;
 	EventScope scope = {0};
 
-	if (!is_user_id(captured[0])) {
+	if (!tw_sandbox_is_user_id(captured[0])) {
 		add_parameter_error(errors, "participant_id", captured[0],
 				    "The `participant_id` query parameter "
 				    "value [%s] does not match %s",
@@ -3312,8 +2317,8 @@ handle_conversation_with_events(Request *request, char **captured)
 		respond_invalid_request(request->sandbox, request->msg, errors);
 		return;
 	}
-	conversation_id =
-	    one_to_one_conversation_id(request->user_id, captured[0]);
+	conversation_id = tw_sandbox_one_to_one_conversation_id(
+	    request->user_id, captured[0]);
 	scope.conversation_id = conversation_id;
 	list_events_locked(request, &scope);
 }
@@ -3324,7 +2329,7 @@ handle_conversation_events(Request *request, char **captured)
 	g_autoptr(GPtrArray) errors = request_errors_new();
 	EventScope scope = {.conversation_id = captured[0]};
 
-	if (!is_conversation_id(captured[0])) {
+	if (!tw_sandbox_is_conversation_id(captured[0])) {
 		add_parameter_error(errors, "id", captured[0],
 				    "The `id` query parameter value [%s] does "
 				    "not match %s",
@@ -3345,7 +2350,7 @@ handle_dm_event(Request *request, char **captured)
 	EventQuery event_query = {0};
 	Event *event;
 
-	if (!is_user_id(captured[0]))
+	if (!tw_sandbox_is_user_id(captured[0]))
 		add_parameter_error(errors, "event_id", captured[0],
 				    "The `event_id` query parameter value [%s] "
 				    "does not match %s",
@@ -3499,7 +2504,7 @@ parse_message_body(JsonNode *node, const char *where, const char **text,
 					  "exactly 1 items in the array",
 					  where);
 		else if (!id || !node_is_string(id) ||
-			 !is_user_id(json_node_get_string(id)))
+			 !tw_sandbox_is_user_id(json_node_get_string(id)))
 			add_message_error(errors,
 					  "%s.attachments[0].media_id: does "
 					  "not match the regex pattern %s",
@@ -3570,8 +2575,8 @@ send_locked(Request *request, Conversation *conversation)
 		return;
 	}
 	message.sender_id = request->user_id;
-	event =
-	    add_message_event_locked(request->sandbox, conversation, &message);
+	event = tw_sandbox_add_message_event_locked(request->sandbox,
+						    conversation, &message);
 	respond_sent_locked(request, conversation, event);
 }
 
@@ -3583,7 +2588,7 @@ handle_send_with(Request *request, char **captured)
 	const char *participant_id = captured[0];
 	const User *recipient;
 
-	if (!is_user_id(participant_id)) {
+	if (!tw_sandbox_is_user_id(participant_id)) {
 		add_parameter_error(errors, "participant_id", participant_id,
 				    "The `participant_id` query parameter "
 				    "value [%s] does not match %s",
@@ -3591,15 +2596,15 @@ handle_send_with(Request *request, char **captured)
 		respond_invalid_request(sandbox, request->msg, errors);
 		return;
 	}
-	recipient = find_user_locked(sandbox, participant_id);
+	recipient = tw_sandbox_find_user_locked(sandbox, participant_id);
 	if (!recipient || !recipient->receives_dm ||
 	    g_str_equal(participant_id, request->user_id)) {
 		respond_generic_problem(request->msg, SOUP_STATUS_FORBIDDEN,
 					NOT_PERMITTED_USER_DETAIL);
 		return;
 	}
-	send_locked(request, ensure_one_to_one_locked(sandbox, request->user_id,
-						      participant_id));
+	send_locked(request, tw_sandbox_ensure_one_to_one_locked(
+				 sandbox, request->user_id, participant_id));
 }
 
 static void
@@ -3609,7 +2614,7 @@ handle_send_to_conversation(Request *request, char **captured)
 	g_autoptr(GPtrArray) errors = request_errors_new();
 	Conversation *conversation;
 
-	if (!is_conversation_id(captured[0])) {
+	if (!tw_sandbox_is_conversation_id(captured[0])) {
 		add_parameter_error(errors, "dm_conversation_id", captured[0],
 				    "The `dm_conversation_id` query parameter "
 				    "value [%s] does not match %s",
@@ -3617,16 +2622,17 @@ handle_send_to_conversation(Request *request, char **captured)
 		respond_invalid_request(sandbox, request->msg, errors);
 		return;
 	}
-	conversation = resolve_conversation_locked(sandbox, captured[0], TRUE);
-	if (!conversation ||
-	    !conversation_has_member(conversation, request->user_id)) {
+	conversation =
+	    tw_sandbox_resolve_conversation_locked(sandbox, captured[0], TRUE);
+	if (!conversation || !tw_sandbox_conversation_has_member(
+				 conversation, request->user_id)) {
 		respond_generic_problem(request->msg, SOUP_STATUS_FORBIDDEN,
 					NOT_PERMITTED_CONVERSATION_DETAIL);
 		return;
 	}
 	if (!conversation->is_group) {
 		for (guint i = 0; i < conversation->member_ids->len; i++) {
-			const User *member = find_user_locked(
+			const User *member = tw_sandbox_find_user_locked(
 			    sandbox, conversation->member_ids->pdata[i]);
 
 			if (!g_str_equal(member->id, request->user_id) &&
@@ -3707,7 +2713,8 @@ handle_create_group(Request *request, char **captured)
 				JsonNode *id = json_array_get_element(array, i);
 
 				if (!node_is_string(id) ||
-				    !is_user_id(json_node_get_string(id)))
+				    !tw_sandbox_is_user_id(
+					json_node_get_string(id)))
 					add_message_error(
 					    errors,
 					    "$.participant_ids[%u]: does "
@@ -3740,8 +2747,8 @@ handle_create_group(Request *request, char **captured)
 		return;
 	}
 	for (guint i = 0; i < participant_ids->len; i++) {
-		const User *user =
-		    find_user_locked(sandbox, participant_ids->pdata[i]);
+		const User *user = tw_sandbox_find_user_locked(
+		    sandbox, participant_ids->pdata[i]);
 
 		if (!user || !user->receives_dm) {
 			respond_generic_problem(request->msg,
@@ -3751,10 +2758,11 @@ handle_create_group(Request *request, char **captured)
 		}
 	}
 
-	conversation = create_group_conversation_locked(
+	conversation = tw_sandbox_create_group_conversation_locked(
 	    sandbox, request->user_id, participant_ids);
 	message.sender_id = request->user_id;
-	event = add_message_event_locked(sandbox, conversation, &message);
+	event = tw_sandbox_add_message_event_locked(sandbox, conversation,
+						    &message);
 	respond_sent_locked(request, conversation, event);
 }
 
@@ -3850,7 +2858,7 @@ respond_dm_block_locked(Request *request, const char *id, gboolean blocked)
 {
 	g_autoptr(JsonBuilder) builder = NULL;
 
-	if (!find_user_locked(request->sandbox, id)) {
+	if (!tw_sandbox_find_user_locked(request->sandbox, id)) {
 		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
 					NULL);
 		return;
@@ -3894,7 +2902,7 @@ handle_avatar(Request *request, char **captured)
 		return;
 	}
 	id = g_strndup(captured[0], length);
-	if (!find_user_locked(request->sandbox, id)) {
+	if (!tw_sandbox_find_user_locked(request->sandbox, id)) {
 		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
 					NULL);
 		return;
@@ -4006,11 +3014,11 @@ find_customer_locked(TwSandbox *sandbox, const char *user_id)
 static void
 customer_write_locked(TwSandbox *sandbox, Customer *customer, const char *text)
 {
-	Conversation *conversation = ensure_one_to_one_locked(
+	Conversation *conversation = tw_sandbox_ensure_one_to_one_locked(
 	    sandbox, customer->user_id, sandbox->customers_account_id);
 	NewMessage message = {.sender_id = customer->user_id, .text = text};
 
-	add_message_event_locked(sandbox, conversation, &message);
+	tw_sandbox_add_message_event_locked(sandbox, conversation, &message);
 }
 
 typedef struct {
@@ -4046,11 +3054,10 @@ customer_reply_due(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* The account wrote to a customer: the customer answers in 1–2 s. */
-static void
-schedule_customer_reply_locked(TwSandbox *sandbox,
-			       const Conversation *conversation,
-			       const char *sender_id)
+void
+tw_sandbox_schedule_customer_reply_locked(TwSandbox *sandbox,
+					  const Conversation *conversation,
+					  const char *sender_id)
 {
 	CustomerReply *reply;
 	GSource *source;
@@ -4127,7 +3134,7 @@ static gboolean
 set_customers_mode_locked(TwSandbox *sandbox, const char *account_id,
 			  guint interval_ms, GError **error)
 {
-	if (!find_user_locked(sandbox, account_id)) {
+	if (!tw_sandbox_find_user_locked(sandbox, account_id)) {
 		g_set_error(error, SANDBOX_ERROR, SANDBOX_ERROR_INVALID,
 			    "unknown account %s",
 			    account_id ? account_id : "(null)");
@@ -4135,13 +3142,14 @@ set_customers_mode_locked(TwSandbox *sandbox, const char *account_id,
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(customer_scripts); i++) {
 		const CustomerScript *script = &customer_scripts[i];
-		User *user =
-		    find_user_by_username_locked(sandbox, script->username);
+		User *user = tw_sandbox_find_user_by_username_locked(
+		    sandbox, script->username);
 		Customer *customer;
 
 		if (!user) {
-			user = add_user_locked(sandbox, NULL, script->username,
-					       script->name, NULL);
+			user = tw_sandbox_add_user_locked(sandbox, NULL,
+							  script->username,
+							  script->name, NULL);
 			g_free(user->description);
 			user->description = g_strdup(script->description);
 			user->location = g_strdup(script->location);
@@ -4648,7 +3656,8 @@ add_all_events_locked(TwSandbox *sandbox, JsonBuilder *builder)
 {
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < sandbox->events->len; i++)
-		add_event(builder, sandbox->events->pdata[i], ALL_EVENT_FIELDS);
+		add_event(builder, sandbox->events->pdata[i],
+			  all_event_fields());
 	json_builder_end_array(builder);
 }
 
@@ -4809,22 +3818,22 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 	g_autofree char *id = NULL;
 
 	if (g_str_equal(name, "users")) {
-		User *user =
-		    add_user_locked(sandbox, object_string(object, "id"),
-				    object_string(object, "username"),
-				    object_string(object, "name"), &error);
+		User *user = tw_sandbox_add_user_locked(
+		    sandbox, object_string(object, "id"),
+		    object_string(object, "username"),
+		    object_string(object, "name"), &error);
 
 		if (user)
 			respond_control_id(msg, "id", user->id);
 	} else if (g_str_equal(name, "tokens")) {
 		const char *user_id = object_string(object, "user_id");
 
-		if (!find_user_locked(sandbox, user_id)) {
+		if (!tw_sandbox_find_user_locked(sandbox, user_id)) {
 			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
 					      "unknown user_id");
 			return;
 		}
-		id = issue_refresh_token_locked(sandbox, user_id);
+		id = tw_sandbox_issue_refresh_token_locked(sandbox, user_id);
 		respond_control_id(msg, "refresh_token", id);
 	} else if (g_str_equal(name, "messages")) {
 		g_autoptr(GPtrArray) urls = object_strings(object, "urls");
@@ -4844,14 +3853,15 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 					      "bad created_at");
 			return;
 		}
-		id = create_message_locked(sandbox, &message, &error);
+		id =
+		    tw_sandbox_create_message_locked(sandbox, &message, &error);
 		if (id)
 			respond_control_id(msg, "id", id);
 	} else if (g_str_equal(name, "groups")) {
 		g_autoptr(GPtrArray) participants =
 		    object_strings(object, "participant_ids");
 
-		id = create_group_locked(
+		id = tw_sandbox_create_group_locked(
 		    sandbox, object_string(object, "creator_id"), participants,
 		    object_string(object, "text"), &error);
 		if (id)
@@ -4898,7 +3908,7 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		g_autoptr(JsonBuilder) builder = NULL;
 		Token *token;
 
-		if (!find_user_locked(sandbox, user_id) || !key ||
+		if (!tw_sandbox_find_user_locked(sandbox, user_id) || !key ||
 		    !g_hash_table_contains(sandbox->consumers, key)) {
 			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
 					      "unknown user_id or "
@@ -4926,7 +3936,8 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 				break;
 		}
 		if ((outcome && !outcomes[index]) ||
-		    (user_id && !find_user_locked(sandbox, user_id))) {
+		    (user_id &&
+		     !tw_sandbox_find_user_locked(sandbox, user_id))) {
 			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
 					      "unknown outcome or user_id");
 			return;
@@ -4946,11 +3957,11 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		sandbox->refuse_refresh = (guint)object_int(object, "count", 1);
 		respond_control_ok(msg);
 	} else if (g_str_equal(name, "expire-tokens")) {
-		expire_access_tokens_locked(sandbox);
+		tw_sandbox_expire_access_tokens_locked(sandbox);
 		respond_control_ok(msg);
 	} else if (g_str_equal(name, "receives-dm")) {
-		User *user =
-		    find_user_locked(sandbox, object_string(object, "user_id"));
+		User *user = tw_sandbox_find_user_locked(
+		    sandbox, object_string(object, "user_id"));
 
 		if (!user) {
 			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
@@ -5237,7 +4248,8 @@ tw_sandbox_add_user(TwSandbox *sandbox, const char *username, const char *name)
 	g_return_val_if_fail(username != NULL, NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	user = add_user_locked(sandbox, NULL, username, name, &error);
+	user =
+	    tw_sandbox_add_user_locked(sandbox, NULL, username, name, &error);
 	if (user)
 		id = g_strdup(user->id);
 	g_mutex_unlock(&sandbox->mutex);
@@ -5255,7 +4267,7 @@ tw_sandbox_set_receives_dm(TwSandbox *sandbox, const char *user_id,
 	g_return_if_fail(sandbox != NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	user = find_user_locked(sandbox, user_id);
+	user = tw_sandbox_find_user_locked(sandbox, user_id);
 	if (user)
 		user->receives_dm = receives;
 	g_mutex_unlock(&sandbox->mutex);
@@ -5272,7 +4284,7 @@ tw_sandbox_set_connection_status(TwSandbox *sandbox, const char *user_id,
 	g_return_if_fail(sandbox != NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	user = find_user_locked(sandbox, user_id);
+	user = tw_sandbox_find_user_locked(sandbox, user_id);
 	if (user) {
 		g_strfreev(user->connection_status);
 		user->connection_status = g_strdupv((char **)status);
@@ -5292,10 +4304,11 @@ tw_sandbox_rename_user(TwSandbox *sandbox, const char *user_id,
 	g_return_if_fail(sandbox != NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	user = find_user_locked(sandbox, user_id);
+	user = tw_sandbox_find_user_locked(sandbox, user_id);
 	if (user && username)
-		other = find_user_by_username_locked(sandbox, username);
-	if (user && username && is_valid_username(username) &&
+		other =
+		    tw_sandbox_find_user_by_username_locked(sandbox, username);
+	if (user && username && tw_sandbox_is_valid_username(username) &&
 	    (other == NULL || other == user)) {
 		g_autofree char *old_key = g_utf8_casefold(user->username, -1);
 
@@ -5324,8 +4337,8 @@ tw_sandbox_issue_refresh_token(TwSandbox *sandbox, const char *user_id)
 	g_return_val_if_fail(sandbox != NULL, NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	if (find_user_locked(sandbox, user_id))
-		token = issue_refresh_token_locked(sandbox, user_id);
+	if (tw_sandbox_find_user_locked(sandbox, user_id))
+		token = tw_sandbox_issue_refresh_token_locked(sandbox, user_id);
 	g_mutex_unlock(&sandbox->mutex);
 	if (!token)
 		g_critical("tw_sandbox_issue_refresh_token: unknown user");
@@ -5356,7 +4369,7 @@ tw_sandbox_create_message_full(TwSandbox *sandbox,
 	g_return_val_if_fail(message != NULL, NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	id = create_message_locked(sandbox, message, &error);
+	id = tw_sandbox_create_message_locked(sandbox, message, &error);
 	g_mutex_unlock(&sandbox->mutex);
 	if (error)
 		g_critical("tw_sandbox_create_message: %s", error->message);
@@ -5373,8 +4386,8 @@ tw_sandbox_create_group(TwSandbox *sandbox, const char *creator_id,
 	g_return_val_if_fail(sandbox != NULL, NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	id = create_group_locked(sandbox, creator_id, participant_ids, text,
-				 &error);
+	id = tw_sandbox_create_group_locked(sandbox, creator_id,
+					    participant_ids, text, &error);
 	g_mutex_unlock(&sandbox->mutex);
 	if (error)
 		g_critical("tw_sandbox_create_group: %s", error->message);
@@ -5391,7 +4404,7 @@ add_membership_event_locked(TwSandbox *sandbox, Conversation *conversation,
 	Event *event = g_new0(Event, 1);
 
 	event->type = type;
-	event->number = snowflake_now();
+	event->number = tw_sandbox_snowflake_now();
 	event->created_at = g_get_real_time();
 	event->conversation_id = g_strdup(conversation->id);
 	event->sender_id = g_strdup(sender_id);
@@ -5400,7 +4413,7 @@ add_membership_event_locked(TwSandbox *sandbox, Conversation *conversation,
 	event->visible_after =
 	    g_get_monotonic_time() +
 	    (gint64)sandbox->config.visibility_delay_ms * 1000;
-	insert_event_locked(sandbox, event);
+	tw_sandbox_insert_event_locked(sandbox, event);
 }
 
 gboolean
@@ -5414,9 +4427,10 @@ tw_sandbox_group_add_participant(TwSandbox *sandbox,
 	g_return_val_if_fail(sandbox != NULL, FALSE);
 
 	g_mutex_lock(&sandbox->mutex);
-	conversation = find_conversation_locked(sandbox, conversation_id);
+	conversation =
+	    tw_sandbox_find_conversation_locked(sandbox, conversation_id);
 	if (conversation && conversation->is_group &&
-	    find_user_locked(sandbox, user_id) &&
+	    tw_sandbox_find_user_locked(sandbox, user_id) &&
 	    g_ptr_array_find_with_equal_func(conversation->member_ids, adder_id,
 					     g_str_equal, NULL) &&
 	    !g_ptr_array_find_with_equal_func(conversation->member_ids, user_id,
@@ -5443,7 +4457,8 @@ tw_sandbox_group_remove_participant(TwSandbox *sandbox,
 	g_return_val_if_fail(sandbox != NULL, FALSE);
 
 	g_mutex_lock(&sandbox->mutex);
-	conversation = find_conversation_locked(sandbox, conversation_id);
+	conversation =
+	    tw_sandbox_find_conversation_locked(sandbox, conversation_id);
 	if (conversation && conversation->is_group &&
 	    g_ptr_array_find_with_equal_func(conversation->member_ids, user_id,
 					     g_str_equal, &index)) {
@@ -5606,7 +4621,7 @@ tw_sandbox_expire_access_tokens(TwSandbox *sandbox)
 	g_return_if_fail(sandbox != NULL);
 
 	g_mutex_lock(&sandbox->mutex);
-	expire_access_tokens_locked(sandbox);
+	tw_sandbox_expire_access_tokens_locked(sandbox);
 	g_mutex_unlock(&sandbox->mutex);
 }
 
@@ -5685,7 +4700,7 @@ tw_sandbox_issue_oauth1_token(TwSandbox *sandbox, const char *user_id,
 
 	*token_secret = NULL;
 	g_mutex_lock(&sandbox->mutex);
-	if (find_user_locked(sandbox, user_id) && consumer_key &&
+	if (tw_sandbox_find_user_locked(sandbox, user_id) && consumer_key &&
 	    g_hash_table_contains(sandbox->consumers, consumer_key)) {
 		Token *token = new_oauth1_token_locked(
 		    sandbox, TOKEN_OAUTH1_ACCESS, consumer_key, user_id, &text);
