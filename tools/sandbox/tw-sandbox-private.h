@@ -20,6 +20,7 @@
 #define GRANTED_SCOPES   "tweet.read users.read dm.read dm.write offline.access"
 #define DAY_SECONDS      86400
 #define USERNAME_PATTERN "^[A-Za-z0-9_]{1,15}$"
+#define AVATAR_PREFIX    "/_sandbox/avatars/"
 
 #define SANDBOX_ERROR         tw_sandbox_error_quark()
 #define SANDBOX_ERROR_INVALID 1
@@ -191,6 +192,13 @@ typedef struct {
 	guint visible_after_ms;
 } NewMessage;
 
+#define FIELD(names, name) (1u << tw_sandbox_name_index(names, name))
+
+typedef enum {
+	PAGE_OLDER,
+	PAGE_NEWER,
+} PageDirection;
+
 G_BEGIN_DECLS
 
 /* tw-sandbox.c */
@@ -235,6 +243,8 @@ void tw_sandbox_base64url_in_place(char *text);
 
 /* Opaque tokens shaped like X's: base64url of "<random>:<ms>:<suffix>". */
 char *tw_sandbox_mint_token(GRand *rand, const char *suffix);
+
+extern const char *const tw_sandbox_event_type_names[];
 
 /* The user with @id, borrowed, or NULL. */
 User *tw_sandbox_find_user_locked(TwSandbox *sandbox, const char *id);
@@ -305,5 +315,131 @@ char *tw_sandbox_create_message_locked(TwSandbox *sandbox,
 char *tw_sandbox_create_group_locked(TwSandbox *sandbox, const char *creator_id,
 				     const GPtrArray *participant_ids,
 				     const char *text, GError **error);
+
+/* tw-sandbox-respond.c */
+
+/* Serialises @node compactly; free the text. */
+char *tw_sandbox_node_to_text(JsonNode *node, gsize *length);
+
+/* Answers @msg with @status and @node as its body. */
+void tw_sandbox_respond_node(SoupServerMessage *msg, guint status,
+			     const char *content_type, JsonNode *node);
+
+/* Takes the builder's finished root. */
+void tw_sandbox_respond_builder(SoupServerMessage *msg, guint status,
+				const char *content_type, JsonBuilder *builder);
+
+/* Adds "name": value. */
+void tw_sandbox_add_string_member(JsonBuilder *builder, const char *name,
+				  const char *value);
+
+/* Adds "name": value. */
+void tw_sandbox_add_int_member(JsonBuilder *builder, const char *name,
+			       gint64 value);
+
+/* Adds "name": value. */
+void tw_sandbox_add_bool_member(JsonBuilder *builder, const char *name,
+				gboolean value);
+
+/* Adds "name": [values]. */
+void tw_sandbox_add_string_array_member(JsonBuilder *builder, const char *name,
+					const GPtrArray *values);
+
+/* The generic problem X sends for 401 and 403:
+ * {"title":"Unauthorized","type":"about:blank","status":401,"detail":...} */
+void tw_sandbox_respond_generic_problem(SoupServerMessage *msg, guint status,
+					const char *detail);
+
+/* Answers 401 with X's "Unauthorized" problem. */
+void tw_sandbox_respond_unauthorized(SoupServerMessage *msg);
+
+/* The window-limit body: note its own member order. */
+void tw_sandbox_respond_too_many_requests(SoupServerMessage *msg);
+
+/* Answers 429 with the monthly UsageCapExceeded problem. */
+void tw_sandbox_respond_usage_cap(TwSandbox *sandbox, SoupServerMessage *msg);
+
+/* Answers 402 with the pay-per-use credits problem. */
+void tw_sandbox_respond_credits_depleted(TwSandbox *sandbox,
+					 SoupServerMessage *msg);
+
+/* Errors of an invalid request, each a JsonNode object. */
+GPtrArray *tw_sandbox_request_errors_new(void);
+
+/* Adds an invalid-request error naming @parameter and its @value. */
+void tw_sandbox_add_parameter_error(GPtrArray *errors, const char *parameter,
+				    const char *value, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
+
+/* Adds an invalid-request error that names no parameter. */
+void tw_sandbox_add_message_error(GPtrArray *errors, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
+
+/* Answers 400 with the collected @errors in X's shape. */
+void tw_sandbox_respond_invalid_request(TwSandbox *sandbox,
+					SoupServerMessage *msg,
+					GPtrArray *errors);
+
+/* A partial error riding in a 200, as for an unknown username. */
+void tw_sandbox_add_not_found_error(TwSandbox *sandbox, JsonBuilder *builder,
+				    const char *resource_type,
+				    const char *parameter, const char *value);
+
+/* ------------------------------------------------------------------------ */
+/* Query parameters                                                          */
+extern const char *const tw_sandbox_user_field_names[];
+
+extern const char *const tw_sandbox_event_field_names[];
+
+/* Classic names and the 2.167 rename (referenced_posts) both work. */
+extern const char *const tw_sandbox_event_expansion_names[];
+
+/* The index of @name in the NULL-terminated @names; @name must be there. */
+guint tw_sandbox_name_index(const char *const *names, const char *name);
+
+/* The value of query parameter @name, borrowed, or NULL. */
+const char *tw_sandbox_query_get(GHashTable *query, const char *name);
+
+/* Reports every parameter not in @allowed, as X does. */
+void tw_sandbox_check_known_parameters(GHashTable *query,
+				       const char *const *allowed,
+				       GPtrArray *errors);
+
+/* A comma-separated list whose items must be in @names: a bit per name. */
+guint tw_sandbox_parse_list_parameter(GHashTable *query, const char *parameter,
+				      const char *const *names,
+				      GPtrArray *errors);
+
+/* Post fields are not modelled; any non-empty list is accepted. */
+void tw_sandbox_check_not_empty(GHashTable *query, const char *parameter,
+				GPtrArray *errors);
+
+/* Members come out in alphabetical order, as in real bodies. */
+void tw_sandbox_add_user_object(TwSandbox *sandbox, JsonBuilder *builder,
+				const User *user, guint fields);
+
+/* Every event field, for the control API's full dump. */
+guint tw_sandbox_all_event_fields(void);
+
+/* @fields: what was asked for; the defaults are added here. */
+void tw_sandbox_add_event_object(JsonBuilder *builder, const Event *event,
+				 guint fields);
+
+/* Appends @id (copied) to @ids unless it is already there. */
+void tw_sandbox_add_unique(GPtrArray *ids, const char *id);
+
+/* includes.users and includes.media for the expansions asked for. */
+void tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
+				    const GPtrArray *events, guint expansions,
+				    guint user_fields);
+
+/* 24 characters like X's "18LAA5G1SL0NR5OG0G00ZZZZ": a marker, the cursor
+ * event number in 13 base32hex digits, the direction, a check digit and
+ * X's usual tail. */
+char *tw_sandbox_encode_page_token(guint64 number, PageDirection direction);
+
+/* Reads a pagination_token; FALSE when it is not one the sandbox gave. */
+gboolean tw_sandbox_decode_page_token(const char *token, guint64 *number,
+				      PageDirection *direction);
 
 G_END_DECLS

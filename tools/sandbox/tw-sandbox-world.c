@@ -196,6 +196,13 @@ tw_sandbox_mint_token(GRand *rand, const char *suffix)
 	return token;
 }
 
+const char *const tw_sandbox_event_type_names[] = {
+    "MessageCreate",
+    "ParticipantsJoin",
+    "ParticipantsLeave",
+    NULL,
+};
+
 static void
 user_free(User *user)
 {

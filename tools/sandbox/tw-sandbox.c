@@ -36,17 +36,10 @@
 #define HISTORY_SECONDS           (30 * 24 * 3600)
 #define AVATAR_SIZE               48
 
-/* libsoup 3.2 has no name for it. */
-#define STATUS_TOO_MANY_REQUESTS 429
-
-#define JSON_CONTENT_TYPE    "application/json; charset=utf-8"
-#define PROBLEM_CONTENT_TYPE "application/problem+json"
-#define INVALID_REQUEST_DETAIL                                                 \
-	"One or more parameters to your request was invalid."
+#define JSON_CONTENT_TYPE       "application/json; charset=utf-8"
 #define ID_PATTERN              "^[0-9]{1,19}$"
 #define CONVERSATION_ID_PATTERN "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"
 #define CONTROL_PREFIX          "/_sandbox/"
-#define AVATAR_PREFIX           "/_sandbox/avatars/"
 
 /* The real detail strings for refused sends are unknown (reference §7.2);
  * these mirror the wording X uses for other refused writes. */
@@ -54,13 +47,6 @@
 	"You are not permitted to send a DM to this user."
 #define NOT_PERMITTED_CONVERSATION_DETAIL                                      \
 	"You are not permitted to send messages to this conversation."
-
-static const char *const event_type_names[] = {
-    "MessageCreate",
-    "ParticipantsJoin",
-    "ParticipantsLeave",
-    NULL,
-};
 
 typedef enum {
 	RATE_NONE,
@@ -76,309 +62,6 @@ typedef struct {
 	gint64 day_start;
 	guint day_count;
 } Bucket;
-
-/* ------------------------------------------------------------------------ */
-/* Responses                                                                 */
-
-static char *
-node_to_text(JsonNode *node, gsize *length)
-{
-	g_autoptr(JsonGenerator) generator = json_generator_new();
-
-	json_generator_set_root(generator, node);
-	return json_generator_to_data(generator, length);
-}
-
-static void
-respond_node(SoupServerMessage *msg, guint status, const char *content_type,
-	     JsonNode *node)
-{
-	gsize length = 0;
-	char *text = node_to_text(node, &length);
-
-	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg, content_type, SOUP_MEMORY_TAKE,
-					 text, length);
-}
-
-/* Takes the builder's finished root. */
-static void
-respond_builder(SoupServerMessage *msg, guint status, const char *content_type,
-		JsonBuilder *builder)
-{
-	g_autoptr(JsonNode) root = json_builder_get_root(builder);
-
-	respond_node(msg, status, content_type, root);
-}
-
-static void
-add_string_member(JsonBuilder *builder, const char *name, const char *value)
-{
-	json_builder_set_member_name(builder, name);
-	json_builder_add_string_value(builder, value);
-}
-
-static void
-add_int_member(JsonBuilder *builder, const char *name, gint64 value)
-{
-	json_builder_set_member_name(builder, name);
-	json_builder_add_int_value(builder, value);
-}
-
-static void
-add_bool_member(JsonBuilder *builder, const char *name, gboolean value)
-{
-	json_builder_set_member_name(builder, name);
-	json_builder_add_boolean_value(builder, value);
-}
-
-static void
-add_string_array_member(JsonBuilder *builder, const char *name,
-			const GPtrArray *values)
-{
-	json_builder_set_member_name(builder, name);
-	json_builder_begin_array(builder);
-	for (guint i = 0; values && i < values->len; i++)
-		json_builder_add_string_value(builder, values->pdata[i]);
-	json_builder_end_array(builder);
-}
-
-static char *
-problem_type(TwSandbox *sandbox, const char *name)
-{
-	return g_strdup_printf("https://%s/2/problems/%s",
-			       sandbox->problem_host, name);
-}
-
-/* The generic problem X sends for 401 and 403:
- * {"title":"Unauthorized","type":"about:blank","status":401,"detail":...} */
-static void
-respond_generic_problem(SoupServerMessage *msg, guint status,
-			const char *detail)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	const char *title = soup_status_get_phrase(status);
-
-	if (!title)
-		title = "Error";
-	json_builder_begin_object(builder);
-	add_string_member(builder, "title", title);
-	add_string_member(builder, "type", "about:blank");
-	add_int_member(builder, "status", status);
-	add_string_member(builder, "detail", detail ? detail : title);
-	json_builder_end_object(builder);
-	respond_builder(msg, status, PROBLEM_CONTENT_TYPE, builder);
-}
-
-static void
-respond_unauthorized(SoupServerMessage *msg)
-{
-	respond_generic_problem(msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-}
-
-/* The window-limit body: note its own member order. */
-static void
-respond_too_many_requests(SoupServerMessage *msg)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-
-	json_builder_begin_object(builder);
-	add_string_member(builder, "title", "Too Many Requests");
-	add_string_member(builder, "detail", "Too Many Requests");
-	add_string_member(builder, "type", "about:blank");
-	add_int_member(builder, "status", 429);
-	json_builder_end_object(builder);
-	respond_builder(msg, STATUS_TOO_MANY_REQUESTS, PROBLEM_CONTENT_TYPE,
-			builder);
-}
-
-static void
-respond_usage_cap(TwSandbox *sandbox, SoupServerMessage *msg)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autofree char *type = problem_type(sandbox, "usage-capped");
-
-	json_builder_begin_object(builder);
-	add_int_member(builder, "account_id", 1);
-	add_string_member(builder, "product_name", "standard-basic");
-	add_string_member(builder, "title", "UsageCapExceeded");
-	add_string_member(builder, "period", "Monthly");
-	add_string_member(builder, "scope", "Product");
-	add_string_member(builder, "detail",
-			  "Usage cap exceeded: Monthly product cap");
-	add_string_member(builder, "type", type);
-	json_builder_end_object(builder);
-	respond_builder(msg, STATUS_TOO_MANY_REQUESTS, PROBLEM_CONTENT_TYPE,
-			builder);
-}
-
-static void
-respond_credits_depleted(TwSandbox *sandbox, SoupServerMessage *msg)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autofree char *type = problem_type(sandbox, "credits");
-
-	json_builder_begin_object(builder);
-	add_string_member(builder, "title", "CreditsDepleted");
-	add_string_member(builder, "detail",
-			  "Your enrolled account does not have any credits");
-	add_string_member(builder, "type", type);
-	json_builder_end_object(builder);
-	respond_builder(msg, SOUP_STATUS_PAYMENT_REQUIRED, PROBLEM_CONTENT_TYPE,
-			builder);
-}
-
-/* Errors of an invalid request, each a JsonNode object. */
-static GPtrArray *
-request_errors_new(void)
-{
-	return g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-}
-
-static void add_parameter_error(GPtrArray *errors, const char *parameter,
-				const char *value, const char *format, ...)
-    G_GNUC_PRINTF(4, 5);
-static void add_message_error(GPtrArray *errors, const char *format, ...)
-    G_GNUC_PRINTF(2, 3);
-
-static void
-add_parameter_error(GPtrArray *errors, const char *parameter, const char *value,
-		    const char *format, ...)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autofree char *message = NULL;
-	va_list args;
-
-	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
-	va_end(args);
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "parameters");
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, parameter);
-	json_builder_begin_array(builder);
-	if (value)
-		json_builder_add_string_value(builder, value);
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-	add_string_member(builder, "message", message);
-	json_builder_end_object(builder);
-	g_ptr_array_add(errors, json_builder_get_root(builder));
-}
-
-static void
-add_message_error(GPtrArray *errors, const char *format, ...)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autofree char *message = NULL;
-	va_list args;
-
-	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
-	va_end(args);
-	json_builder_begin_object(builder);
-	add_string_member(builder, "message", message);
-	json_builder_end_object(builder);
-	g_ptr_array_add(errors, json_builder_get_root(builder));
-}
-
-static void
-respond_invalid_request(TwSandbox *sandbox, SoupServerMessage *msg,
-			GPtrArray *errors)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autofree char *type = problem_type(sandbox, "invalid-request");
-
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "errors");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < errors->len; i++)
-		json_builder_add_value(builder,
-				       json_node_copy(errors->pdata[i]));
-	json_builder_end_array(builder);
-	add_string_member(builder, "title", "Invalid Request");
-	add_string_member(builder, "detail", INVALID_REQUEST_DETAIL);
-	add_string_member(builder, "type", type);
-	json_builder_end_object(builder);
-	respond_builder(msg, SOUP_STATUS_BAD_REQUEST, PROBLEM_CONTENT_TYPE,
-			builder);
-}
-
-/* A partial error riding in a 200, as for an unknown username. */
-static void
-add_not_found_error(TwSandbox *sandbox, JsonBuilder *builder,
-		    const char *resource_type, const char *parameter,
-		    const char *value)
-{
-	g_autofree char *type = problem_type(sandbox, "resource-not-found");
-	g_autofree char *detail =
-	    g_strdup_printf("Could not find %s with %s: [%s].", resource_type,
-			    parameter, value);
-
-	json_builder_begin_object(builder);
-	add_string_member(builder, "value", value);
-	add_string_member(builder, "detail", detail);
-	add_string_member(builder, "title", "Not Found Error");
-	add_string_member(builder, "resource_type", resource_type);
-	add_string_member(builder, "parameter", parameter);
-	add_string_member(builder, "resource_id", value);
-	add_string_member(builder, "type", type);
-	json_builder_end_object(builder);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Query parameters                                                          */
-
-static const char *const user_field_names[] = {
-    "affiliation",
-    "confirmed_email",
-    "connection_status",
-    "created_at",
-    "description",
-    "entities",
-    "id",
-    "is_identity_verified",
-    "location",
-    "most_recent_tweet_id",
-    "name",
-    "parody",
-    "pinned_tweet_id",
-    "profile_banner_url",
-    "profile_image_url",
-    "protected",
-    "public_metrics",
-    "receives_your_dm",
-    "subscription",
-    "subscription_type",
-    "url",
-    "username",
-    "verified",
-    "verified_followers_count",
-    "verified_type",
-    "withheld",
-    NULL,
-};
-
-static const char *const event_field_names[] = {
-    "attachments",
-    "created_at",
-    "dm_conversation_id",
-    "entities",
-    "event_type",
-    "id",
-    "participant_ids",
-    "referenced_tweets",
-    "sender_id",
-    "text",
-    NULL,
-};
-
-/* Classic names and the 2.167 rename (referenced_posts) both work. */
-static const char *const event_expansion_names[] = {
-    "attachments.media_keys", "participant_ids",
-    "referenced_tweets.id",   "sender_id",
-    "referenced_posts",       NULL,
-};
 
 static const char *const user_expansion_names[] = {
     "affiliation.user_id",
@@ -403,382 +86,6 @@ static const char *const media_field_names[] = {
     "width",
     NULL,
 };
-
-#define FIELD(names, name) (1u << name_index(names, name))
-
-static guint
-name_index(const char *const *names, const char *name)
-{
-	for (guint i = 0; names[i]; i++) {
-		if (g_str_equal(names[i], name))
-			return i;
-	}
-	g_assert_not_reached();
-	return 0;
-}
-
-static const char *
-query_get(GHashTable *query, const char *name)
-{
-	return query ? g_hash_table_lookup(query, name) : NULL;
-}
-
-/* Reports every parameter not in @allowed, as X does. */
-static void
-check_known_parameters(GHashTable *query, const char *const *allowed,
-		       GPtrArray *errors)
-{
-	GHashTableIter iter;
-	gpointer key, value;
-
-	if (!query)
-		return;
-	g_hash_table_iter_init(&iter, query);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		if (!g_strv_contains(allowed, key)) {
-			g_autofree char *list =
-			    g_strjoinv(",", (char **)allowed);
-
-			add_parameter_error(
-			    errors, key, value,
-			    "The query parameter [%s] is not one of [%s]",
-			    (const char *)key, list);
-		}
-	}
-}
-
-/* A comma-separated list whose items must be in @names: a bit per name. */
-static guint
-parse_list_parameter(GHashTable *query, const char *parameter,
-		     const char *const *names, GPtrArray *errors)
-{
-	const char *value = query_get(query, parameter);
-	g_auto(GStrv) items = NULL;
-	guint mask = 0;
-
-	if (!value)
-		return 0;
-	items = g_strsplit(value, ",", -1);
-	for (guint i = 0; items[i]; i++) {
-		guint index;
-
-		for (index = 0; names[index]; index++) {
-			if (g_str_equal(names[index], items[i]))
-				break;
-		}
-		if (names[index]) {
-			mask |= 1u << index;
-			continue;
-		}
-		{
-			g_autofree char *list = g_strjoinv(",", (char **)names);
-
-			add_parameter_error(errors, parameter, value,
-					    "The `%s` query parameter value "
-					    "[%s] is not one of [%s]",
-					    parameter, items[i], list);
-		}
-	}
-	return mask;
-}
-
-/* Post fields are not modelled; any non-empty list is accepted. */
-static void
-check_not_empty(GHashTable *query, const char *parameter, GPtrArray *errors)
-{
-	const char *value = query_get(query, parameter);
-
-	if (value && !*value)
-		add_parameter_error(errors, parameter, value,
-				    "The `%s` query parameter can not be empty",
-				    parameter);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Serialization                                                             */
-
-static char *
-avatar_url(TwSandbox *sandbox, const User *user)
-{
-	return g_strdup_printf("%s" AVATAR_PREFIX "%s_normal.png",
-			       sandbox->base_url ? sandbox->base_url : "",
-			       user->id);
-}
-
-/* Members come out in alphabetical order, as in real bodies. */
-static void
-add_user(TwSandbox *sandbox, JsonBuilder *builder, const User *user,
-	 guint fields)
-{
-	json_builder_begin_object(builder);
-	if (fields & FIELD(user_field_names, "connection_status")) {
-		json_builder_set_member_name(builder, "connection_status");
-		json_builder_begin_array(builder);
-		for (guint i = 0; user->connection_status != NULL &&
-				  user->connection_status[i] != NULL;
-		     i++)
-			json_builder_add_string_value(
-			    builder, user->connection_status[i]);
-		json_builder_end_array(builder);
-	}
-	if (fields & FIELD(user_field_names, "created_at")) {
-		g_autofree char *created_at =
-		    tw_sandbox_format_time(user->created_at);
-
-		add_string_member(builder, "created_at", created_at);
-	}
-	if (fields & FIELD(user_field_names, "description"))
-		add_string_member(builder, "description", user->description);
-	add_string_member(builder, "id", user->id);
-	if ((fields & FIELD(user_field_names, "location")) && user->location)
-		add_string_member(builder, "location", user->location);
-	add_string_member(builder, "name", user->name);
-	if (fields & FIELD(user_field_names, "profile_image_url")) {
-		g_autofree char *url = avatar_url(sandbox, user);
-
-		add_string_member(builder, "profile_image_url", url);
-	}
-	if (fields & FIELD(user_field_names, "protected"))
-		add_bool_member(builder, "protected", FALSE);
-	if (fields & FIELD(user_field_names, "public_metrics")) {
-		json_builder_set_member_name(builder, "public_metrics");
-		json_builder_begin_object(builder);
-		add_int_member(builder, "followers_count",
-			       user->followers_count);
-		add_int_member(builder, "following_count",
-			       user->following_count);
-		add_int_member(builder, "tweet_count", user->tweet_count);
-		add_int_member(builder, "listed_count", 0);
-		add_int_member(builder, "like_count", user->tweet_count / 3);
-		add_int_member(builder, "media_count", user->tweet_count / 10);
-		json_builder_end_object(builder);
-	}
-	if (fields & FIELD(user_field_names, "receives_your_dm"))
-		add_bool_member(builder, "receives_your_dm", user->receives_dm);
-	if (fields & FIELD(user_field_names, "url"))
-		add_string_member(builder, "url", "");
-	add_string_member(builder, "username", user->username);
-	if (fields & FIELD(user_field_names, "verified"))
-		add_bool_member(builder, "verified", FALSE);
-	if (fields & FIELD(user_field_names, "verified_type"))
-		add_string_member(builder, "verified_type", "none");
-	json_builder_end_object(builder);
-}
-
-/* Every event field, for the control API's full dump. */
-static guint
-all_event_fields(void)
-{
-	return (1u << (G_N_ELEMENTS(event_field_names) - 1)) - 1;
-}
-
-/* @fields: what was asked for; the defaults are added here. */
-static void
-add_event(JsonBuilder *builder, const Event *event, guint fields)
-{
-	if (event->type == EVENT_MESSAGE_CREATE)
-		fields |= FIELD(event_field_names, "text");
-	else
-		fields |= FIELD(event_field_names, "participant_ids");
-
-	json_builder_begin_object(builder);
-	if ((fields & FIELD(event_field_names, "attachments")) &&
-	    event->media_key) {
-		json_builder_set_member_name(builder, "attachments");
-		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "media_keys");
-		json_builder_begin_array(builder);
-		json_builder_add_string_value(builder, event->media_key);
-		json_builder_end_array(builder);
-		json_builder_end_object(builder);
-	}
-	if (fields & FIELD(event_field_names, "created_at")) {
-		g_autofree char *created_at =
-		    tw_sandbox_format_time(event->created_at);
-
-		add_string_member(builder, "created_at", created_at);
-	}
-	if (fields & FIELD(event_field_names, "dm_conversation_id"))
-		add_string_member(builder, "dm_conversation_id",
-				  event->conversation_id);
-	if ((fields & FIELD(event_field_names, "entities")) && event->urls &&
-	    event->urls->len > 0) {
-		json_builder_set_member_name(builder, "entities");
-		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "urls");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < event->urls->len; i++) {
-			const UrlEntity *url = event->urls->pdata[i];
-
-			json_builder_begin_object(builder);
-			add_int_member(builder, "start", url->start);
-			add_int_member(builder, "end", url->end);
-			add_string_member(builder, "url", url->url);
-			add_string_member(builder, "expanded_url",
-					  url->expanded_url);
-			add_string_member(builder, "display_url",
-					  url->display_url);
-			json_builder_end_object(builder);
-		}
-		json_builder_end_array(builder);
-		json_builder_end_object(builder);
-	}
-	add_string_member(builder, "event_type", event_type_names[event->type]);
-	add_string_member(builder, "id", event->id);
-	/* Since June 2025 only Join/Leave carry participant_ids. */
-	if ((fields & FIELD(event_field_names, "participant_ids")) &&
-	    event->participant_ids)
-		add_string_array_member(builder, "participant_ids",
-					event->participant_ids);
-	if ((fields & FIELD(event_field_names, "referenced_tweets")) &&
-	    event->referenced_tweet_id) {
-		json_builder_set_member_name(builder, "referenced_tweets");
-		json_builder_begin_array(builder);
-		json_builder_begin_object(builder);
-		add_string_member(builder, "id", event->referenced_tweet_id);
-		json_builder_end_object(builder);
-		json_builder_end_array(builder);
-	}
-	if ((fields & FIELD(event_field_names, "sender_id")) &&
-	    event->sender_id && event->type != EVENT_PARTICIPANTS_LEAVE)
-		add_string_member(builder, "sender_id", event->sender_id);
-	if ((fields & FIELD(event_field_names, "text")) && event->text &&
-	    event->type == EVENT_MESSAGE_CREATE)
-		add_string_member(builder, "text", event->text);
-	json_builder_end_object(builder);
-}
-
-static void
-add_unique(GPtrArray *ids, const char *id)
-{
-	if (id && !g_ptr_array_find_with_equal_func(ids, id, g_str_equal, NULL))
-		g_ptr_array_add(ids, (gpointer)id);
-}
-
-/* includes.users and includes.media for the expansions asked for. */
-static void
-add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
-		    const GPtrArray *events, guint expansions,
-		    guint user_fields)
-{
-	g_autoptr(GPtrArray) user_ids = g_ptr_array_new();
-	g_autoptr(GPtrArray) media_keys = g_ptr_array_new();
-
-	for (guint i = 0; i < events->len; i++) {
-		const Event *event = events->pdata[i];
-
-		if ((expansions & FIELD(event_expansion_names, "sender_id")) &&
-		    event->type != EVENT_PARTICIPANTS_LEAVE)
-			add_unique(user_ids, event->sender_id);
-		if ((expansions &
-		     FIELD(event_expansion_names, "participant_ids")) &&
-		    event->participant_ids) {
-			for (guint j = 0; j < event->participant_ids->len; j++)
-				add_unique(user_ids,
-					   event->participant_ids->pdata[j]);
-		}
-		if (expansions &
-		    FIELD(event_expansion_names, "attachments.media_keys"))
-			add_unique(media_keys, event->media_key);
-	}
-	if (user_ids->len == 0 && media_keys->len == 0)
-		return;
-
-	json_builder_set_member_name(builder, "includes");
-	json_builder_begin_object(builder);
-	if (media_keys->len > 0) {
-		json_builder_set_member_name(builder, "media");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < media_keys->len; i++) {
-			json_builder_begin_object(builder);
-			add_string_member(builder, "media_key",
-					  media_keys->pdata[i]);
-			add_string_member(builder, "type", "photo");
-			json_builder_end_object(builder);
-		}
-		json_builder_end_array(builder);
-	}
-	if (user_ids->len > 0) {
-		json_builder_set_member_name(builder, "users");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < user_ids->len; i++) {
-			const User *user = tw_sandbox_find_user_locked(
-			    sandbox, user_ids->pdata[i]);
-
-			if (user)
-				add_user(sandbox, builder, user, user_fields);
-		}
-		json_builder_end_array(builder);
-	}
-	json_builder_end_object(builder);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Pagination tokens                                                         */
-
-static const char base32hex_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
-
-typedef enum {
-	PAGE_OLDER,
-	PAGE_NEWER,
-} PageDirection;
-
-/* 24 characters like X's "18LAA5G1SL0NR5OG0G00ZZZZ": a marker, the cursor
- * event number in 13 base32hex digits, the direction, a check digit and
- * X's usual tail. */
-static char *
-encode_page_token(guint64 number, PageDirection direction)
-{
-	char token[25];
-	guint check = direction == PAGE_OLDER ? 7 : 11;
-
-	token[0] = '1';
-	for (int i = 13; i >= 1; i--) {
-		guint digit = (guint)(number & 31);
-
-		token[i] = base32hex_alphabet[digit];
-		check = (check * 31 + digit) % 32;
-		number >>= 5;
-	}
-	token[14] = direction == PAGE_OLDER ? 'L' : 'M';
-	token[15] = base32hex_alphabet[check];
-	memcpy(token + 16, "0G00ZZZZ", 8);
-	token[24] = '\0';
-	return g_strdup(token);
-}
-
-static gboolean
-decode_page_token(const char *token, guint64 *number, PageDirection *direction)
-{
-	guint64 value = 0;
-	guint check;
-	guint digits[13];
-
-	if (!token || strlen(token) != 24 || token[0] != '1' ||
-	    !g_str_has_suffix(token, "0G00ZZZZ"))
-		return FALSE;
-	if (token[14] == 'L')
-		*direction = PAGE_OLDER;
-	else if (token[14] == 'M')
-		*direction = PAGE_NEWER;
-	else
-		return FALSE;
-	for (int i = 1; i <= 13; i++) {
-		const char *at = strchr(base32hex_alphabet, token[i]);
-
-		if (!at || !*at)
-			return FALSE;
-		digits[i - 1] = (guint)(at - base32hex_alphabet);
-		value = (value << 5) | digits[i - 1];
-	}
-	check = *direction == PAGE_OLDER ? 7 : 11;
-	for (int i = 12; i >= 0; i--)
-		check = (check * 31 + digits[i]) % 32;
-	if (token[15] != base32hex_alphabet[check])
-		return FALSE;
-	*number = value;
-	return TRUE;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Requests                                                                  */
@@ -943,7 +250,7 @@ consume_rate_limit_locked(Request *request, RateFamily family)
 	}
 	if (limited) {
 		sandbox->counters.rate_limited++;
-		respond_too_many_requests(request->msg);
+		tw_sandbox_respond_too_many_requests(request->msg);
 	}
 	return !limited;
 }
@@ -958,10 +265,10 @@ respond_oauth_error(SoupServerMessage *msg, guint status, const char *error,
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
 	json_builder_begin_object(builder);
-	add_string_member(builder, "error", error);
-	add_string_member(builder, "error_description", description);
+	tw_sandbox_add_string_member(builder, "error", error);
+	tw_sandbox_add_string_member(builder, "error_description", description);
 	json_builder_end_object(builder);
-	respond_builder(msg, status, JSON_CONTENT_TYPE, builder);
+	tw_sandbox_respond_builder(msg, status, JSON_CONTENT_TYPE, builder);
 }
 
 /* A confidential client must send HTTP Basic; a public one its client_id. */
@@ -1028,15 +335,15 @@ respond_new_tokens_locked(Request *request, const char *user_id)
 	g_free(request->record->user_id);
 	request->record->user_id = g_strdup(user_id);
 	json_builder_begin_object(builder);
-	add_string_member(builder, "token_type", "bearer");
-	add_int_member(builder, "expires_in",
-		       sandbox->config.access_token_lifetime);
-	add_string_member(builder, "access_token", access_token);
-	add_string_member(builder, "scope", GRANTED_SCOPES);
-	add_string_member(builder, "refresh_token", refresh_token);
+	tw_sandbox_add_string_member(builder, "token_type", "bearer");
+	tw_sandbox_add_int_member(builder, "expires_in",
+				  sandbox->config.access_token_lifetime);
+	tw_sandbox_add_string_member(builder, "access_token", access_token);
+	tw_sandbox_add_string_member(builder, "scope", GRANTED_SCOPES);
+	tw_sandbox_add_string_member(builder, "refresh_token", refresh_token);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static char *
@@ -1190,15 +497,15 @@ handle_token(Request *request, char **captured)
 
 	builder = json_builder_new();
 	json_builder_begin_object(builder);
-	add_string_member(builder, "token_type", "bearer");
-	add_int_member(builder, "expires_in",
-		       sandbox->config.access_token_lifetime);
-	add_string_member(builder, "access_token", access_token);
-	add_string_member(builder, "scope", GRANTED_SCOPES);
-	add_string_member(builder, "refresh_token", refresh_token);
+	tw_sandbox_add_string_member(builder, "token_type", "bearer");
+	tw_sandbox_add_int_member(builder, "expires_in",
+				  sandbox->config.access_token_lifetime);
+	tw_sandbox_add_string_member(builder, "access_token", access_token);
+	tw_sandbox_add_string_member(builder, "scope", GRANTED_SCOPES);
+	tw_sandbox_add_string_member(builder, "refresh_token", refresh_token);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 /* RFC 7009: an unknown token is not an error. */
@@ -1224,10 +531,10 @@ handle_revoke(Request *request, char **captured)
 
 	builder = json_builder_new();
 	json_builder_begin_object(builder);
-	add_bool_member(builder, "revoked", TRUE);
+	tw_sandbox_add_bool_member(builder, "revoked", TRUE);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static TwSandboxAuthorizeOutcome
@@ -1317,13 +624,18 @@ static void
 handle_authorize(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	const char *response_type = query_get(request->query, "response_type");
-	const char *client_id = query_get(request->query, "client_id");
-	const char *redirect_uri = query_get(request->query, "redirect_uri");
-	const char *state = query_get(request->query, "state");
-	const char *challenge = query_get(request->query, "code_challenge");
-	const char *method = query_get(request->query, "code_challenge_method");
-	const char *scope = query_get(request->query, "scope");
+	const char *response_type =
+	    tw_sandbox_query_get(request->query, "response_type");
+	const char *client_id =
+	    tw_sandbox_query_get(request->query, "client_id");
+	const char *redirect_uri =
+	    tw_sandbox_query_get(request->query, "redirect_uri");
+	const char *state = tw_sandbox_query_get(request->query, "state");
+	const char *challenge =
+	    tw_sandbox_query_get(request->query, "code_challenge");
+	const char *method =
+	    tw_sandbox_query_get(request->query, "code_challenge_method");
+	const char *scope = tw_sandbox_query_get(request->query, "scope");
 	g_autoptr(GUri) redirect = NULL;
 	const User *user;
 	Token *code;
@@ -1764,7 +1076,7 @@ static void
 handle_oauth1_authorize(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	const char *text = query_get(request->query, "oauth_token");
+	const char *text = tw_sandbox_query_get(request->query, "oauth_token");
 	Token *token = text ? g_hash_table_lookup(sandbox->tokens, text) : NULL;
 	const User *user = authorizing_user_locked(sandbox);
 	g_autofree char *body = NULL;
@@ -1841,7 +1153,8 @@ handle_access_token(Request *request, char **captured)
 	}
 	verifier = g_hash_table_lookup(protocol, "oauth_verifier");
 	if (!verifier)
-		verifier = query_get(request->query, "oauth_verifier");
+		verifier =
+		    tw_sandbox_query_get(request->query, "oauth_verifier");
 	if (!verifier) {
 		form = decode_form(request);
 		verifier = g_hash_table_lookup(form, "oauth_verifier");
@@ -1893,14 +1206,15 @@ static gboolean
 parse_user_parameters(Request *request, const char *const *allowed,
 		      guint *user_fields, GPtrArray *errors)
 {
-	check_known_parameters(request->query, allowed, errors);
-	*user_fields = parse_list_parameter(request->query, "user.fields",
-					    user_field_names, errors);
-	parse_list_parameter(request->query, "expansions", user_expansion_names,
-			     errors);
-	check_not_empty(request->query, "tweet.fields", errors);
+	tw_sandbox_check_known_parameters(request->query, allowed, errors);
+	*user_fields = tw_sandbox_parse_list_parameter(
+	    request->query, "user.fields", tw_sandbox_user_field_names, errors);
+	tw_sandbox_parse_list_parameter(request->query, "expansions",
+					user_expansion_names, errors);
+	tw_sandbox_check_not_empty(request->query, "tweet.fields", errors);
 	if (errors->len > 0) {
-		respond_invalid_request(request->sandbox, request->msg, errors);
+		tw_sandbox_respond_invalid_request(request->sandbox,
+						   request->msg, errors);
 		return FALSE;
 	}
 	return TRUE;
@@ -1916,23 +1230,24 @@ respond_single_user_locked(Request *request, const User *user,
 	json_builder_begin_object(builder);
 	if (user) {
 		json_builder_set_member_name(builder, "data");
-		add_user(request->sandbox, builder, user, user_fields);
+		tw_sandbox_add_user_object(request->sandbox, builder, user,
+					   user_fields);
 	} else {
 		json_builder_set_member_name(builder, "errors");
 		json_builder_begin_array(builder);
-		add_not_found_error(request->sandbox, builder, "user",
-				    parameter, value);
+		tw_sandbox_add_not_found_error(request->sandbox, builder,
+					       "user", parameter, value);
 		json_builder_end_array(builder);
 	}
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static void
 handle_users_me(Request *request, char **captured)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	guint user_fields;
 
 	if (!parse_user_parameters(request, user_parameters, &user_fields,
@@ -1947,15 +1262,16 @@ handle_users_me(Request *request, char **captured)
 static void
 handle_user_by_username(Request *request, char **captured)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	const char *username = captured[0];
 	guint user_fields;
 
 	if (!tw_sandbox_is_valid_username(username))
-		add_parameter_error(errors, "username", username,
-				    "The `username` query parameter value [%s] "
-				    "does not match %s",
-				    username, USERNAME_PATTERN);
+		tw_sandbox_add_parameter_error(
+		    errors, "username", username,
+		    "The `username` query parameter value [%s] "
+		    "does not match %s",
+		    username, USERNAME_PATTERN);
 	if (!parse_user_parameters(request, user_parameters, &user_fields,
 				   errors))
 		return;
@@ -1968,15 +1284,16 @@ handle_user_by_username(Request *request, char **captured)
 static void
 handle_user(Request *request, char **captured)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	const char *id = captured[0];
 	guint user_fields;
 
 	if (!tw_sandbox_is_user_id(id))
-		add_parameter_error(errors, "id", id,
-				    "The `id` query parameter value [%s] does "
-				    "not match %s",
-				    id, ID_PATTERN);
+		tw_sandbox_add_parameter_error(
+		    errors, "id", id,
+		    "The `id` query parameter value [%s] does "
+		    "not match %s",
+		    id, ID_PATTERN);
 	if (!parse_user_parameters(request, user_parameters, &user_fields,
 				   errors))
 		return;
@@ -1992,32 +1309,33 @@ lookup_users_locked(Request *request, const char *parameter,
 		    const char *const *allowed, gboolean by_username)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(JsonBuilder) builder = NULL;
 	g_autoptr(GPtrArray) found = g_ptr_array_new();
 	g_autoptr(GPtrArray) missing = g_ptr_array_new();
-	const char *value = query_get(request->query, parameter);
+	const char *value = tw_sandbox_query_get(request->query, parameter);
 	g_auto(GStrv) items = NULL;
 	guint user_fields = 0;
 
 	if (!value || !*value) {
-		add_parameter_error(errors, parameter, NULL,
-				    "The `%s` query parameter can not be empty",
-				    parameter);
+		tw_sandbox_add_parameter_error(
+		    errors, parameter, NULL,
+		    "The `%s` query parameter can not be empty", parameter);
 	} else {
 		items = g_strsplit(value, ",", -1);
 		if (g_strv_length(items) > 100)
-			add_parameter_error(errors, parameter, value,
-					    "The `%s` query parameter value "
-					    "[%s] is not between 1 and 100",
-					    parameter, value);
+			tw_sandbox_add_parameter_error(
+			    errors, parameter, value,
+			    "The `%s` query parameter value "
+			    "[%s] is not between 1 and 100",
+			    parameter, value);
 		for (guint i = 0; items[i]; i++) {
 			gboolean valid =
 			    by_username ? tw_sandbox_is_valid_username(items[i])
 					: tw_sandbox_is_user_id(items[i]);
 
 			if (!valid)
-				add_parameter_error(
+				tw_sandbox_add_parameter_error(
 				    errors, parameter, items[i],
 				    "The `%s` query parameter value [%s] "
 				    "does not match %s",
@@ -2048,22 +1366,23 @@ lookup_users_locked(Request *request, const char *parameter,
 		json_builder_set_member_name(builder, "data");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < found->len; i++)
-			add_user(sandbox, builder, found->pdata[i],
-				 user_fields);
+			tw_sandbox_add_user_object(
+			    sandbox, builder, found->pdata[i], user_fields);
 		json_builder_end_array(builder);
 	}
 	if (missing->len > 0) {
 		json_builder_set_member_name(builder, "errors");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < missing->len; i++)
-			add_not_found_error(sandbox, builder, "user",
-					    by_username ? "usernames" : "ids",
-					    missing->pdata[i]);
+			tw_sandbox_add_not_found_error(sandbox, builder, "user",
+						       by_username ? "usernames"
+								   : "ids",
+						       missing->pdata[i]);
 		json_builder_end_array(builder);
 	}
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static void
@@ -2108,29 +1427,34 @@ typedef struct {
 static void
 parse_event_fields(Request *request, EventQuery *event_query, GPtrArray *errors)
 {
-	event_query->event_fields = parse_list_parameter(
-	    request->query, "dm_event.fields", event_field_names, errors);
-	event_query->expansions = parse_list_parameter(
-	    request->query, "expansions", event_expansion_names, errors);
-	event_query->user_fields = parse_list_parameter(
-	    request->query, "user.fields", user_field_names, errors);
-	parse_list_parameter(request->query, "media.fields", media_field_names,
-			     errors);
-	check_not_empty(request->query, "tweet.fields", errors);
-	check_not_empty(request->query, "post.fields", errors);
+	event_query->event_fields = tw_sandbox_parse_list_parameter(
+	    request->query, "dm_event.fields", tw_sandbox_event_field_names,
+	    errors);
+	event_query->expansions = tw_sandbox_parse_list_parameter(
+	    request->query, "expansions", tw_sandbox_event_expansion_names,
+	    errors);
+	event_query->user_fields = tw_sandbox_parse_list_parameter(
+	    request->query, "user.fields", tw_sandbox_user_field_names, errors);
+	tw_sandbox_parse_list_parameter(request->query, "media.fields",
+					media_field_names, errors);
+	tw_sandbox_check_not_empty(request->query, "tweet.fields", errors);
+	tw_sandbox_check_not_empty(request->query, "post.fields", errors);
 }
 
 static void
 parse_event_list_query(Request *request, EventQuery *event_query,
 		       GPtrArray *errors)
 {
-	const char *max_results = query_get(request->query, "max_results");
-	const char *token = query_get(request->query, "pagination_token");
+	const char *max_results =
+	    tw_sandbox_query_get(request->query, "max_results");
+	const char *token =
+	    tw_sandbox_query_get(request->query, "pagination_token");
 
-	check_known_parameters(request->query, event_list_parameters, errors);
+	tw_sandbox_check_known_parameters(request->query, event_list_parameters,
+					  errors);
 	parse_event_fields(request, event_query, errors);
-	event_query->event_types = parse_list_parameter(
-	    request->query, "event_types", event_type_names, errors);
+	event_query->event_types = tw_sandbox_parse_list_parameter(
+	    request->query, "event_types", tw_sandbox_event_type_names, errors);
 	event_query->max_results = DEFAULT_MAX_RESULTS;
 	if (max_results) {
 		guint64 value = 0;
@@ -2138,24 +1462,26 @@ parse_event_list_query(Request *request, EventQuery *event_query,
 		if (!tw_sandbox_is_digits(max_results, 1, 3) ||
 		    !g_ascii_string_to_unsigned(max_results, 10, 1,
 						MAX_MAX_RESULTS, &value, NULL))
-			add_parameter_error(errors, "max_results", max_results,
-					    "The `max_results` query parameter "
-					    "value [%s] is not between 1 and "
-					    "%d",
-					    max_results, MAX_MAX_RESULTS);
+			tw_sandbox_add_parameter_error(
+			    errors, "max_results", max_results,
+			    "The `max_results` query parameter "
+			    "value [%s] is not between 1 and "
+			    "%d",
+			    max_results, MAX_MAX_RESULTS);
 		else
 			event_query->max_results = (guint)value;
 	}
 	if (token) {
-		if (decode_page_token(token, &event_query->cursor,
-				      &event_query->direction))
+		if (tw_sandbox_decode_page_token(token, &event_query->cursor,
+						 &event_query->direction))
 			event_query->has_cursor = TRUE;
 		else
-			add_parameter_error(errors, "pagination_token", token,
-					    "The `pagination_token` query "
-					    "parameter value [%s] is not "
-					    "valid",
-					    token);
+			tw_sandbox_add_parameter_error(
+			    errors, "pagination_token", token,
+			    "The `pagination_token` query "
+			    "parameter value [%s] is not "
+			    "valid",
+			    token);
 	}
 }
 
@@ -2221,7 +1547,7 @@ static void
 list_events_locked(Request *request, const EventScope *scope)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(GPtrArray) page = g_ptr_array_new();
 	g_autoptr(JsonBuilder) builder = NULL;
 	EventQuery event_query = {0};
@@ -2231,7 +1557,8 @@ list_events_locked(Request *request, const EventScope *scope)
 
 	parse_event_list_query(request, &event_query, errors);
 	if (errors->len > 0) {
-		respond_invalid_request(sandbox, request->msg, errors);
+		tw_sandbox_respond_invalid_request(sandbox, request->msg,
+						   errors);
 		return;
 	}
 
@@ -2267,31 +1594,32 @@ list_events_locked(Request *request, const EventScope *scope)
 		json_builder_set_member_name(builder, "data");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < page->len; i++)
-			add_event(builder, page->pdata[i],
-				  event_query.event_fields);
+			tw_sandbox_add_event_object(builder, page->pdata[i],
+						    event_query.event_fields);
 		json_builder_end_array(builder);
-		add_includes_locked(sandbox, builder, page,
-				    event_query.expansions,
-				    event_query.user_fields);
+		tw_sandbox_add_includes_locked(sandbox, builder, page,
+					       event_query.expansions,
+					       event_query.user_fields);
 	}
 	json_builder_set_member_name(builder, "meta");
 	json_builder_begin_object(builder);
-	add_int_member(builder, "result_count", page->len);
+	tw_sandbox_add_int_member(builder, "result_count", page->len);
 	if (page->len > 0) {
 		const Event *newest = page->pdata[0];
 		const Event *oldest = page->pdata[page->len - 1];
 		g_autofree char *next =
-		    encode_page_token(oldest->number, PAGE_OLDER);
+		    tw_sandbox_encode_page_token(oldest->number, PAGE_OLDER);
 		g_autofree char *previous =
-		    encode_page_token(newest->number, PAGE_NEWER);
+		    tw_sandbox_encode_page_token(newest->number, PAGE_NEWER);
 
-		add_string_member(builder, "next_token", next);
-		add_string_member(builder, "previous_token", previous);
+		tw_sandbox_add_string_member(builder, "next_token", next);
+		tw_sandbox_add_string_member(builder, "previous_token",
+					     previous);
 	}
 	json_builder_end_object(builder);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static void
@@ -2305,16 +1633,18 @@ handle_dm_events(Request *request, char **captured)
 static void
 handle_conversation_with_events(Request *request, char **captured)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autofree char *conversation_id = NULL;
 	EventScope scope = {0};
 
 	if (!tw_sandbox_is_user_id(captured[0])) {
-		add_parameter_error(errors, "participant_id", captured[0],
-				    "The `participant_id` query parameter "
-				    "value [%s] does not match %s",
-				    captured[0], ID_PATTERN);
-		respond_invalid_request(request->sandbox, request->msg, errors);
+		tw_sandbox_add_parameter_error(
+		    errors, "participant_id", captured[0],
+		    "The `participant_id` query parameter "
+		    "value [%s] does not match %s",
+		    captured[0], ID_PATTERN);
+		tw_sandbox_respond_invalid_request(request->sandbox,
+						   request->msg, errors);
 		return;
 	}
 	conversation_id = tw_sandbox_one_to_one_conversation_id(
@@ -2326,15 +1656,17 @@ handle_conversation_with_events(Request *request, char **captured)
 static void
 handle_conversation_events(Request *request, char **captured)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	EventScope scope = {.conversation_id = captured[0]};
 
 	if (!tw_sandbox_is_conversation_id(captured[0])) {
-		add_parameter_error(errors, "id", captured[0],
-				    "The `id` query parameter value [%s] does "
-				    "not match %s",
-				    captured[0], CONVERSATION_ID_PATTERN);
-		respond_invalid_request(request->sandbox, request->msg, errors);
+		tw_sandbox_add_parameter_error(
+		    errors, "id", captured[0],
+		    "The `id` query parameter value [%s] does "
+		    "not match %s",
+		    captured[0], CONVERSATION_ID_PATTERN);
+		tw_sandbox_respond_invalid_request(request->sandbox,
+						   request->msg, errors);
 		return;
 	}
 	list_events_locked(request, &scope);
@@ -2344,21 +1676,24 @@ static void
 handle_dm_event(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(JsonBuilder) builder = NULL;
 	g_autoptr(GPtrArray) page = g_ptr_array_new();
 	EventQuery event_query = {0};
 	Event *event;
 
 	if (!tw_sandbox_is_user_id(captured[0]))
-		add_parameter_error(errors, "event_id", captured[0],
-				    "The `event_id` query parameter value [%s] "
-				    "does not match %s",
-				    captured[0], ID_PATTERN);
-	check_known_parameters(request->query, event_lookup_parameters, errors);
+		tw_sandbox_add_parameter_error(
+		    errors, "event_id", captured[0],
+		    "The `event_id` query parameter value [%s] "
+		    "does not match %s",
+		    captured[0], ID_PATTERN);
+	tw_sandbox_check_known_parameters(request->query,
+					  event_lookup_parameters, errors);
 	parse_event_fields(request, &event_query, errors);
 	if (errors->len > 0) {
-		respond_invalid_request(sandbox, request->msg, errors);
+		tw_sandbox_respond_invalid_request(sandbox, request->msg,
+						   errors);
 		return;
 	}
 	event = g_hash_table_lookup(sandbox->events_by_id, captured[0]);
@@ -2370,20 +1705,21 @@ handle_dm_event(Request *request, char **captured)
 	json_builder_begin_object(builder);
 	if (page->len > 0) {
 		json_builder_set_member_name(builder, "data");
-		add_event(builder, event, event_query.event_fields);
-		add_includes_locked(sandbox, builder, page,
-				    event_query.expansions,
-				    event_query.user_fields);
+		tw_sandbox_add_event_object(builder, event,
+					    event_query.event_fields);
+		tw_sandbox_add_includes_locked(sandbox, builder, page,
+					       event_query.expansions,
+					       event_query.user_fields);
 	} else {
 		json_builder_set_member_name(builder, "errors");
 		json_builder_begin_array(builder);
-		add_not_found_error(sandbox, builder, "dm_event", "event_id",
-				    captured[0]);
+		tw_sandbox_add_not_found_error(sandbox, builder, "dm_event",
+					       "event_id", captured[0]);
 		json_builder_end_array(builder);
 	}
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2433,8 +1769,9 @@ parse_message_body(JsonNode *node, const char *where, const char **text,
 	*text = NULL;
 	*media_id = NULL;
 	if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
-		add_message_error(errors, "%s: %s found, object expected",
-				  where, node ? json_type_word(node) : "null");
+		tw_sandbox_add_message_error(
+		    errors, "%s: %s found, object expected", where,
+		    node ? json_type_word(node) : "null");
 		return FALSE;
 	}
 	object = json_node_get_object(node);
@@ -2442,38 +1779,42 @@ parse_message_body(JsonNode *node, const char *where, const char **text,
 	for (GList *l = members; l; l = l->next) {
 		if (!g_str_equal(l->data, "text") &&
 		    !g_str_equal(l->data, "attachments"))
-			add_message_error(errors,
-					  "%s.%s: is not defined in the schema "
-					  "and the schema does not allow "
-					  "additional properties",
-					  where, (const char *)l->data);
+			tw_sandbox_add_message_error(
+			    errors,
+			    "%s.%s: is not defined in the schema "
+			    "and the schema does not allow "
+			    "additional properties",
+			    where, (const char *)l->data);
 	}
 	text_node = json_object_get_member(object, "text");
 	attachments_node = json_object_get_member(object, "attachments");
 	if (!text_node && !attachments_node)
-		add_message_error(errors,
-				  "%s: must have at least one of the "
-				  "properties [text, attachments]",
-				  where);
+		tw_sandbox_add_message_error(
+		    errors,
+		    "%s: must have at least one of the "
+		    "properties [text, attachments]",
+		    where);
 	if (text_node) {
 		if (!node_is_string(text_node)) {
-			add_message_error(errors,
-					  "%s.text: %s found, string expected",
-					  where, json_type_word(text_node));
+			tw_sandbox_add_message_error(
+			    errors, "%s.text: %s found, string expected", where,
+			    json_type_word(text_node));
 		} else {
 			const char *value = json_node_get_string(text_node);
 			glong length = g_utf8_strlen(value, -1);
 
 			if (length < 1)
-				add_message_error(errors,
-						  "%s.text: must be at least 1 "
-						  "characters long",
-						  where);
+				tw_sandbox_add_message_error(
+				    errors,
+				    "%s.text: must be at least 1 "
+				    "characters long",
+				    where);
 			else if (length > MAX_TEXT_LENGTH)
-				add_message_error(errors,
-						  "%s.text: may only be %d "
-						  "characters long",
-						  where, MAX_TEXT_LENGTH);
+				tw_sandbox_add_message_error(
+				    errors,
+				    "%s.text: may only be %d "
+				    "characters long",
+				    where, MAX_TEXT_LENGTH);
 			else
 				*text = value;
 		}
@@ -2493,22 +1834,24 @@ parse_message_body(JsonNode *node, const char *where, const char **text,
 			       : NULL;
 
 		if (!array)
-			add_message_error(errors,
-					  "%s.attachments: %s found, array "
-					  "expected",
-					  where,
-					  json_type_word(attachments_node));
+			tw_sandbox_add_message_error(
+			    errors,
+			    "%s.attachments: %s found, array "
+			    "expected",
+			    where, json_type_word(attachments_node));
 		else if (json_array_get_length(array) != 1)
-			add_message_error(errors,
-					  "%s.attachments: there must be "
-					  "exactly 1 items in the array",
-					  where);
+			tw_sandbox_add_message_error(
+			    errors,
+			    "%s.attachments: there must be "
+			    "exactly 1 items in the array",
+			    where);
 		else if (!id || !node_is_string(id) ||
 			 !tw_sandbox_is_user_id(json_node_get_string(id)))
-			add_message_error(errors,
-					  "%s.attachments[0].media_id: does "
-					  "not match the regex pattern %s",
-					  where, ID_PATTERN);
+			tw_sandbox_add_message_error(
+			    errors,
+			    "%s.attachments[0].media_id: does "
+			    "not match the regex pattern %s",
+			    where, ID_PATTERN);
 		else
 			*media_id = json_node_get_string(id);
 	}
@@ -2525,8 +1868,9 @@ parse_json_body(Request *request, GPtrArray *errors)
 
 	if (!json_parser_load_from_data(parser, data, (gssize)length, &error) ||
 	    !json_parser_get_root(parser)) {
-		add_message_error(errors, "Request body is not valid JSON: %s",
-				  error ? error->message : "empty body");
+		tw_sandbox_add_message_error(
+		    errors, "Request body is not valid JSON: %s",
+		    error ? error->message : "empty body");
 		return NULL;
 	}
 	return json_node_copy(json_parser_get_root(parser));
@@ -2551,18 +1895,19 @@ respond_sent_locked(Request *request, const Conversation *conversation,
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "data");
 	json_builder_begin_object(builder);
-	add_string_member(builder, "dm_conversation_id", conversation->id);
-	add_string_member(builder, "dm_event_id", event->id);
+	tw_sandbox_add_string_member(builder, "dm_conversation_id",
+				     conversation->id);
+	tw_sandbox_add_string_member(builder, "dm_event_id", event->id);
 	json_builder_end_object(builder);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_CREATED, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_CREATED,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static void
 send_locked(Request *request, Conversation *conversation)
 {
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(JsonNode) root = parse_json_body(request, errors);
 	NewMessage message = {0};
 	const Event *event;
@@ -2571,7 +1916,8 @@ send_locked(Request *request, Conversation *conversation)
 		parse_message_body(root, "$", &message.text, &message.media_id,
 				   errors);
 	if (errors->len > 0) {
-		respond_invalid_request(request->sandbox, request->msg, errors);
+		tw_sandbox_respond_invalid_request(request->sandbox,
+						   request->msg, errors);
 		return;
 	}
 	message.sender_id = request->user_id;
@@ -2584,23 +1930,26 @@ static void
 handle_send_with(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	const char *participant_id = captured[0];
 	const User *recipient;
 
 	if (!tw_sandbox_is_user_id(participant_id)) {
-		add_parameter_error(errors, "participant_id", participant_id,
-				    "The `participant_id` query parameter "
-				    "value [%s] does not match %s",
-				    participant_id, ID_PATTERN);
-		respond_invalid_request(sandbox, request->msg, errors);
+		tw_sandbox_add_parameter_error(
+		    errors, "participant_id", participant_id,
+		    "The `participant_id` query parameter "
+		    "value [%s] does not match %s",
+		    participant_id, ID_PATTERN);
+		tw_sandbox_respond_invalid_request(sandbox, request->msg,
+						   errors);
 		return;
 	}
 	recipient = tw_sandbox_find_user_locked(sandbox, participant_id);
 	if (!recipient || !recipient->receives_dm ||
 	    g_str_equal(participant_id, request->user_id)) {
-		respond_generic_problem(request->msg, SOUP_STATUS_FORBIDDEN,
-					NOT_PERMITTED_USER_DETAIL);
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_FORBIDDEN,
+						   NOT_PERMITTED_USER_DETAIL);
 		return;
 	}
 	send_locked(request, tw_sandbox_ensure_one_to_one_locked(
@@ -2611,23 +1960,26 @@ static void
 handle_send_to_conversation(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	Conversation *conversation;
 
 	if (!tw_sandbox_is_conversation_id(captured[0])) {
-		add_parameter_error(errors, "dm_conversation_id", captured[0],
-				    "The `dm_conversation_id` query parameter "
-				    "value [%s] does not match %s",
-				    captured[0], CONVERSATION_ID_PATTERN);
-		respond_invalid_request(sandbox, request->msg, errors);
+		tw_sandbox_add_parameter_error(
+		    errors, "dm_conversation_id", captured[0],
+		    "The `dm_conversation_id` query parameter "
+		    "value [%s] does not match %s",
+		    captured[0], CONVERSATION_ID_PATTERN);
+		tw_sandbox_respond_invalid_request(sandbox, request->msg,
+						   errors);
 		return;
 	}
 	conversation =
 	    tw_sandbox_resolve_conversation_locked(sandbox, captured[0], TRUE);
 	if (!conversation || !tw_sandbox_conversation_has_member(
 				 conversation, request->user_id)) {
-		respond_generic_problem(request->msg, SOUP_STATUS_FORBIDDEN,
-					NOT_PERMITTED_CONVERSATION_DETAIL);
+		tw_sandbox_respond_generic_problem(
+		    request->msg, SOUP_STATUS_FORBIDDEN,
+		    NOT_PERMITTED_CONVERSATION_DETAIL);
 		return;
 	}
 	if (!conversation->is_group) {
@@ -2637,7 +1989,7 @@ handle_send_to_conversation(Request *request, char **captured)
 
 			if (!g_str_equal(member->id, request->user_id) &&
 			    !member->receives_dm) {
-				respond_generic_problem(
+				tw_sandbox_respond_generic_problem(
 				    request->msg, SOUP_STATUS_FORBIDDEN,
 				    NOT_PERMITTED_USER_DETAIL);
 				return;
@@ -2653,7 +2005,7 @@ static void
 handle_create_group(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = request_errors_new();
+	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(JsonNode) root = parse_json_body(request, errors);
 	g_autoptr(GPtrArray) participant_ids = g_ptr_array_new();
 	JsonObject *object = NULL;
@@ -2663,8 +2015,9 @@ handle_create_group(Request *request, char **captured)
 	const Event *event;
 
 	if (root && !JSON_NODE_HOLDS_OBJECT(root))
-		add_message_error(errors, "$: %s found, object expected",
-				  json_type_word(root));
+		tw_sandbox_add_message_error(errors,
+					     "$: %s found, object expected",
+					     json_type_word(root));
 	else if (root)
 		object = json_node_get_object(root);
 	if (object) {
@@ -2674,7 +2027,7 @@ handle_create_group(Request *request, char **captured)
 			if (!g_str_equal(l->data, "conversation_type") &&
 			    !g_str_equal(l->data, "participant_ids") &&
 			    !g_str_equal(l->data, "message"))
-				add_message_error(
+				tw_sandbox_add_message_error(
 				    errors,
 				    "$.%s: is not defined in the schema "
 				    "and the schema does not allow "
@@ -2686,49 +2039,53 @@ handle_create_group(Request *request, char **captured)
 		message_node = json_object_get_member(object, "message");
 		if (!type_node || !node_is_string(type_node) ||
 		    !g_str_equal(json_node_get_string(type_node), "Group"))
-			add_message_error(errors,
-					  "$.conversation_type: does not have "
-					  "a value in the enumeration [Group]");
+			tw_sandbox_add_message_error(
+			    errors, "$.conversation_type: does not have "
+				    "a value in the enumeration [Group]");
 		if (!ids_node || !JSON_NODE_HOLDS_ARRAY(ids_node)) {
-			add_message_error(errors,
-					  "$.participant_ids: is missing but "
-					  "it is required");
+			tw_sandbox_add_message_error(
+			    errors, "$.participant_ids: is missing but "
+				    "it is required");
 		} else {
 			JsonArray *array = json_node_get_array(ids_node);
 			guint count = json_array_get_length(array);
 
 			if (count < MIN_GROUP_PARTICIPANTS)
-				add_message_error(errors,
-						  "$.participant_ids: there "
-						  "must be a minimum of %d "
-						  "items in the array",
-						  MIN_GROUP_PARTICIPANTS);
+				tw_sandbox_add_message_error(
+				    errors,
+				    "$.participant_ids: there "
+				    "must be a minimum of %d "
+				    "items in the array",
+				    MIN_GROUP_PARTICIPANTS);
 			if (count > MAX_GROUP_PARTICIPANTS)
-				add_message_error(errors,
-						  "$.participant_ids: there "
-						  "must be a maximum of %d "
-						  "items in the array",
-						  MAX_GROUP_PARTICIPANTS);
+				tw_sandbox_add_message_error(
+				    errors,
+				    "$.participant_ids: there "
+				    "must be a maximum of %d "
+				    "items in the array",
+				    MAX_GROUP_PARTICIPANTS);
 			for (guint i = 0; i < count; i++) {
 				JsonNode *id = json_array_get_element(array, i);
 
 				if (!node_is_string(id) ||
 				    !tw_sandbox_is_user_id(
 					json_node_get_string(id)))
-					add_message_error(
+					tw_sandbox_add_message_error(
 					    errors,
 					    "$.participant_ids[%u]: does "
 					    "not match the regex pattern "
 					    "%s",
 					    i, ID_PATTERN);
 				else
-					add_unique(participant_ids,
-						   json_node_get_string(id));
+					tw_sandbox_add_unique(
+					    participant_ids,
+					    json_node_get_string(id));
 			}
 		}
 		if (!message_node)
-			add_message_error(errors, "$.message: is missing but "
-						  "it is required");
+			tw_sandbox_add_message_error(
+			    errors, "$.message: is missing but "
+				    "it is required");
 		else
 			parse_message_body(message_node, "$.message",
 					   &message.text, &message.media_id,
@@ -2738,12 +2095,14 @@ handle_create_group(Request *request, char **captured)
 	if (errors->len == 0 &&
 	    g_ptr_array_find_with_equal_func(participant_ids, request->user_id,
 					     g_str_equal, NULL))
-		add_parameter_error(errors, "participant_ids", request->user_id,
-				    "The `participant_ids` must not include "
-				    "the authenticated user [%s]",
-				    request->user_id);
+		tw_sandbox_add_parameter_error(
+		    errors, "participant_ids", request->user_id,
+		    "The `participant_ids` must not include "
+		    "the authenticated user [%s]",
+		    request->user_id);
 	if (errors->len > 0) {
-		respond_invalid_request(sandbox, request->msg, errors);
+		tw_sandbox_respond_invalid_request(sandbox, request->msg,
+						   errors);
 		return;
 	}
 	for (guint i = 0; i < participant_ids->len; i++) {
@@ -2751,9 +2110,9 @@ handle_create_group(Request *request, char **captured)
 		    sandbox, participant_ids->pdata[i]);
 
 		if (!user || !user->receives_dm) {
-			respond_generic_problem(request->msg,
-						SOUP_STATUS_FORBIDDEN,
-						NOT_PERMITTED_USER_DETAIL);
+			tw_sandbox_respond_generic_problem(
+			    request->msg, SOUP_STATUS_FORBIDDEN,
+			    NOT_PERMITTED_USER_DETAIL);
 			return;
 		}
 	}
@@ -2859,19 +2218,19 @@ respond_dm_block_locked(Request *request, const char *id, gboolean blocked)
 	g_autoptr(JsonBuilder) builder = NULL;
 
 	if (!tw_sandbox_find_user_locked(request->sandbox, id)) {
-		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
-					NULL);
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
 	builder = json_builder_new();
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "data");
 	json_builder_begin_object(builder);
-	add_bool_member(builder, "blocked", blocked);
+	tw_sandbox_add_bool_member(builder, "blocked", blocked);
 	json_builder_end_object(builder);
 	json_builder_end_object(builder);
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 static void
@@ -2897,14 +2256,14 @@ handle_avatar(Request *request, char **captured)
 
 	if (length == 0 || (*rest != '_' && *rest != '.') ||
 	    !g_str_has_suffix(rest, ".png")) {
-		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
-					NULL);
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
 	id = g_strndup(captured[0], length);
 	if (!tw_sandbox_find_user_locked(request->sandbox, id)) {
-		respond_generic_problem(request->msg, SOUP_STATUS_NOT_FOUND,
-					NULL);
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
 	png = make_avatar_png(id);
@@ -3222,7 +2581,7 @@ answer_fault_locked(Request *request, const Fault *fault)
 
 	switch (fault->kind) {
 	case TW_SANDBOX_FAULT_STATUS:
-		respond_generic_problem(
+		tw_sandbox_respond_generic_problem(
 		    request->msg, fault->status ? fault->status : 500, NULL);
 		return TRUE;
 	case TW_SANDBOX_FAULT_RATE_LIMIT:
@@ -3231,13 +2590,13 @@ answer_fault_locked(Request *request, const Fault *fault)
 		set_header_uint(headers, "x-rate-limit-remaining", 0);
 		set_header_uint(headers, "x-rate-limit-reset", reset);
 		sandbox->counters.rate_limited++;
-		respond_too_many_requests(request->msg);
+		tw_sandbox_respond_too_many_requests(request->msg);
 		return TRUE;
 	case TW_SANDBOX_FAULT_USAGE_CAP:
-		respond_usage_cap(sandbox, request->msg);
+		tw_sandbox_respond_usage_cap(sandbox, request->msg);
 		return TRUE;
 	case TW_SANDBOX_FAULT_CREDITS:
-		respond_credits_depleted(sandbox, request->msg);
+		tw_sandbox_respond_credits_depleted(sandbox, request->msg);
 		return TRUE;
 	case TW_SANDBOX_FAULT_MALFORMED:
 		soup_server_message_set_status(request->msg, SOUP_STATUS_OK,
@@ -3247,7 +2606,7 @@ answer_fault_locked(Request *request, const Fault *fault)
 		    MALFORMED_BODY, strlen(MALFORMED_BODY));
 		return TRUE;
 	case TW_SANDBOX_FAULT_UNAUTHORIZED:
-		respond_unauthorized(request->msg);
+		tw_sandbox_respond_unauthorized(request->msg);
 		return TRUE;
 	case TW_SANDBOX_FAULT_RESET:
 		/* Nothing is processed: the connection just drops. */
@@ -3487,7 +2846,7 @@ route_api_locked(Request *request)
 		if (route->needs_user) {
 			request->user_id = authenticate_locked(request);
 			if (!request->user_id) {
-				respond_unauthorized(request->msg);
+				tw_sandbox_respond_unauthorized(request->msg);
 				return;
 			}
 			request->record->user_id = g_strdup(request->user_id);
@@ -3498,10 +2857,10 @@ route_api_locked(Request *request)
 		route->handler(request, captured);
 		return;
 	}
-	respond_generic_problem(request->msg,
-				path_known ? SOUP_STATUS_METHOD_NOT_ALLOWED
-					   : SOUP_STATUS_NOT_FOUND,
-				NULL);
+	tw_sandbox_respond_generic_problem(
+	    request->msg,
+	    path_known ? SOUP_STATUS_METHOD_NOT_ALLOWED : SOUP_STATUS_NOT_FOUND,
+	    NULL);
 }
 
 static void
@@ -3616,18 +2975,21 @@ static void
 add_counters(JsonBuilder *builder, const TwSandboxCounters *counters)
 {
 	json_builder_begin_object(builder);
-	add_int_member(builder, "billed_reads", (gint64)counters->billed_reads);
-	add_int_member(builder, "events_returned",
-		       (gint64)counters->events_returned);
-	add_int_member(builder, "rate_limited", (gint64)counters->rate_limited);
-	add_int_member(builder, "messages_created",
-		       (gint64)counters->messages_created);
-	add_int_member(builder, "sends", (gint64)counters->sends);
-	add_int_member(builder, "token_refreshes",
-		       (gint64)counters->token_refreshes);
-	add_int_member(builder, "authorizations",
-		       (gint64)counters->authorizations);
-	add_int_member(builder, "connections", (gint64)counters->connections);
+	tw_sandbox_add_int_member(builder, "billed_reads",
+				  (gint64)counters->billed_reads);
+	tw_sandbox_add_int_member(builder, "events_returned",
+				  (gint64)counters->events_returned);
+	tw_sandbox_add_int_member(builder, "rate_limited",
+				  (gint64)counters->rate_limited);
+	tw_sandbox_add_int_member(builder, "messages_created",
+				  (gint64)counters->messages_created);
+	tw_sandbox_add_int_member(builder, "sends", (gint64)counters->sends);
+	tw_sandbox_add_int_member(builder, "token_refreshes",
+				  (gint64)counters->token_refreshes);
+	tw_sandbox_add_int_member(builder, "authorizations",
+				  (gint64)counters->authorizations);
+	tw_sandbox_add_int_member(builder, "connections",
+				  (gint64)counters->connections);
 	json_builder_end_object(builder);
 }
 
@@ -3639,12 +3001,12 @@ add_requests_locked(TwSandbox *sandbox, JsonBuilder *builder)
 		const TwSandboxRequest *record = sandbox->requests->pdata[i];
 
 		json_builder_begin_object(builder);
-		add_string_member(builder, "method", record->method);
-		add_string_member(builder, "path", record->path);
+		tw_sandbox_add_string_member(builder, "method", record->method);
+		tw_sandbox_add_string_member(builder, "path", record->path);
 		add_nullable_string_member(builder, "query", record->query);
 		add_nullable_string_member(builder, "body", record->body);
 		add_nullable_string_member(builder, "user_id", record->user_id);
-		add_int_member(builder, "status", record->status);
+		tw_sandbox_add_int_member(builder, "status", record->status);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
@@ -3656,8 +3018,8 @@ add_all_events_locked(TwSandbox *sandbox, JsonBuilder *builder)
 {
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < sandbox->events->len; i++)
-		add_event(builder, sandbox->events->pdata[i],
-			  all_event_fields());
+		tw_sandbox_add_event_object(builder, sandbox->events->pdata[i],
+					    tw_sandbox_all_event_fields());
 	json_builder_end_array(builder);
 }
 
@@ -3666,9 +3028,11 @@ add_all_users_locked(TwSandbox *sandbox, JsonBuilder *builder)
 {
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < sandbox->user_order->len; i++)
-		add_user(sandbox, builder, sandbox->user_order->pdata[i],
-			 FIELD(user_field_names, "receives_your_dm") |
-			     FIELD(user_field_names, "profile_image_url"));
+		tw_sandbox_add_user_object(
+		    sandbox, builder, sandbox->user_order->pdata[i],
+		    FIELD(tw_sandbox_user_field_names, "receives_your_dm") |
+			FIELD(tw_sandbox_user_field_names,
+			      "profile_image_url"));
 	json_builder_end_array(builder);
 }
 
@@ -3690,18 +3054,19 @@ state_node_locked(TwSandbox *sandbox)
 		const Conversation *conversation = l->data;
 
 		json_builder_begin_object(builder);
-		add_string_member(builder, "id", conversation->id);
-		add_string_member(builder, "type",
-				  conversation->is_group ? "Group"
-							 : "OneToOne");
-		add_string_array_member(builder, "participant_ids",
-					conversation->member_ids);
+		tw_sandbox_add_string_member(builder, "id", conversation->id);
+		tw_sandbox_add_string_member(
+		    builder, "type",
+		    conversation->is_group ? "Group" : "OneToOne");
+		tw_sandbox_add_string_array_member(builder, "participant_ids",
+						   conversation->member_ids);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 	json_builder_set_member_name(builder, "messages");
 	add_all_events_locked(sandbox, builder);
-	add_int_member(builder, "request_count", sandbox->requests->len);
+	tw_sandbox_add_int_member(builder, "request_count",
+				  sandbox->requests->len);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -3715,9 +3080,9 @@ respond_control_error(SoupServerMessage *msg, guint status, const char *text)
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
 	json_builder_begin_object(builder);
-	add_string_member(builder, "error", text);
+	tw_sandbox_add_string_member(builder, "error", text);
 	json_builder_end_object(builder);
-	respond_builder(msg, status, JSON_CONTENT_TYPE, builder);
+	tw_sandbox_respond_builder(msg, status, JSON_CONTENT_TYPE, builder);
 }
 
 static void
@@ -3726,9 +3091,10 @@ respond_control_id(SoupServerMessage *msg, const char *name, const char *id)
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
 	json_builder_begin_object(builder);
-	add_string_member(builder, name, id);
+	tw_sandbox_add_string_member(builder, name, id);
 	json_builder_end_object(builder);
-	respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE, builder);
+	tw_sandbox_respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
+				   builder);
 }
 
 static void
@@ -3737,9 +3103,10 @@ respond_control_ok(SoupServerMessage *msg)
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
 	json_builder_begin_object(builder);
-	add_bool_member(builder, "ok", TRUE);
+	tw_sandbox_add_bool_member(builder, "ok", TRUE);
 	json_builder_end_object(builder);
-	respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE, builder);
+	tw_sandbox_respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
+				   builder);
 }
 
 static const char *
@@ -3919,11 +3286,11 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 						key, user_id, &id);
 		builder = json_builder_new();
 		json_builder_begin_object(builder);
-		add_string_member(builder, "token", id);
-		add_string_member(builder, "secret", token->secret);
+		tw_sandbox_add_string_member(builder, "token", id);
+		tw_sandbox_add_string_member(builder, "secret", token->secret);
 		json_builder_end_object(builder);
-		respond_builder(msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-				builder);
+		tw_sandbox_respond_builder(msg, SOUP_STATUS_OK,
+					   JSON_CONTENT_TYPE, builder);
 	} else if (g_str_equal(name, "authorize")) {
 		const char *outcome = object_string(object, "outcome");
 		const char *user_id = object_string(object, "user_id");
@@ -4003,16 +3370,16 @@ control_get_locked(Request *request, const char *name)
 	} else if (g_str_equal(name, "state")) {
 		g_autoptr(JsonNode) state = state_node_locked(sandbox);
 
-		respond_node(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			     state);
+		tw_sandbox_respond_node(request->msg, SOUP_STATUS_OK,
+					JSON_CONTENT_TYPE, state);
 		return;
 	} else {
 		respond_control_error(request->msg, SOUP_STATUS_NOT_FOUND,
 				      "no such control endpoint");
 		return;
 	}
-	respond_builder(request->msg, SOUP_STATUS_OK, JSON_CONTENT_TYPE,
-			builder);
+	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
+				   JSON_CONTENT_TYPE, builder);
 }
 
 /* /_sandbox/...: JSON in and out, no auth, not recorded, never faulted. */
@@ -4650,7 +4017,7 @@ tw_sandbox_dup_state_json(TwSandbox *sandbox)
 	g_mutex_lock(&sandbox->mutex);
 	state = state_node_locked(sandbox);
 	g_mutex_unlock(&sandbox->mutex);
-	return node_to_text(state, NULL);
+	return tw_sandbox_node_to_text(state, NULL);
 }
 
 void
