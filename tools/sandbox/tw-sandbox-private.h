@@ -112,6 +112,14 @@ typedef struct {
 	char *verifier;
 } Token;
 
+typedef enum {
+	RATE_NONE,
+	RATE_ME,
+	RATE_USERS,
+	RATE_DM_READ,
+	RATE_DM_SEND,
+} RateFamily;
+
 typedef struct {
 	TwSandboxFaultKind kind;
 	char *method;
@@ -199,9 +207,29 @@ typedef enum {
 	PAGE_NEWER,
 } PageDirection;
 
+/* ------------------------------------------------------------------------ */
+/* Requests                                                                  */
+
+typedef struct {
+	TwSandbox *sandbox;
+	SoupServerMessage *msg;
+	const char *method;
+	const char *path;
+	GHashTable *query;
+	GBytes *body;
+	TwSandboxRequest *record;
+	const char *user_id;
+} Request;
+
 G_BEGIN_DECLS
 
 /* tw-sandbox.c */
+
+/* Checks the request's OAuth 1.0a signature for real. With @token_kind
+ * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
+ * a token of the same consumer; with TOKEN_ACCESS none is needed. */
+gboolean tw_sandbox_verify_oauth1_locked(Request *request, TokenKind token_kind,
+					 Token **token, GHashTable **protocol);
 
 /* The account wrote to a customer: the customer answers in 1–2 s. */
 void tw_sandbox_schedule_customer_reply_locked(TwSandbox *sandbox,
@@ -441,5 +469,22 @@ char *tw_sandbox_encode_page_token(guint64 number, PageDirection direction);
 /* Reads a pagination_token; FALSE when it is not one the sandbox gave. */
 gboolean tw_sandbox_decode_page_token(const char *token, guint64 *number,
 				      PageDirection *direction);
+
+/* tw-sandbox-limits.c */
+
+/* The id of the user the request authenticates as (bearer or OAuth 1.0a), or
+ * NULL after answering 401. */
+const char *tw_sandbox_authenticate_locked(Request *request);
+
+/* Sets header @name to a decimal number. */
+void tw_sandbox_set_header_uint(SoupMessageHeaders *headers, const char *name,
+				gint64 value);
+
+/* Fixed windows per user and endpoint family: a window opens with its first
+ * request and lasts rate_window_seconds. The reset header rounds up, so a
+ * client that waits for it always finds the new window open. DM sends also
+ * have a 24 h cap with x-user-limit-24hour-* headers. */
+gboolean tw_sandbox_consume_rate_limit_locked(Request *request,
+					      RateFamily family);
 
 G_END_DECLS

@@ -48,21 +48,6 @@
 #define NOT_PERMITTED_CONVERSATION_DETAIL                                      \
 	"You are not permitted to send messages to this conversation."
 
-typedef enum {
-	RATE_NONE,
-	RATE_ME,
-	RATE_USERS,
-	RATE_DM_READ,
-	RATE_DM_SEND,
-} RateFamily;
-
-typedef struct {
-	gint64 window_start;
-	guint window_count;
-	gint64 day_start;
-	guint day_count;
-} Bucket;
-
 static const char *const user_expansion_names[] = {
     "affiliation.user_id",
     "most_recent_tweet_id",
@@ -87,20 +72,6 @@ static const char *const media_field_names[] = {
     NULL,
 };
 
-/* ------------------------------------------------------------------------ */
-/* Requests                                                                  */
-
-typedef struct {
-	TwSandbox *sandbox;
-	SoupServerMessage *msg;
-	const char *method;
-	const char *path;
-	GHashTable *query;
-	GBytes *body;
-	TwSandboxRequest *record;
-	const char *user_id;
-} Request;
-
 static const char *
 body_text(Request *request, gsize *length)
 {
@@ -110,149 +81,6 @@ body_text(Request *request, gsize *length)
 
 	*length = size;
 	return data ? data : "";
-}
-
-static const char *
-token_user_locked(TwSandbox *sandbox, const char *text, TokenKind kind)
-{
-	const Token *token =
-	    text ? g_hash_table_lookup(sandbox->tokens, text) : NULL;
-
-	if (!token || token->kind != kind || token->revoked)
-		return NULL;
-	if (token->expires_at && token->expires_at <= g_get_real_time())
-		return NULL;
-	return token->user_id;
-}
-
-static gboolean verify_oauth1_locked(Request *request, TokenKind token_kind,
-				     Token **token, GHashTable **protocol);
-
-static const char *
-authenticate_locked(Request *request)
-{
-	SoupMessageHeaders *headers =
-	    soup_server_message_get_request_headers(request->msg);
-	const char *authorization =
-	    soup_message_headers_get_one(headers, "Authorization");
-	const char *user_id;
-	Token *token = NULL;
-
-	if (authorization &&
-	    g_ascii_strncasecmp(authorization, "OAuth ", 6) == 0) {
-		if (!verify_oauth1_locked(request, TOKEN_OAUTH1_ACCESS, &token,
-					  NULL))
-			return NULL;
-		return tw_sandbox_find_user_locked(request->sandbox,
-						   token->user_id)
-			   ? token->user_id
-			   : NULL;
-	}
-	if (!authorization ||
-	    g_ascii_strncasecmp(authorization, "Bearer ", 7) != 0)
-		return NULL;
-	user_id = token_user_locked(request->sandbox, authorization + 7,
-				    TOKEN_ACCESS);
-	return tw_sandbox_find_user_locked(request->sandbox, user_id) ? user_id
-								      : NULL;
-}
-
-static guint
-family_limit(TwSandbox *sandbox, RateFamily family)
-{
-	switch (family) {
-	case RATE_ME:
-		return sandbox->config.me_limit;
-	case RATE_USERS:
-		return sandbox->config.users_limit;
-	case RATE_DM_READ:
-		return sandbox->config.dm_read_limit;
-	case RATE_DM_SEND:
-		return sandbox->config.dm_send_limit;
-	case RATE_NONE:
-		break;
-	}
-	return G_MAXUINT;
-}
-
-static gint64
-ceil_seconds(gint64 time_us)
-{
-	return (time_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-}
-
-static void
-set_header_uint(SoupMessageHeaders *headers, const char *name, gint64 value)
-{
-	char text[32];
-
-	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, value);
-	soup_message_headers_replace(headers, name, text);
-}
-
-/* Fixed windows per user and endpoint family: a window opens with its first
- * request and lasts rate_window_seconds. The reset header rounds up, so a
- * client that waits for it always finds the new window open. DM sends also
- * have a 24 h cap with x-user-limit-24hour-* headers. */
-static gboolean
-consume_rate_limit_locked(Request *request, RateFamily family)
-{
-	TwSandbox *sandbox = request->sandbox;
-	SoupMessageHeaders *headers =
-	    soup_server_message_get_response_headers(request->msg);
-	gint64 now = g_get_real_time();
-	gint64 window =
-	    (gint64)sandbox->config.rate_window_seconds * G_USEC_PER_SEC;
-	gint64 day = (gint64)DAY_SECONDS * G_USEC_PER_SEC;
-	guint limit = family_limit(sandbox, family);
-	guint daily_limit = sandbox->config.dm_send_daily_limit;
-	g_autofree char *key =
-	    g_strdup_printf("%s/%d", request->user_id, (int)family);
-	Bucket *bucket = g_hash_table_lookup(sandbox->buckets, key);
-	gboolean limited;
-	gboolean daily = family == RATE_DM_SEND;
-
-	if (!bucket) {
-		bucket = g_new0(Bucket, 1);
-		bucket->window_start = now;
-		bucket->day_start = now;
-		g_hash_table_insert(sandbox->buckets, g_steal_pointer(&key),
-				    bucket);
-	}
-	if (now >= bucket->window_start + window) {
-		bucket->window_start = now;
-		bucket->window_count = 0;
-	}
-	if (now >= bucket->day_start + day) {
-		bucket->day_start = now;
-		bucket->day_count = 0;
-	}
-	limited = bucket->window_count >= limit ||
-		  (daily && bucket->day_count >= daily_limit);
-	if (!limited) {
-		bucket->window_count++;
-		bucket->day_count++;
-	}
-
-	set_header_uint(headers, "x-rate-limit-limit", limit);
-	set_header_uint(headers, "x-rate-limit-remaining",
-			limit - MIN(bucket->window_count, limit));
-	set_header_uint(headers, "x-rate-limit-reset",
-			ceil_seconds(bucket->window_start + window));
-	if (daily) {
-		set_header_uint(headers, "x-user-limit-24hour-limit",
-				daily_limit);
-		set_header_uint(headers, "x-user-limit-24hour-remaining",
-				daily_limit -
-				    MIN(bucket->day_count, daily_limit));
-		set_header_uint(headers, "x-user-limit-24hour-reset",
-				ceil_seconds(bucket->day_start + day));
-	}
-	if (limited) {
-		sandbox->counters.rate_limited++;
-		tw_sandbox_respond_too_many_requests(request->msg);
-	}
-	return !limited;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -901,12 +729,9 @@ take_nonce_locked(TwSandbox *sandbox, const char *consumer_key,
 	return TRUE;
 }
 
-/* Checks the request's OAuth 1.0a signature for real. With @token_kind
- * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
- * a token of the same consumer; with TOKEN_ACCESS none is needed. */
-static gboolean
-verify_oauth1_locked(Request *request, TokenKind token_kind, Token **token,
-		     GHashTable **protocol_out)
+gboolean
+tw_sandbox_verify_oauth1_locked(Request *request, TokenKind token_kind,
+				Token **token, GHashTable **protocol_out)
 {
 	TwSandbox *sandbox = request->sandbox;
 	SoupMessageHeaders *headers =
@@ -1052,7 +877,8 @@ handle_request_token(Request *request, char **captured)
 	Token *token;
 	const char *callback;
 
-	if (!verify_oauth1_locked(request, TOKEN_ACCESS, &unused, &protocol)) {
+	if (!tw_sandbox_verify_oauth1_locked(request, TOKEN_ACCESS, &unused,
+					     &protocol)) {
 		respond_oauth1_refusal(request->msg);
 		return;
 	}
@@ -1146,8 +972,8 @@ handle_access_token(Request *request, char **captured)
 	    "Error processing your OAuth request: Invalid oauth_verifier "
 	    "parameter";
 
-	if (!verify_oauth1_locked(request, TOKEN_OAUTH1_REQUEST, &request_token,
-				  &protocol)) {
+	if (!tw_sandbox_verify_oauth1_locked(request, TOKEN_OAUTH1_REQUEST,
+					     &request_token, &protocol)) {
 		respond_oauth1_refusal(request->msg);
 		return;
 	}
@@ -2585,10 +2411,12 @@ answer_fault_locked(Request *request, const Fault *fault)
 		    request->msg, fault->status ? fault->status : 500, NULL);
 		return TRUE;
 	case TW_SANDBOX_FAULT_RATE_LIMIT:
-		set_header_uint(headers, "x-rate-limit-limit",
-				sandbox->config.dm_read_limit);
-		set_header_uint(headers, "x-rate-limit-remaining", 0);
-		set_header_uint(headers, "x-rate-limit-reset", reset);
+		tw_sandbox_set_header_uint(headers, "x-rate-limit-limit",
+					   sandbox->config.dm_read_limit);
+		tw_sandbox_set_header_uint(headers, "x-rate-limit-remaining",
+					   0);
+		tw_sandbox_set_header_uint(headers, "x-rate-limit-reset",
+					   reset);
 		sandbox->counters.rate_limited++;
 		tw_sandbox_respond_too_many_requests(request->msg);
 		return TRUE;
@@ -2844,7 +2672,8 @@ route_api_locked(Request *request)
 		if (!g_str_equal(route->method, request->method))
 			continue;
 		if (route->needs_user) {
-			request->user_id = authenticate_locked(request);
+			request->user_id =
+			    tw_sandbox_authenticate_locked(request);
 			if (!request->user_id) {
 				tw_sandbox_respond_unauthorized(request->msg);
 				return;
@@ -2852,7 +2681,8 @@ route_api_locked(Request *request)
 			request->record->user_id = g_strdup(request->user_id);
 		}
 		if (route->family != RATE_NONE &&
-		    !consume_rate_limit_locked(request, route->family))
+		    !tw_sandbox_consume_rate_limit_locked(request,
+							  route->family))
 			return;
 		route->handler(request, captured);
 		return;
@@ -2880,7 +2710,8 @@ add_common_headers(TwSandbox *sandbox, SoupServerMessage *msg, gint64 started,
 	soup_message_headers_replace(headers, "cache-control",
 				     "no-cache, no-store, max-age=0");
 	soup_message_headers_replace(headers, "x-transaction-id", transaction);
-	set_header_uint(headers, "x-response-time", elapsed_ms + extra_ms);
+	tw_sandbox_set_header_uint(headers, "x-response-time",
+				   elapsed_ms + extra_ms);
 }
 
 static TwSandboxRequest *
