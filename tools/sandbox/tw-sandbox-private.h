@@ -17,10 +17,12 @@
 #include <libsoup/soup.h>
 #include <string.h>
 #include <sys/socket.h>
-#define GRANTED_SCOPES   "tweet.read users.read dm.read dm.write offline.access"
-#define DAY_SECONDS      86400
-#define USERNAME_PATTERN "^[A-Za-z0-9_]{1,15}$"
-#define AVATAR_PREFIX    "/_sandbox/avatars/"
+#define GRANTED_SCOPES "tweet.read users.read dm.read dm.write offline.access"
+#define DAY_SECONDS    86400
+
+#define JSON_CONTENT_TYPE "application/json; charset=utf-8"
+#define USERNAME_PATTERN  "^[A-Za-z0-9_]{1,15}$"
+#define AVATAR_PREFIX     "/_sandbox/avatars/"
 
 #define SANDBOX_ERROR         tw_sandbox_error_quark()
 #define SANDBOX_ERROR_INVALID 1
@@ -224,6 +226,9 @@ typedef struct {
 G_BEGIN_DECLS
 
 /* tw-sandbox.c */
+
+/* The request body, borrowed; @length gets its size. */
+const char *tw_sandbox_body_text(Request *request, gsize *length);
 
 /* Checks the request's OAuth 1.0a signature for real. With @token_kind
  * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
@@ -486,5 +491,38 @@ void tw_sandbox_set_header_uint(SoupMessageHeaders *headers, const char *name,
  * have a 24 h cap with x-user-limit-24hour-* headers. */
 gboolean tw_sandbox_consume_rate_limit_locked(Request *request,
 					      RateFamily family);
+
+/* tw-sandbox-oauth2.c */
+
+/* The urlencoded body as a table of strings; free it. */
+GHashTable *tw_sandbox_decode_form(Request *request);
+
+/* POST /2/oauth2/token. @captured holds the path segments matched by "*". */
+void tw_sandbox_handle_token(Request *request, char **captured);
+
+/* RFC 7009: an unknown token is not an error. */
+void tw_sandbox_handle_revoke(Request *request, char **captured);
+
+/* The outcome of this authorization; after the set number of uses it is approve
+ * again. */
+TwSandboxAuthorizeOutcome
+tw_sandbox_take_authorize_outcome_locked(TwSandbox *sandbox);
+
+/* The user who "signs in" on the authorize page, borrowed. */
+const User *tw_sandbox_authorizing_user_locked(TwSandbox *sandbox);
+
+/* Answers with a small HTML page titled @title (escaped here) around
+ * @html_body. */
+void tw_sandbox_respond_page(SoupServerMessage *msg, guint status,
+			     const char *title, const char *html_body);
+
+/* 302 to @target with the name/value pairs added to its query. */
+void tw_sandbox_redirect_with(SoupServerMessage *msg, const char *target,
+			      const char *first_name,
+			      ...) G_GNUC_NULL_TERMINATED;
+
+/* GET /i/oauth2/authorize: the user is signed in and always answers at
+ * once, as tw_sandbox_set_authorize_outcome() says. */
+void tw_sandbox_handle_authorize(Request *request, char **captured);
 
 G_END_DECLS
