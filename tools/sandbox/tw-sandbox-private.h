@@ -230,12 +230,6 @@ G_BEGIN_DECLS
 /* The request body, borrowed; @length gets its size. */
 const char *tw_sandbox_body_text(Request *request, gsize *length);
 
-/* Checks the request's OAuth 1.0a signature for real. With @token_kind
- * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
- * a token of the same consumer; with TOKEN_ACCESS none is needed. */
-gboolean tw_sandbox_verify_oauth1_locked(Request *request, TokenKind token_kind,
-					 Token **token, GHashTable **protocol);
-
 /* The account wrote to a customer: the customer answers in 1–2 s. */
 void tw_sandbox_schedule_customer_reply_locked(TwSandbox *sandbox,
 					       const Conversation *conversation,
@@ -524,5 +518,29 @@ void tw_sandbox_redirect_with(SoupServerMessage *msg, const char *target,
 /* GET /i/oauth2/authorize: the user is signed in and always answers at
  * once, as tw_sandbox_set_authorize_outcome() says. */
 void tw_sandbox_handle_authorize(Request *request, char **captured);
+
+/* tw-sandbox-oauth1.c */
+
+/* Checks the request's OAuth 1.0a signature for real. With @token_kind
+ * TOKEN_OAUTH1_ACCESS or TOKEN_OAUTH1_REQUEST the oauth_token must be such
+ * a token of the same consumer; with TOKEN_ACCESS none is needed. */
+gboolean tw_sandbox_verify_oauth1_locked(Request *request, TokenKind token_kind,
+					 Token **token, GHashTable **protocol);
+
+/* Mints an OAuth 1.0a token of @kind; @text gets its key (free it); the token
+ * is borrowed. */
+Token *tw_sandbox_new_oauth1_token_locked(TwSandbox *sandbox, TokenKind kind,
+					  const char *consumer_key,
+					  const char *user_id, char **text);
+
+/* POST /oauth/request_token, signed with the consumer key alone. */
+void tw_sandbox_handle_request_token(Request *request, char **captured);
+
+/* GET /oauth/authorize?oauth_token=…: approves at once, like
+ * tw_sandbox_handle_authorize(); the PIN page is shaped like X's. */
+void tw_sandbox_handle_oauth1_authorize(Request *request, char **captured);
+
+/* POST /oauth/access_token: the request token, signed, with the PIN. */
+void tw_sandbox_handle_access_token(Request *request, char **captured);
 
 G_END_DECLS
