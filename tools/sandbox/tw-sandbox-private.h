@@ -22,6 +22,7 @@
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 #define USERNAME_PATTERN  "^[A-Za-z0-9_]{1,15}$"
+#define ID_PATTERN        "^[0-9]{1,19}$"
 #define AVATAR_PREFIX     "/_sandbox/avatars/"
 
 #define SANDBOX_ERROR         tw_sandbox_error_quark()
@@ -542,5 +543,27 @@ void tw_sandbox_handle_oauth1_authorize(Request *request, char **captured);
 
 /* POST /oauth/access_token: the request token, signed, with the PIN. */
 void tw_sandbox_handle_access_token(Request *request, char **captured);
+
+/* tw-sandbox-users.c */
+
+/* GET /2/users/me. @captured holds the path segments matched by "*". */
+void tw_sandbox_handle_users_me(Request *request, char **captured);
+
+/* GET /2/users/by/username/:username. @captured holds the path segments matched
+ * by "*". */
+void tw_sandbox_handle_user_by_username(Request *request, char **captured);
+
+/* GET /2/users/:id. @captured holds the path segments matched by "*". */
+void tw_sandbox_handle_user(Request *request, char **captured);
+
+/* GET /2/users?ids=. @captured holds the path segments matched by "*". */
+void tw_sandbox_handle_users(Request *request, char **captured);
+
+/* GET /2/users/by?usernames=. @captured holds the path segments matched by "*".
+ */
+void tw_sandbox_handle_users_by(Request *request, char **captured);
+
+/* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
+void tw_sandbox_handle_avatar(Request *request, char **captured);
 
 G_END_DECLS

@@ -28,8 +28,6 @@
 #define DEFAULT_MAX_RESULTS     100
 #define MAX_MAX_RESULTS         100
 #define HISTORY_SECONDS         (30 * 24 * 3600)
-#define AVATAR_SIZE             48
-#define ID_PATTERN              "^[0-9]{1,19}$"
 #define CONVERSATION_ID_PATTERN "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"
 #define CONTROL_PREFIX          "/_sandbox/"
 
@@ -39,13 +37,6 @@
 	"You are not permitted to send a DM to this user."
 #define NOT_PERMITTED_CONVERSATION_DETAIL                                      \
 	"You are not permitted to send messages to this conversation."
-
-static const char *const user_expansion_names[] = {
-    "affiliation.user_id",
-    "most_recent_tweet_id",
-    "pinned_tweet_id",
-    NULL,
-};
 
 static const char *const media_field_names[] = {
     "alt_text",
@@ -73,220 +64,6 @@ tw_sandbox_body_text(Request *request, gsize *length)
 
 	*length = size;
 	return data ? data : "";
-}
-
-/* ------------------------------------------------------------------------ */
-/* Users                                                                     */
-
-static const char *const user_parameters[] = {
-    "user.fields",
-    "expansions",
-    "tweet.fields",
-    NULL,
-};
-
-static const char *const user_ids_parameters[] = {
-    "ids", "user.fields", "expansions", "tweet.fields", NULL,
-};
-
-static const char *const usernames_parameters[] = {
-    "usernames", "user.fields", "expansions", "tweet.fields", NULL,
-};
-
-/* Parses the common user lookup parameters; FALSE after a 400. */
-static gboolean
-parse_user_parameters(Request *request, const char *const *allowed,
-		      guint *user_fields, GPtrArray *errors)
-{
-	tw_sandbox_check_known_parameters(request->query, allowed, errors);
-	*user_fields = tw_sandbox_parse_list_parameter(
-	    request->query, "user.fields", tw_sandbox_user_field_names, errors);
-	tw_sandbox_parse_list_parameter(request->query, "expansions",
-					user_expansion_names, errors);
-	tw_sandbox_check_not_empty(request->query, "tweet.fields", errors);
-	if (errors->len > 0) {
-		tw_sandbox_respond_invalid_request(request->sandbox,
-						   request->msg, errors);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static void
-respond_single_user_locked(Request *request, const User *user,
-			   guint user_fields, const char *parameter,
-			   const char *value)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-
-	json_builder_begin_object(builder);
-	if (user) {
-		json_builder_set_member_name(builder, "data");
-		tw_sandbox_add_user_object(request->sandbox, builder, user,
-					   user_fields);
-	} else {
-		json_builder_set_member_name(builder, "errors");
-		json_builder_begin_array(builder);
-		tw_sandbox_add_not_found_error(request->sandbox, builder,
-					       "user", parameter, value);
-		json_builder_end_array(builder);
-	}
-	json_builder_end_object(builder);
-	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
-				   JSON_CONTENT_TYPE, builder);
-}
-
-static void
-handle_users_me(Request *request, char **captured)
-{
-	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
-	guint user_fields;
-
-	if (!parse_user_parameters(request, user_parameters, &user_fields,
-				   errors))
-		return;
-	respond_single_user_locked(
-	    request,
-	    tw_sandbox_find_user_locked(request->sandbox, request->user_id),
-	    user_fields, "id", request->user_id);
-}
-
-static void
-handle_user_by_username(Request *request, char **captured)
-{
-	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
-	const char *username = captured[0];
-	guint user_fields;
-
-	if (!tw_sandbox_is_valid_username(username))
-		tw_sandbox_add_parameter_error(
-		    errors, "username", username,
-		    "The `username` query parameter value [%s] "
-		    "does not match %s",
-		    username, USERNAME_PATTERN);
-	if (!parse_user_parameters(request, user_parameters, &user_fields,
-				   errors))
-		return;
-	respond_single_user_locked(
-	    request,
-	    tw_sandbox_find_user_by_username_locked(request->sandbox, username),
-	    user_fields, "username", username);
-}
-
-static void
-handle_user(Request *request, char **captured)
-{
-	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
-	const char *id = captured[0];
-	guint user_fields;
-
-	if (!tw_sandbox_is_user_id(id))
-		tw_sandbox_add_parameter_error(
-		    errors, "id", id,
-		    "The `id` query parameter value [%s] does "
-		    "not match %s",
-		    id, ID_PATTERN);
-	if (!parse_user_parameters(request, user_parameters, &user_fields,
-				   errors))
-		return;
-	respond_single_user_locked(
-	    request, tw_sandbox_find_user_locked(request->sandbox, id),
-	    user_fields, "id", id);
-}
-
-/* /2/users?ids= and /2/users/by?usernames=: found users in request order,
- * the rest as partial errors. */
-static void
-lookup_users_locked(Request *request, const char *parameter,
-		    const char *const *allowed, gboolean by_username)
-{
-	TwSandbox *sandbox = request->sandbox;
-	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
-	g_autoptr(JsonBuilder) builder = NULL;
-	g_autoptr(GPtrArray) found = g_ptr_array_new();
-	g_autoptr(GPtrArray) missing = g_ptr_array_new();
-	const char *value = tw_sandbox_query_get(request->query, parameter);
-	g_auto(GStrv) items = NULL;
-	guint user_fields = 0;
-
-	if (!value || !*value) {
-		tw_sandbox_add_parameter_error(
-		    errors, parameter, NULL,
-		    "The `%s` query parameter can not be empty", parameter);
-	} else {
-		items = g_strsplit(value, ",", -1);
-		if (g_strv_length(items) > 100)
-			tw_sandbox_add_parameter_error(
-			    errors, parameter, value,
-			    "The `%s` query parameter value "
-			    "[%s] is not between 1 and 100",
-			    parameter, value);
-		for (guint i = 0; items[i]; i++) {
-			gboolean valid =
-			    by_username ? tw_sandbox_is_valid_username(items[i])
-					: tw_sandbox_is_user_id(items[i]);
-
-			if (!valid)
-				tw_sandbox_add_parameter_error(
-				    errors, parameter, items[i],
-				    "The `%s` query parameter value [%s] "
-				    "does not match %s",
-				    parameter, items[i],
-				    by_username ? USERNAME_PATTERN
-						: ID_PATTERN);
-		}
-	}
-	if (!parse_user_parameters(request, allowed, &user_fields, errors))
-		return;
-
-	for (guint i = 0; items[i]; i++) {
-		User *user =
-		    by_username
-			? tw_sandbox_find_user_by_username_locked(sandbox,
-								  items[i])
-			: tw_sandbox_find_user_locked(sandbox, items[i]);
-
-		if (user)
-			g_ptr_array_add(found, user);
-		else
-			g_ptr_array_add(missing, items[i]);
-	}
-
-	builder = json_builder_new();
-	json_builder_begin_object(builder);
-	if (found->len > 0) {
-		json_builder_set_member_name(builder, "data");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < found->len; i++)
-			tw_sandbox_add_user_object(
-			    sandbox, builder, found->pdata[i], user_fields);
-		json_builder_end_array(builder);
-	}
-	if (missing->len > 0) {
-		json_builder_set_member_name(builder, "errors");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < missing->len; i++)
-			tw_sandbox_add_not_found_error(sandbox, builder, "user",
-						       by_username ? "usernames"
-								   : "ids",
-						       missing->pdata[i]);
-		json_builder_end_array(builder);
-	}
-	json_builder_end_object(builder);
-	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
-				   JSON_CONTENT_TYPE, builder);
-}
-
-static void
-handle_users(Request *request, char **captured)
-{
-	lookup_users_locked(request, "ids", user_ids_parameters, FALSE);
-}
-
-static void
-handle_users_by(Request *request, char **captured)
-{
-	lookup_users_locked(request, "usernames", usernames_parameters, TRUE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1017,91 +794,6 @@ handle_create_group(Request *request, char **captured)
 	respond_sent_locked(request, conversation, event);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Profile images                                                            */
-
-static guint32
-crc32_update(guint32 crc, const guint8 *data, gsize length)
-{
-	crc = ~crc;
-	for (gsize i = 0; i < length; i++) {
-		crc ^= data[i];
-		for (int bit = 0; bit < 8; bit++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-	}
-	return ~crc;
-}
-
-static void
-append_be32(GByteArray *bytes, guint32 value)
-{
-	guint8 be[4] = {value >> 24, value >> 16, value >> 8, value};
-
-	g_byte_array_append(bytes, be, 4);
-}
-
-static void
-append_png_chunk(GByteArray *png, const char *type, const guint8 *data,
-		 gsize length)
-{
-	guint32 crc = crc32_update(0, (const guint8 *)type, 4);
-
-	crc = crc32_update(crc, data, length);
-	append_be32(png, (guint32)length);
-	g_byte_array_append(png, (const guint8 *)type, 4);
-	g_byte_array_append(png, data, (guint)length);
-	append_be32(png, crc);
-}
-
-/* A small solid-colour PNG (one stored deflate block), colour from the id,
- * so each user gets a recognisable picture without an image library. */
-static GBytes *
-make_avatar_png(const char *user_id)
-{
-	static const guint8 signature[] = {0x89, 'P',  'N',  'G',
-					   '\r', '\n', 0x1a, '\n'};
-	guint hash = g_str_hash(user_id);
-	guint8 rgb[3] = {0x40 + (hash & 0x7f), 0x40 + ((hash >> 8) & 0x7f),
-			 0x40 + ((hash >> 16) & 0x7f)};
-	g_autoptr(GByteArray) png = g_byte_array_new();
-	g_autoptr(GByteArray) raw = g_byte_array_new();
-	g_autoptr(GByteArray) zlib = g_byte_array_new();
-	guint8 header[13] = {0};
-	guint32 adler_a = 1, adler_b = 0;
-	guint8 stored[5];
-
-	for (guint y = 0; y < AVATAR_SIZE; y++) {
-		guint8 filter = 0;
-
-		g_byte_array_append(raw, &filter, 1);
-		for (guint x = 0; x < AVATAR_SIZE; x++)
-			g_byte_array_append(raw, rgb, 3);
-	}
-	for (guint i = 0; i < raw->len; i++) {
-		adler_a = (adler_a + raw->data[i]) % 65521;
-		adler_b = (adler_b + adler_a) % 65521;
-	}
-	g_byte_array_append(zlib, (const guint8[]){0x78, 0x01}, 2);
-	stored[0] = 1; /* final block, stored */
-	stored[1] = raw->len & 0xff;
-	stored[2] = raw->len >> 8;
-	stored[3] = ~raw->len & 0xff;
-	stored[4] = (~raw->len >> 8) & 0xff;
-	g_byte_array_append(zlib, stored, 5);
-	g_byte_array_append(zlib, raw->data, raw->len);
-	append_be32(zlib, (adler_b << 16) | adler_a);
-
-	header[3] = AVATAR_SIZE;
-	header[7] = AVATAR_SIZE;
-	header[8] = 8; /* bit depth */
-	header[9] = 2; /* RGB */
-	g_byte_array_append(png, signature, sizeof signature);
-	append_png_chunk(png, "IHDR", header, sizeof header);
-	append_png_chunk(png, "IDAT", zlib->data, zlib->len);
-	append_png_chunk(png, "IEND", NULL, 0);
-	return g_byte_array_free_to_bytes(g_steal_pointer(&png));
-}
-
 /* POST /2/users/:id/dm/block and dm/unblock: accepted for any known user;
  * the requests log shows what the client asked for. */
 static void
@@ -1135,34 +827,6 @@ static void
 handle_dm_unblock(Request *request, char **captured)
 {
 	respond_dm_block_locked(request, captured[0], FALSE);
-}
-
-/* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
-static void
-handle_avatar(Request *request, char **captured)
-{
-	g_autofree char *id = NULL;
-	g_autoptr(GBytes) png = NULL;
-	gsize length = strspn(captured[0], "0123456789");
-	const char *rest = captured[0] + length;
-
-	if (length == 0 || (*rest != '_' && *rest != '.') ||
-	    !g_str_has_suffix(rest, ".png")) {
-		tw_sandbox_respond_generic_problem(request->msg,
-						   SOUP_STATUS_NOT_FOUND, NULL);
-		return;
-	}
-	id = g_strndup(captured[0], length);
-	if (!tw_sandbox_find_user_locked(request->sandbox, id)) {
-		tw_sandbox_respond_generic_problem(request->msg,
-						   SOUP_STATUS_NOT_FOUND, NULL);
-		return;
-	}
-	png = make_avatar_png(id);
-	soup_server_message_set_status(request->msg, SOUP_STATUS_OK, NULL);
-	soup_server_message_set_response(
-	    request->msg, "image/png", SOUP_MEMORY_COPY,
-	    g_bytes_get_data(png, NULL), g_bytes_get_size(png));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1667,11 +1331,12 @@ static const Route routes[] = {
      tw_sandbox_handle_oauth1_authorize},
     {"POST", "oauth/access_token", FALSE, RATE_NONE,
      tw_sandbox_handle_access_token},
-    {"GET", "2/users/me", TRUE, RATE_ME, handle_users_me},
-    {"GET", "2/users/by/username/*", TRUE, RATE_USERS, handle_user_by_username},
-    {"GET", "2/users/by", TRUE, RATE_USERS, handle_users_by},
-    {"GET", "2/users", TRUE, RATE_USERS, handle_users},
-    {"GET", "2/users/*", TRUE, RATE_USERS, handle_user},
+    {"GET", "2/users/me", TRUE, RATE_ME, tw_sandbox_handle_users_me},
+    {"GET", "2/users/by/username/*", TRUE, RATE_USERS,
+     tw_sandbox_handle_user_by_username},
+    {"GET", "2/users/by", TRUE, RATE_USERS, tw_sandbox_handle_users_by},
+    {"GET", "2/users", TRUE, RATE_USERS, tw_sandbox_handle_users},
+    {"GET", "2/users/*", TRUE, RATE_USERS, tw_sandbox_handle_user},
     {"POST", "2/users/*/dm/block", TRUE, RATE_USERS, handle_dm_block},
     {"POST", "2/users/*/dm/unblock", TRUE, RATE_USERS, handle_dm_unblock},
     {"GET", "2/dm_events", TRUE, RATE_DM_READ, handle_dm_events},
@@ -1685,7 +1350,7 @@ static const Route routes[] = {
     {"POST", "2/dm_conversations/*/messages", TRUE, RATE_DM_SEND,
      handle_send_to_conversation},
     {"POST", "2/dm_conversations", TRUE, RATE_DM_SEND, handle_create_group},
-    {"GET", "_sandbox/avatars/*", FALSE, RATE_NONE, handle_avatar},
+    {"GET", "_sandbox/avatars/*", FALSE, RATE_NONE, tw_sandbox_handle_avatar},
 };
 
 /* Fills @captured with the (unescaped) segments matched by "*"; a pattern
