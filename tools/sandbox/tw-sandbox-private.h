@@ -20,10 +20,11 @@
 #define GRANTED_SCOPES "tweet.read users.read dm.read dm.write offline.access"
 #define DAY_SECONDS    86400
 
-#define JSON_CONTENT_TYPE "application/json; charset=utf-8"
-#define USERNAME_PATTERN  "^[A-Za-z0-9_]{1,15}$"
-#define ID_PATTERN        "^[0-9]{1,19}$"
-#define AVATAR_PREFIX     "/_sandbox/avatars/"
+#define JSON_CONTENT_TYPE       "application/json; charset=utf-8"
+#define USERNAME_PATTERN        "^[A-Za-z0-9_]{1,15}$"
+#define ID_PATTERN              "^[0-9]{1,19}$"
+#define CONVERSATION_ID_PATTERN "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"
+#define AVATAR_PREFIX           "/_sandbox/avatars/"
 
 #define SANDBOX_ERROR         tw_sandbox_error_quark()
 #define SANDBOX_ERROR_INVALID 1
@@ -565,5 +566,23 @@ void tw_sandbox_handle_users_by(Request *request, char **captured);
 
 /* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
 void tw_sandbox_handle_avatar(Request *request, char **captured);
+
+/* tw-sandbox-dm-lists.c */
+
+/* GET /2/dm_events. @captured holds the path segments matched by "*". */
+void tw_sandbox_handle_dm_events(Request *request, char **captured);
+
+/* GET /2/dm_conversations/with/:participant_id/dm_events. @captured holds the
+ * path segments matched by "*". */
+void tw_sandbox_handle_conversation_with_events(Request *request,
+						char **captured);
+
+/* GET /2/dm_conversations/:dm_conversation_id/dm_events. @captured holds the
+ * path segments matched by "*". */
+void tw_sandbox_handle_conversation_events(Request *request, char **captured);
+
+/* GET /2/dm_events/:event_id. @captured holds the path segments matched by "*".
+ */
+void tw_sandbox_handle_dm_event(Request *request, char **captured);
 
 G_END_DECLS
