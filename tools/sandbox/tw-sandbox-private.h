@@ -585,4 +585,29 @@ void tw_sandbox_handle_conversation_events(Request *request, char **captured);
  */
 void tw_sandbox_handle_dm_event(Request *request, char **captured);
 
+/* tw-sandbox-sends.c */
+
+/* Whether @node holds a JSON string. */
+gboolean tw_sandbox_node_is_string(JsonNode *node);
+
+/* POST /2/dm_conversations/with/:participant_id/messages. @captured holds the
+ * path segments matched by "*". */
+void tw_sandbox_handle_send_with(Request *request, char **captured);
+
+/* POST /2/dm_conversations/:dm_conversation_id/messages. @captured holds the
+ * path segments matched by "*". */
+void tw_sandbox_handle_send_to_conversation(Request *request, char **captured);
+
+/* POST /2/dm_conversations: {conversation_type:"Group",
+ * participant_ids:[2..49, without yourself], message:{text?,attachments?}} */
+void tw_sandbox_handle_create_group(Request *request, char **captured);
+
+/* POST /2/users/:id/dm/block. @captured holds the path segments matched by "*".
+ */
+void tw_sandbox_handle_dm_block(Request *request, char **captured);
+
+/* POST /2/users/:id/dm/unblock. @captured holds the path segments matched by
+ * "*". */
+void tw_sandbox_handle_dm_unblock(Request *request, char **captured);
+
 G_END_DECLS
