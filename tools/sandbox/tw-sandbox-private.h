@@ -232,11 +232,6 @@ G_BEGIN_DECLS
 /* The request body, borrowed; @length gets its size. */
 const char *tw_sandbox_body_text(Request *request, gsize *length);
 
-/* The account wrote to a customer: the customer answers in 1–2 s. */
-void tw_sandbox_schedule_customer_reply_locked(TwSandbox *sandbox,
-					       const Conversation *conversation,
-					       const char *sender_id);
-
 /* tw-sandbox-world.c */
 
 /* The error domain of the sandbox's own refusals (bad control input). */
@@ -609,5 +604,29 @@ void tw_sandbox_handle_dm_block(Request *request, char **captured);
 /* POST /2/users/:id/dm/unblock. @captured holds the path segments matched by
  * "*". */
 void tw_sandbox_handle_dm_unblock(Request *request, char **captured);
+
+/* tw-sandbox-customers.c */
+
+/* Attaches @source (taken) to the server's context and keeps it so freeing the
+ * sandbox destroys it. */
+void tw_sandbox_track_source_locked(TwSandbox *sandbox, GSource *source);
+
+/* Called from a source's own callback, with the lock held. */
+gboolean tw_sandbox_forget_current_source_locked(TwSandbox *sandbox);
+
+/* The account wrote to a customer: the customer answers in 1–2 s. */
+void tw_sandbox_schedule_customer_reply_locked(TwSandbox *sandbox,
+					       const Conversation *conversation,
+					       const char *sender_id);
+
+/* Stops customers mode's timer, if running. */
+void tw_sandbox_stop_customers_timer_locked(TwSandbox *sandbox);
+
+/* Starts customers mode for @account_id, a customer writing every @interval_ms;
+ * FALSE with @error for an unknown account. */
+gboolean tw_sandbox_set_customers_mode_locked(TwSandbox *sandbox,
+					      const char *account_id,
+					      guint interval_ms,
+					      GError **error);
 
 G_END_DECLS
