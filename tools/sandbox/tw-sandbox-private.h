@@ -629,4 +629,17 @@ gboolean tw_sandbox_set_customers_mode_locked(TwSandbox *sandbox,
 					      guint interval_ms,
 					      GError **error);
 
+/* tw-sandbox-faults.c */
+
+/* The first matching fault, used up by one (count 0 never runs out). */
+gboolean tw_sandbox_take_fault_locked(TwSandbox *sandbox, const char *method,
+				      const char *path, Fault *taken);
+
+/* Faults that replace the answer; FALSE for the ones that change how a
+ * normal answer travels. */
+gboolean tw_sandbox_answer_fault_locked(Request *request, const Fault *fault);
+
+/* Holds the request's answer as @fault says (delay, half answer, cut). */
+void tw_sandbox_hold_message_locked(Request *request, const Fault *fault);
+
 G_END_DECLS
