@@ -24,6 +24,7 @@
 #define USERNAME_PATTERN        "^[A-Za-z0-9_]{1,15}$"
 #define ID_PATTERN              "^[0-9]{1,19}$"
 #define CONVERSATION_ID_PATTERN "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"
+#define CONTROL_PREFIX          "/_sandbox/"
 #define AVATAR_PREFIX           "/_sandbox/avatars/"
 
 #define SANDBOX_ERROR         tw_sandbox_error_quark()
@@ -641,5 +642,13 @@ gboolean tw_sandbox_answer_fault_locked(Request *request, const Fault *fault);
 
 /* Holds the request's answer as @fault says (delay, half answer, cut). */
 void tw_sandbox_hold_message_locked(Request *request, const Fault *fault);
+
+/* tw-sandbox-control.c */
+
+/* The whole world as JSON, for GET /_sandbox/state. */
+JsonNode *tw_sandbox_state_node_locked(TwSandbox *sandbox);
+
+/* /_sandbox/...: JSON in and out, no auth, not recorded, never faulted. */
+void tw_sandbox_handle_control_locked(Request *request);
 
 G_END_DECLS
