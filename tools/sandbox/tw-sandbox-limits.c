@@ -2,7 +2,7 @@
  * tw-sandbox-limits: who is asking and how much they may ask.
  *
  * Bearer and OAuth 1.0a authentication of API calls, and the per-user
- * 15-minute rate-limit buckets with their x-rate-limit-* headers.
+ * rate-limit buckets (window and day) with their x-rate-limit-* headers.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
