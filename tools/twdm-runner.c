@@ -8,28 +8,18 @@
  * purple-twdm.h, so it exercises the plugin exactly as Pidgin, Finch or
  * bitlbee do. tools/RUNNER.md documents the protocol.
  *
+ * This file is the program: the runner's state, main(), the run from
+ * core start to quit, signals and the stats beat. The rest is in
+ * tw-runner-protocol.c (JSON lines out), tw-runner-host.c (libpurple,
+ * accounts, plugins), tw-runner-conversations.c, tw-runner-requests.c
+ * (notify and request UI ops, answers), tw-runner-commands.c (JSON lines
+ * in) and tw-runner-config.c (arguments, config file, account options).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
 
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <locale.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <glib.h>
-#include <glib-unix.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <purple.h>
-
-#include "purple-twdm.h"
+#include "tw-runner.h"
 
 #ifndef TW_BUILD_PLUGIN_DIR
 #error "TW_BUILD_PLUGIN_DIR must name the build tree's plugin directory"
@@ -50,11 +40,6 @@ typedef enum {
 	TW_RUNNER_EXIT_USAGE = 1,
 	TW_RUNNER_EXIT_STARTUP = 2,
 } TwRunnerExitCode;
-
-typedef enum {
-	TW_RUNNER_FORMAT_JSON,
-	TW_RUNNER_FORMAT_TEXT,
-} TwRunnerFormat;
 
 /* One account as the command line or the config file describes it. */
 typedef struct {
@@ -85,292 +70,8 @@ typedef struct {
 	PurpleRequestFields *fields;
 } TwRunnerRequest;
 
-typedef struct {
-	TwRunnerFormat format;
-	char *auto_reply;
-	double auto_reply_gap;
-	double reconnect_delay;
-	gboolean has_duration;
-	gboolean quit_requested;
-	gboolean core_running;
-	GMainLoop *loop;
-	/* PurpleAccount * → TwRunnerAccount * */
-	GHashTable *accounts;
-	/* The same accounts (borrowed), in the order they were given. */
-	GPtrArray *account_order;
-	/* id → TwRunnerRequest * */
-	GHashTable *requests;
-	guint next_request_id;
-	/* "account\x1fconversation" → last auto reply (monotonic µs) */
-	GHashTable *auto_replied;
-	/* TwRunnerAutoReply * waiting for the idle callback */
-	GQueue pending_replies;
-	guint auto_reply_source;
-	GHashTable *ui_info;
-	GIOChannel *stdin_channel;
-	guint stdin_source;
-	int stdin_flags;
-	guint duration_source;
-	/* --stats: a heartbeat measures how late the main loop wakes up. */
-	gboolean stats;
-	guint stats_source;
-	gint64 stats_next_beat; /* monotonic µs the next beat is due */
-	gint64 stats_max_stall; /* µs */
-} TwRunner;
-
-static TwRunner runner;
+TwRunner tw_runner;
 static int runner_signal_handle;
-
-/* ------------------------------------------------------------------------
- * Output
- * ------------------------------------------------------------------------ */
-
-static void tw_runner_request_quit(void);
-
-static void
-tw_runner_write_line(const char *line)
-{
-	if (fputs(line, stdout) == EOF || fputc('\n', stdout) == EOF ||
-	    fflush(stdout) == EOF) {
-		/* Nobody reads our events any more: stop like on SIGTERM. */
-		if (!runner.quit_requested)
-			g_message("stdout closed (%s), quitting",
-				  g_strerror(errno));
-		tw_runner_request_quit();
-	}
-}
-
-/* Strings from the network or a plugin might not be valid UTF-8, and JSON
- * output must be. */
-static void
-tw_runner_add_string(JsonBuilder *builder, const char *key, const char *value)
-{
-	if (value == NULL)
-		return;
-	json_builder_set_member_name(builder, key);
-	if (g_utf8_validate(value, -1, NULL)) {
-		json_builder_add_string_value(builder, value);
-	} else {
-		g_autofree char *valid = g_utf8_make_valid(value, -1);
-
-		json_builder_add_string_value(builder, valid);
-	}
-}
-
-static void
-tw_runner_add_int(JsonBuilder *builder, const char *key, gint64 value)
-{
-	json_builder_set_member_name(builder, key);
-	json_builder_add_int_value(builder, value);
-}
-
-static void
-tw_runner_add_bool(JsonBuilder *builder, const char *key, gboolean value)
-{
-	json_builder_set_member_name(builder, key);
-	json_builder_add_boolean_value(builder, value);
-}
-
-/* Whole seconds print as integers, so scripts can compare them simply. */
-static void
-tw_runner_add_seconds(JsonBuilder *builder, const char *key, double seconds)
-{
-	json_builder_set_member_name(builder, key);
-	if (seconds == (double)(gint64)seconds)
-		json_builder_add_int_value(builder, (gint64)seconds);
-	else
-		json_builder_add_double_value(builder, seconds);
-}
-
-static void
-tw_runner_add_account(JsonBuilder *builder, PurpleAccount *account)
-{
-	if (account != NULL)
-		tw_runner_add_string(builder, "account",
-				     purple_account_get_username(account));
-}
-
-static JsonBuilder *
-tw_runner_event_new(const char *name)
-{
-	JsonBuilder *builder = json_builder_new();
-
-	json_builder_begin_object(builder);
-	tw_runner_add_string(builder, "event", name);
-	return builder;
-}
-
-static char *
-tw_runner_format_clock(gint64 unix_seconds)
-{
-	g_autoptr(GDateTime) time =
-	    g_date_time_new_from_unix_local(unix_seconds);
-
-	if (time == NULL)
-		time = g_date_time_new_now_local();
-	return g_date_time_format(time, "%H:%M:%S");
-}
-
-static char *
-tw_runner_node_to_text(JsonNode *node)
-{
-	if (JSON_NODE_HOLDS_VALUE(node) &&
-	    json_node_get_value_type(node) == G_TYPE_STRING)
-		return g_strdup(json_node_get_string(node));
-	return json_to_string(node, FALSE);
-}
-
-/* The human-readable form of an event, for the demo and for people. */
-static char *
-tw_runner_event_to_text(JsonObject *event)
-{
-	const char *name = json_object_get_string_member(event, "event");
-	const char *account =
-	    json_object_has_member(event, "account")
-		? json_object_get_string_member(event, "account")
-		: NULL;
-	g_autofree char *clock = NULL;
-	GString *text = g_string_new(NULL);
-
-	if (g_strcmp0(name, "message") == 0) {
-		JsonArray *flags = json_object_get_array_member(event, "flags");
-		const char *type = json_object_get_string_member(event, "type");
-		const char *who = json_object_get_string_member(event, "who");
-		const char *conversation =
-		    json_object_get_string_member(event, "conversation");
-		const char *marker = "";
-
-		for (guint i = 0; i < json_array_get_length(flags); i++) {
-			const char *flag =
-			    json_array_get_string_element(flags, i);
-
-			if (g_strcmp0(flag, "error") == 0)
-				marker = "(error) ";
-			else if (g_strcmp0(flag, "system") == 0 &&
-				 *marker == '\0')
-				marker = "(system) ";
-		}
-		clock = tw_runner_format_clock(
-		    json_object_get_int_member(event, "time"));
-		g_string_append_printf(text, "[%s] %s ", clock, account);
-		/* Say where the line went when the sender alone does not. */
-		if (g_strcmp0(type, "chat") == 0)
-			g_string_append_printf(text, "[%s] <%s> ", conversation,
-					       who);
-		else if (g_strcmp0(who, conversation) != 0)
-			g_string_append_printf(text, "<%s -> %s> ", who,
-					       conversation);
-		else
-			g_string_append_printf(text, "<%s> ", who);
-		g_string_append_printf(
-		    text, "%s%s", marker,
-		    json_object_get_string_member(event, "plain"));
-		return g_string_free(text, FALSE);
-	}
-
-	clock = tw_runner_format_clock(g_get_real_time() / G_USEC_PER_SEC);
-	g_string_append_printf(text, "[%s] ", clock);
-	if (account != NULL)
-		g_string_append_printf(text, "%s ", account);
-	g_string_append(text, name);
-
-	GList *members = json_object_get_members(event);
-	gboolean first = TRUE;
-
-	for (GList *member = members; member != NULL; member = member->next) {
-		const char *key = member->data;
-		g_autofree char *value = NULL;
-
-		if (g_str_equal(key, "event") || g_str_equal(key, "account"))
-			continue;
-		value =
-		    tw_runner_node_to_text(json_object_get_member(event, key));
-		g_string_append_printf(text, "%s%s=%s", first ? ": " : ", ",
-				       key, value);
-		first = FALSE;
-	}
-	g_list_free(members);
-	return g_string_free(text, FALSE);
-}
-
-/* Ends the event object, prints it, and frees the builder. */
-static void
-tw_runner_event_emit(JsonBuilder *builder)
-{
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *line = NULL;
-
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	g_object_unref(builder);
-
-	if (runner.format == TW_RUNNER_FORMAT_TEXT)
-		line = tw_runner_event_to_text(json_node_get_object(root));
-	else
-		line = json_to_string(root, FALSE);
-	tw_runner_write_line(line);
-}
-
-static void tw_runner_emit_command_error(const char *format, ...)
-    G_GNUC_PRINTF(1, 2);
-
-static void
-tw_runner_emit_command_error(const char *format, ...)
-{
-	JsonBuilder *builder = tw_runner_event_new("command-error");
-	g_autofree char *message = NULL;
-	va_list args;
-
-	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
-	va_end(args);
-	tw_runner_add_string(builder, "error", message);
-	tw_runner_event_emit(builder);
-}
-
-/* Fatal start-up problems are events too, so a test reading stdout sees
- * why the runner stopped; they also go to stderr for people. */
-static void
-tw_runner_emit_error(const char *message)
-{
-	JsonBuilder *builder = tw_runner_event_new("error");
-
-	g_printerr("twdm-runner: %s\n", message);
-	tw_runner_add_string(builder, "error", message);
-	tw_runner_event_emit(builder);
-}
-
-/* ------------------------------------------------------------------------
- * Logging: stdout belongs to the event stream, so everything else,
- * including GLib's debug and info messages and libpurple's g_print() debug
- * output, goes to stderr.
- * ------------------------------------------------------------------------ */
-
-static GLogWriterOutput
-tw_runner_log_writer(GLogLevelFlags level, const GLogField *fields,
-		     gsize n_fields, gpointer user_data)
-{
-	const char *domain = NULL;
-	g_autofree char *text = NULL;
-
-	for (gsize i = 0; i < n_fields; i++) {
-		if (g_str_equal(fields[i].key, "GLIB_DOMAIN"))
-			domain = fields[i].value;
-	}
-	if (g_log_writer_default_would_drop(level, domain))
-		return G_LOG_WRITER_HANDLED;
-	text = g_log_writer_format_fields(level, fields, n_fields, FALSE);
-	fprintf(stderr, "%s\n", text);
-	fflush(stderr);
-	return G_LOG_WRITER_HANDLED;
-}
-
-static void
-tw_runner_print_to_stderr(const char *text)
-{
-	fputs(text, stderr);
-	fflush(stderr);
-}
 
 /* ------------------------------------------------------------------------
  * Event loop UI ops, as libpurple's nullclient.c does it
@@ -437,7 +138,7 @@ static PurpleEventLoopUiOps tw_runner_loop_ops = {
 static TwRunnerAccount *
 tw_runner_account_lookup(PurpleAccount *account)
 {
-	return g_hash_table_lookup(runner.accounts, account);
+	return g_hash_table_lookup(tw_runner.accounts, account);
 }
 
 static void
@@ -490,6 +191,14 @@ tw_runner_error_name(PurpleConnectionError reason)
  * it (the password) instead of connecting. */
 static PurpleAccount *tw_runner_signing_on_account;
 static gboolean tw_runner_signing_on_asked;
+
+/* A request UI op asked something about @account (NULL: about none). */
+static void
+tw_runner_note_question(PurpleAccount *account)
+{
+	if (account != NULL && account == tw_runner_signing_on_account)
+		tw_runner_signing_on_asked = TRUE;
+}
 
 /* Brings an account online the way a UI's "enable" does. */
 static void
@@ -545,7 +254,7 @@ tw_runner_schedule_reconnect(TwRunnerAccount *state)
 	    MAX((guint)(delay * 1000.0), 1u), tw_runner_reconnect_cb, state);
 	state->reconnect_delay =
 	    MIN(delay * 2.0,
-		MAX(TW_RUNNER_MAX_RECONNECT_DELAY, runner.reconnect_delay));
+		MAX(TW_RUNNER_MAX_RECONNECT_DELAY, tw_runner.reconnect_delay));
 
 	builder = tw_runner_event_new("reconnect-scheduled");
 	tw_runner_add_account(builder, state->account);
@@ -580,7 +289,7 @@ tw_runner_signed_on_cb(PurpleConnection *connection, gpointer data)
 	    tw_runner_account_lookup(purple_connection_get_account(connection));
 
 	if (state != NULL)
-		state->reconnect_delay = runner.reconnect_delay;
+		state->reconnect_delay = tw_runner.reconnect_delay;
 	tw_runner_emit_account_event("signed-on", connection);
 }
 
@@ -607,7 +316,7 @@ tw_runner_connection_error_cb(PurpleConnection *connection,
 	tw_runner_add_bool(builder, "fatal", fatal);
 	tw_runner_event_emit(builder);
 
-	if (!fatal && state != NULL && !runner.quit_requested)
+	if (!fatal && state != NULL && !tw_runner.quit_requested)
 		tw_runner_schedule_reconnect(state);
 }
 
@@ -680,7 +389,7 @@ tw_runner_send_auto_reply(TwRunnerAutoReply *reply)
 	if (conv == NULL)
 		conv = purple_conversation_new(PURPLE_CONV_TYPE_IM,
 					       reply->account, reply->who);
-	html = purple_markup_escape_text(runner.auto_reply, -1);
+	html = purple_markup_escape_text(tw_runner.auto_reply, -1);
 	purple_conv_im_send_with_flags(PURPLE_CONV_IM(conv), html,
 				       PURPLE_MESSAGE_AUTO_RESP);
 }
@@ -690,8 +399,8 @@ tw_runner_auto_reply_cb(gpointer data)
 {
 	TwRunnerAutoReply *reply;
 
-	runner.auto_reply_source = 0;
-	while ((reply = g_queue_pop_head(&runner.pending_replies)) != NULL) {
+	tw_runner.auto_reply_source = 0;
+	while ((reply = g_queue_pop_head(&tw_runner.pending_replies)) != NULL) {
 		tw_runner_send_auto_reply(reply);
 		tw_runner_auto_reply_free(reply);
 	}
@@ -710,29 +419,29 @@ tw_runner_maybe_auto_reply(PurpleConversation *conv, PurpleMessageFlags flags)
 	gpointer last;
 	TwRunnerAutoReply *reply;
 
-	if (runner.auto_reply == NULL ||
+	if (tw_runner.auto_reply == NULL ||
 	    purple_conversation_get_type(conv) != PURPLE_CONV_TYPE_IM ||
 	    !(flags & PURPLE_MESSAGE_RECV) || (flags & skip))
 		return;
 
 	key = tw_runner_auto_reply_key(conv);
-	if (g_hash_table_lookup_extended(runner.auto_replied, key, NULL,
+	if (g_hash_table_lookup_extended(tw_runner.auto_replied, key, NULL,
 					 &last) &&
 	    now - *(gint64 *)last <
-		(gint64)(runner.auto_reply_gap * G_USEC_PER_SEC)) {
+		(gint64)(tw_runner.auto_reply_gap * G_USEC_PER_SEC)) {
 		g_free(key);
 		return;
 	}
-	g_hash_table_replace(runner.auto_replied, key,
+	g_hash_table_replace(tw_runner.auto_replied, key,
 			     g_memdup2(&now, sizeof(now)));
 
 	/* Send from an idle callback: we are inside the plugin's write. */
 	reply = g_new0(TwRunnerAutoReply, 1);
 	reply->account = purple_conversation_get_account(conv);
 	reply->who = g_strdup(purple_conversation_get_name(conv));
-	g_queue_push_tail(&runner.pending_replies, reply);
-	if (runner.auto_reply_source == 0)
-		runner.auto_reply_source =
+	g_queue_push_tail(&tw_runner.pending_replies, reply);
+	if (tw_runner.auto_reply_source == 0)
+		tw_runner.auto_reply_source =
 		    g_idle_add(tw_runner_auto_reply_cb, NULL);
 }
 
@@ -819,7 +528,7 @@ tw_runner_destroy_conversation(PurpleConversation *conv)
 {
 	g_autofree char *key = tw_runner_auto_reply_key(conv);
 
-	g_hash_table_remove(runner.auto_replied, key);
+	g_hash_table_remove(tw_runner.auto_replied, key);
 }
 
 /* write_im and write_chat stay NULL so that every line, including system
@@ -980,13 +689,11 @@ tw_runner_request_new(PurpleRequestType type, PurpleAccount *account,
 {
 	TwRunnerRequest *request = g_new0(TwRunnerRequest, 1);
 
-	if (account != NULL && account == tw_runner_signing_on_account)
-		tw_runner_signing_on_asked = TRUE;
-
-	request->id = ++runner.next_request_id;
+	tw_runner_note_question(account);
+	request->id = ++tw_runner.next_request_id;
 	request->type = type;
 	request->user_data = user_data;
-	g_hash_table_insert(runner.requests, GUINT_TO_POINTER(request->id),
+	g_hash_table_insert(tw_runner.requests, GUINT_TO_POINTER(request->id),
 			    request);
 	return request;
 }
@@ -1205,7 +912,7 @@ tw_runner_close_request(PurpleRequestType type, void *ui_handle)
 	guint id = GPOINTER_TO_UINT(ui_handle);
 	JsonBuilder *builder;
 
-	if (!g_hash_table_remove(runner.requests, GUINT_TO_POINTER(id)))
+	if (!g_hash_table_remove(tw_runner.requests, GUINT_TO_POINTER(id)))
 		return;
 	builder = tw_runner_event_new("request-closed");
 	tw_runner_add_int(builder, "id", id);
@@ -1240,13 +947,14 @@ tw_runner_ui_init(void)
 static GHashTable *
 tw_runner_get_ui_info(void)
 {
-	if (runner.ui_info == NULL) {
-		runner.ui_info = g_hash_table_new(g_str_hash, g_str_equal);
-		g_hash_table_insert(runner.ui_info, "name", "twdm-runner");
-		g_hash_table_insert(runner.ui_info, "version", PACKAGE_VERSION);
-		g_hash_table_insert(runner.ui_info, "client_type", "bot");
+	if (tw_runner.ui_info == NULL) {
+		tw_runner.ui_info = g_hash_table_new(g_str_hash, g_str_equal);
+		g_hash_table_insert(tw_runner.ui_info, "name", "twdm-runner");
+		g_hash_table_insert(tw_runner.ui_info, "version",
+				    PACKAGE_VERSION);
+		g_hash_table_insert(tw_runner.ui_info, "client_type", "bot");
 	}
-	return runner.ui_info;
+	return tw_runner.ui_info;
 }
 
 static PurpleCoreUiOps tw_runner_core_ops = {
@@ -1294,17 +1002,17 @@ tw_runner_command_account(JsonObject *command)
 			    "\"account\" must be a string");
 			return NULL;
 		}
-		if (runner.account_order->len == 1)
-			return g_ptr_array_index(runner.account_order, 0);
+		if (tw_runner.account_order->len == 1)
+			return g_ptr_array_index(tw_runner.account_order, 0);
 		tw_runner_emit_command_error(
 		    "\"account\" is required when the runner has %u "
 		    "accounts",
-		    runner.account_order->len);
+		    tw_runner.account_order->len);
 		return NULL;
 	}
-	for (guint i = 0; i < runner.account_order->len; i++) {
+	for (guint i = 0; i < tw_runner.account_order->len; i++) {
 		PurpleAccount *account =
-		    g_ptr_array_index(runner.account_order, i);
+		    g_ptr_array_index(tw_runner.account_order, i);
 		g_autofree char *wanted =
 		    g_strdup(purple_normalize(account, username));
 
@@ -1544,8 +1252,8 @@ tw_runner_command_answer(JsonObject *command)
 		tw_runner_emit_command_error("\"id\" must be a request id");
 		return;
 	}
-	request =
-	    g_hash_table_lookup(runner.requests, GUINT_TO_POINTER((guint)id));
+	request = g_hash_table_lookup(tw_runner.requests,
+				      GUINT_TO_POINTER((guint)id));
 	if (request == NULL) {
 		tw_runner_emit_command_error(
 		    "no open request %" G_GINT64_FORMAT, id);
@@ -1633,7 +1341,7 @@ tw_runner_command_disconnect(JsonObject *command)
 		return;
 	state = tw_runner_account_lookup(account);
 	tw_runner_account_cancel_reconnect(state);
-	state->reconnect_delay = runner.reconnect_delay;
+	state->reconnect_delay = tw_runner.reconnect_delay;
 	if (purple_account_is_disconnected(account)) {
 		tw_runner_emit_command_error(
 		    "account \"%s\" is not connected",
@@ -1653,7 +1361,7 @@ tw_runner_command_connect(JsonObject *command)
 		return;
 	state = tw_runner_account_lookup(account);
 	tw_runner_account_cancel_reconnect(state);
-	state->reconnect_delay = runner.reconnect_delay;
+	state->reconnect_delay = tw_runner.reconnect_delay;
 	if (!purple_account_is_disconnected(account)) {
 		tw_runner_emit_command_error(
 		    "account \"%s\" is already connected",
@@ -1931,8 +1639,8 @@ tw_runner_command_remove_account(JsonObject *command)
 	if (account == NULL)
 		return;
 	username = g_strdup(purple_account_get_username(account));
-	g_hash_table_remove(runner.accounts, account);
-	g_ptr_array_remove(runner.account_order, account);
+	g_hash_table_remove(tw_runner.accounts, account);
+	g_ptr_array_remove(tw_runner.account_order, account);
 	purple_accounts_delete(account);
 
 	builder = tw_runner_event_new("account-removed");
@@ -1986,7 +1694,7 @@ tw_runner_handle_command(const char *line)
 		tw_runner_emit_command_error("\"cmd\" must be a string");
 		return;
 	}
-	if (runner.quit_requested)
+	if (tw_runner.quit_requested)
 		return;
 	for (gsize i = 0; i < G_N_ELEMENTS(tw_runner_commands); i++) {
 		if (g_str_equal(name, tw_runner_commands[i].name)) {
@@ -2000,8 +1708,8 @@ tw_runner_handle_command(const char *line)
 static void
 tw_runner_stdin_closed(void)
 {
-	runner.stdin_source = 0;
-	if (!runner.has_duration)
+	tw_runner.stdin_source = 0;
+	if (!tw_runner.has_duration)
 		tw_runner_request_quit();
 }
 
@@ -2035,44 +1743,45 @@ tw_runner_stdin_cb(GIOChannel *channel, GIOCondition condition, gpointer data)
 static void
 tw_runner_watch_stdin(void)
 {
-	runner.stdin_channel = g_io_channel_unix_new(STDIN_FILENO);
+	tw_runner.stdin_channel = g_io_channel_unix_new(STDIN_FILENO);
 	/* Commands are UTF-8 JSON; bytes that are not become a command
 	 * error rather than a stuck channel. */
-	g_io_channel_set_encoding(runner.stdin_channel, NULL, NULL);
+	g_io_channel_set_encoding(tw_runner.stdin_channel, NULL, NULL);
 	/* Non-blocking, so a partial line never blocks the loop; the flags
 	 * are restored at exit, since a terminal shares them with the
 	 * shell. */
-	runner.stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
-	if (runner.stdin_flags != -1)
-		fcntl(STDIN_FILENO, F_SETFL, runner.stdin_flags | O_NONBLOCK);
-	runner.stdin_source = g_io_add_watch(
-	    runner.stdin_channel, G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL,
+	tw_runner.stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+	if (tw_runner.stdin_flags != -1)
+		fcntl(STDIN_FILENO, F_SETFL,
+		      tw_runner.stdin_flags | O_NONBLOCK);
+	tw_runner.stdin_source = g_io_add_watch(
+	    tw_runner.stdin_channel, G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL,
 	    tw_runner_stdin_cb, NULL);
 }
 
 static void
 tw_runner_unwatch_stdin(void)
 {
-	g_clear_handle_id(&runner.stdin_source, g_source_remove);
-	if (runner.stdin_channel == NULL)
+	g_clear_handle_id(&tw_runner.stdin_source, g_source_remove);
+	if (tw_runner.stdin_channel == NULL)
 		return;
-	if (runner.stdin_flags != -1)
-		fcntl(STDIN_FILENO, F_SETFL, runner.stdin_flags);
-	g_clear_pointer(&runner.stdin_channel, g_io_channel_unref);
+	if (tw_runner.stdin_flags != -1)
+		fcntl(STDIN_FILENO, F_SETFL, tw_runner.stdin_flags);
+	g_clear_pointer(&tw_runner.stdin_channel, g_io_channel_unref);
 }
 
 /* ------------------------------------------------------------------------
  * Quitting
  * ------------------------------------------------------------------------ */
 
-static void
+void
 tw_runner_request_quit(void)
 {
-	if (runner.quit_requested)
+	if (tw_runner.quit_requested)
 		return;
-	runner.quit_requested = TRUE;
-	if (runner.loop != NULL)
-		g_main_loop_quit(runner.loop);
+	tw_runner.quit_requested = TRUE;
+	if (tw_runner.loop != NULL)
+		g_main_loop_quit(tw_runner.loop);
 }
 
 static gboolean
@@ -2085,7 +1794,7 @@ tw_runner_unix_signal_cb(gpointer data)
 static gboolean
 tw_runner_duration_cb(gpointer data)
 {
-	runner.duration_source = 0;
+	tw_runner.duration_source = 0;
 	tw_runner_request_quit();
 	return G_SOURCE_REMOVE;
 }
@@ -2099,12 +1808,12 @@ tw_runner_stats_beat_cb(gpointer data)
 {
 	gint64 now = g_get_monotonic_time();
 
-	if (runner.stats_next_beat != 0)
-		runner.stats_max_stall =
-		    MAX(runner.stats_max_stall, now - runner.stats_next_beat);
+	if (tw_runner.stats_next_beat != 0)
+		tw_runner.stats_max_stall = MAX(
+		    tw_runner.stats_max_stall, now - tw_runner.stats_next_beat);
 	/* GLib schedules the next beat from this iteration's start time. */
-	runner.stats_next_beat = g_source_get_time(g_main_current_source()) +
-				 TW_RUNNER_STATS_BEAT_MS * 1000;
+	tw_runner.stats_next_beat = g_source_get_time(g_main_current_source()) +
+				    TW_RUNNER_STATS_BEAT_MS * 1000;
 	return G_SOURCE_CONTINUE;
 }
 
@@ -2116,7 +1825,7 @@ tw_runner_emit_stats(void)
 
 	getrusage(RUSAGE_SELF, &usage);
 	tw_runner_add_int(builder, "max_stall_ms",
-			  runner.stats_max_stall / 1000);
+			  tw_runner.stats_max_stall / 1000);
 	/* Linux reports ru_maxrss in kilobytes. */
 	tw_runner_add_int(builder, "peak_rss_kb", usage.ru_maxrss);
 	tw_runner_add_int(
@@ -2822,7 +2531,7 @@ tw_runner_run(TwRunnerArguments *arguments, GPtrArray *specs)
 		status = TW_RUNNER_EXIT_STARTUP;
 		goto out;
 	}
-	runner.core_running = TRUE;
+	tw_runner.core_running = TRUE;
 	purple_set_blist(purple_blist_new());
 	purple_blist_load();
 	purple_prefs_load();
@@ -2852,51 +2561,51 @@ tw_runner_run(TwRunnerArguments *arguments, GPtrArray *specs)
 			continue;
 		state = g_new0(TwRunnerAccount, 1);
 		state->account = account;
-		state->reconnect_delay = runner.reconnect_delay;
-		g_hash_table_insert(runner.accounts, account, state);
-		g_ptr_array_add(runner.account_order, account);
+		state->reconnect_delay = tw_runner.reconnect_delay;
+		g_hash_table_insert(tw_runner.accounts, account, state);
+		g_ptr_array_add(tw_runner.account_order, account);
 	}
 
-	runner.loop = g_main_loop_new(NULL, FALSE);
+	tw_runner.loop = g_main_loop_new(NULL, FALSE);
 	signal_sources[0] =
 	    g_unix_signal_add(SIGINT, tw_runner_unix_signal_cb, NULL);
 	signal_sources[1] =
 	    g_unix_signal_add(SIGTERM, tw_runner_unix_signal_cb, NULL);
-	if (runner.has_duration)
-		runner.duration_source =
+	if (tw_runner.has_duration)
+		tw_runner.duration_source =
 		    g_timeout_add((guint)(arguments->duration * 1000.0),
 				  tw_runner_duration_cb, NULL);
 	tw_runner_watch_stdin();
 
 	for (guint i = 0;
-	     i < runner.account_order->len && !runner.quit_requested; i++)
+	     i < tw_runner.account_order->len && !tw_runner.quit_requested; i++)
 		tw_runner_account_sign_on(
-		    g_ptr_array_index(runner.account_order, i));
+		    g_ptr_array_index(tw_runner.account_order, i));
 
-	if (runner.stats)
-		runner.stats_source = g_timeout_add(
+	if (tw_runner.stats)
+		tw_runner.stats_source = g_timeout_add(
 		    TW_RUNNER_STATS_BEAT_MS, tw_runner_stats_beat_cb, NULL);
-	if (!runner.quit_requested)
-		g_main_loop_run(runner.loop);
+	if (!tw_runner.quit_requested)
+		g_main_loop_run(tw_runner.loop);
 
 	g_source_remove(signal_sources[0]);
 	g_source_remove(signal_sources[1]);
-	g_clear_handle_id(&runner.duration_source, g_source_remove);
-	g_clear_handle_id(&runner.stats_source, g_source_remove);
+	g_clear_handle_id(&tw_runner.duration_source, g_source_remove);
+	g_clear_handle_id(&tw_runner.stats_source, g_source_remove);
 	tw_runner_unwatch_stdin();
 
 out:
-	runner.quit_requested = TRUE;
+	tw_runner.quit_requested = TRUE;
 	/* Timers first, so no reconnect fires while the core shuts down. */
-	g_hash_table_remove_all(runner.accounts);
-	g_clear_handle_id(&runner.auto_reply_source, g_source_remove);
-	g_queue_clear_full(&runner.pending_replies,
+	g_hash_table_remove_all(tw_runner.accounts);
+	g_clear_handle_id(&tw_runner.auto_reply_source, g_source_remove);
+	g_queue_clear_full(&tw_runner.pending_replies,
 			   (GDestroyNotify)tw_runner_auto_reply_free);
-	if (runner.core_running) {
+	if (tw_runner.core_running) {
 		/* Disconnects the accounts (their "signed-off" events still
 		 * show) and saves accounts.xml. */
 		purple_core_quit();
-		runner.core_running = FALSE;
+		tw_runner.core_running = FALSE;
 	}
 	if (remove_user_dir)
 		tw_runner_remove_tree(user_dir);
@@ -2930,38 +2639,38 @@ main(int argc, char **argv)
 	if (arguments.debug)
 		g_log_set_debug_enabled(TRUE);
 
-	runner.format = g_strcmp0(arguments.format, "text") == 0
-			    ? TW_RUNNER_FORMAT_TEXT
-			    : TW_RUNNER_FORMAT_JSON;
-	runner.auto_reply = g_strdup(arguments.auto_reply);
-	runner.auto_reply_gap = arguments.auto_reply_gap;
-	runner.reconnect_delay = arguments.reconnect_delay;
-	runner.has_duration = arguments.duration >= 0.0;
-	runner.stats = arguments.stats;
-	runner.accounts = g_hash_table_new_full(
+	tw_runner.format = g_strcmp0(arguments.format, "text") == 0
+			       ? TW_RUNNER_FORMAT_TEXT
+			       : TW_RUNNER_FORMAT_JSON;
+	tw_runner.auto_reply = g_strdup(arguments.auto_reply);
+	tw_runner.auto_reply_gap = arguments.auto_reply_gap;
+	tw_runner.reconnect_delay = arguments.reconnect_delay;
+	tw_runner.has_duration = arguments.duration >= 0.0;
+	tw_runner.stats = arguments.stats;
+	tw_runner.accounts = g_hash_table_new_full(
 	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_account_free);
-	runner.account_order = g_ptr_array_new();
-	runner.requests = g_hash_table_new_full(
+	tw_runner.account_order = g_ptr_array_new();
+	tw_runner.requests = g_hash_table_new_full(
 	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_request_free);
-	runner.auto_replied =
+	tw_runner.auto_replied =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
 	status = tw_runner_run(&arguments, specs);
 
-	if (runner.stats)
+	if (tw_runner.stats)
 		tw_runner_emit_stats();
 
 	builder = tw_runner_event_new("exit");
 	tw_runner_add_int(builder, "status", status);
 	tw_runner_event_emit(builder);
 
-	g_hash_table_unref(runner.requests);
-	g_hash_table_unref(runner.accounts);
-	g_ptr_array_unref(runner.account_order);
-	g_hash_table_unref(runner.auto_replied);
-	g_clear_pointer(&runner.ui_info, g_hash_table_unref);
-	g_clear_pointer(&runner.loop, g_main_loop_unref);
-	g_free(runner.auto_reply);
+	g_hash_table_unref(tw_runner.requests);
+	g_hash_table_unref(tw_runner.accounts);
+	g_ptr_array_unref(tw_runner.account_order);
+	g_hash_table_unref(tw_runner.auto_replied);
+	g_clear_pointer(&tw_runner.ui_info, g_hash_table_unref);
+	g_clear_pointer(&tw_runner.loop, g_main_loop_unref);
+	g_free(tw_runner.auto_reply);
 	tw_runner_arguments_clear(&arguments);
 	return status;
 }
