@@ -27,10 +27,28 @@
 #include <purple.h>
 #include "purple-twdm.h"
 
+#define TW_RUNNER_UI_ID "twdm-runner"
+
 typedef enum {
 	TW_RUNNER_FORMAT_JSON,
 	TW_RUNNER_FORMAT_TEXT,
 } TwRunnerFormat;
+
+/* One account as the command line or the config file describes it. */
+typedef struct {
+	char *username;
+	char *password;
+	char *protocol_id;
+	/* "key=value" strings, applied in order so later ones win. */
+	GPtrArray *options;
+} TwRunnerAccountSpec;
+
+/* Runner-side state of one account it signs on. */
+typedef struct {
+	PurpleAccount *account;
+	guint reconnect_source;
+	double reconnect_delay;
+} TwRunnerAccount;
 
 typedef struct {
 	TwRunnerFormat format;
@@ -71,6 +89,55 @@ G_BEGIN_DECLS
 
 extern TwRunner tw_runner;
 
+void tw_runner_write_conv(PurpleConversation *conv, const char *who,
+			  const char *alias, const char *message,
+			  PurpleMessageFlags flags, time_t mtime);
+
+void tw_runner_chat_add_users(PurpleConversation *conv, GList *buddies,
+			      gboolean new_arrivals);
+
+void tw_runner_chat_remove_users(PurpleConversation *conv, GList *users);
+
+void tw_runner_chat_rename_user(PurpleConversation *conv, const char *old_name,
+				const char *new_name, const char *new_alias);
+
+void tw_runner_destroy_conversation(PurpleConversation *conv);
+
+void *tw_runner_notify_message(PurpleNotifyMsgType type, const char *title,
+			       const char *primary, const char *secondary);
+
+void *tw_runner_notify_formatted(const char *title, const char *primary,
+				 const char *secondary, const char *text);
+
+void *tw_runner_notify_userinfo(PurpleConnection *connection, const char *who,
+				PurpleNotifyUserInfo *user_info);
+
+void *tw_runner_notify_uri(const char *uri);
+
+void *tw_runner_request_input(const char *title, const char *primary,
+			      const char *secondary, const char *default_value,
+			      gboolean multiline, gboolean masked, gchar *hint,
+			      const char *ok_text, GCallback ok_cb,
+			      const char *cancel_text, GCallback cancel_cb,
+			      PurpleAccount *account, const char *who,
+			      PurpleConversation *conv, void *user_data);
+
+void *tw_runner_request_action(const char *title, const char *primary,
+			       const char *secondary, int default_action,
+			       PurpleAccount *account, const char *who,
+			       PurpleConversation *conv, void *user_data,
+			       size_t action_count, va_list actions);
+
+void *tw_runner_request_fields(const char *title, const char *primary,
+			       const char *secondary,
+			       PurpleRequestFields *fields, const char *ok_text,
+			       GCallback ok_cb, const char *cancel_text,
+			       GCallback cancel_cb, PurpleAccount *account,
+			       const char *who, PurpleConversation *conv,
+			       void *user_data);
+
+void tw_runner_close_request(PurpleRequestType type, void *ui_handle);
+
 void tw_runner_request_quit(void);
 
 /* tw-runner-protocol.c */
@@ -106,5 +173,43 @@ GLogWriterOutput tw_runner_log_writer(GLogLevelFlags level,
 				      gpointer user_data);
 
 void tw_runner_print_to_stderr(const char *text);
+
+/* tw-runner-host.c */
+
+extern PurpleEventLoopUiOps tw_runner_loop_ops;
+
+TwRunnerAccount *tw_runner_account_lookup(PurpleAccount *account);
+
+void tw_runner_account_cancel_reconnect(TwRunnerAccount *state);
+
+void tw_runner_account_free(TwRunnerAccount *state);
+
+/* A request UI op asked something about @account (NULL: about none). */
+void tw_runner_note_question(PurpleAccount *account);
+
+/* Brings an account online the way a UI's "enable" does. */
+void tw_runner_account_sign_on(PurpleAccount *account);
+
+void tw_runner_signing_on_cb(PurpleConnection *connection, gpointer data);
+
+void tw_runner_signed_on_cb(PurpleConnection *connection, gpointer data);
+
+void tw_runner_signed_off_cb(PurpleConnection *connection, gpointer data);
+
+void tw_runner_connection_error_cb(PurpleConnection *connection,
+				   PurpleConnectionError reason,
+				   const char *description, gpointer data);
+
+extern PurpleCoreUiOps tw_runner_core_ops;
+
+/* purple_core_quit() unloads the plugins before the process ends, and a
+ * leak checker then cannot name their frames ("<unknown module>"), which
+ * hides the plugin's own leaks among libpurple's. Marking the loaded
+ * plugins RTLD_NODELETE keeps their code mapped until exit. */
+void tw_runner_keep_plugins_mapped(void);
+
+/* Reports the plugins the accounts need; the twdm plugin always, since
+ * checking that the build tree's copy loaded is the runner's first job. */
+gboolean tw_runner_check_plugins(GPtrArray *specs, const char *plugin_dir);
 
 G_END_DECLS
