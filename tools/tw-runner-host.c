@@ -259,16 +259,6 @@ tw_runner_connection_error_cb(PurpleConnection *connection,
 		tw_runner_schedule_reconnect(state);
 }
 
-/* write_im and write_chat stay NULL so that every line, including system
- * and error lines, reaches write_conv. */
-static PurpleConversationUiOps tw_runner_conversation_ops = {
-    .destroy_conversation = tw_runner_destroy_conversation,
-    .write_conv = tw_runner_write_conv,
-    .chat_add_users = tw_runner_chat_add_users,
-    .chat_rename_user = tw_runner_chat_rename_user,
-    .chat_remove_users = tw_runner_chat_remove_users,
-};
-
 static PurpleNotifyUiOps tw_runner_notify_ops = {
     .notify_message = tw_runner_notify_message,
     .notify_formatted = tw_runner_notify_formatted,

@@ -83,25 +83,16 @@ typedef struct {
 	gint64 stats_max_stall; /* µs */
 } TwRunner;
 
+typedef struct {
+	PurpleAccount *account;
+	char *who;
+} TwRunnerAutoReply;
+
 G_BEGIN_DECLS
 
 /* twdm-runner.c */
 
 extern TwRunner tw_runner;
-
-void tw_runner_write_conv(PurpleConversation *conv, const char *who,
-			  const char *alias, const char *message,
-			  PurpleMessageFlags flags, time_t mtime);
-
-void tw_runner_chat_add_users(PurpleConversation *conv, GList *buddies,
-			      gboolean new_arrivals);
-
-void tw_runner_chat_remove_users(PurpleConversation *conv, GList *users);
-
-void tw_runner_chat_rename_user(PurpleConversation *conv, const char *old_name,
-				const char *new_name, const char *new_alias);
-
-void tw_runner_destroy_conversation(PurpleConversation *conv);
 
 void *tw_runner_notify_message(PurpleNotifyMsgType type, const char *title,
 			       const char *primary, const char *secondary);
@@ -211,5 +202,22 @@ void tw_runner_keep_plugins_mapped(void);
 /* Reports the plugins the accounts need; the twdm plugin always, since
  * checking that the build tree's copy loaded is the runner's first job. */
 gboolean tw_runner_check_plugins(GPtrArray *specs, const char *plugin_dir);
+
+/* tw-runner-conversations.c */
+
+void tw_runner_auto_reply_free(TwRunnerAutoReply *reply);
+
+/* write_im and write_chat stay NULL so that every line, including system
+ * and error lines, reaches write_conv. */
+extern PurpleConversationUiOps tw_runner_conversation_ops;
+
+void tw_runner_chat_joined_cb(PurpleConversation *conv, gpointer data);
+
+/* A chat's title (e.g. the names of a group's members) changed. */
+void tw_runner_conversation_updated_cb(PurpleConversation *conv,
+				       PurpleConvUpdateType type,
+				       gpointer data);
+
+void tw_runner_chat_left_cb(PurpleConversation *conv, gpointer data);
 
 G_END_DECLS
