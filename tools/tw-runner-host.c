@@ -259,20 +259,6 @@ tw_runner_connection_error_cb(PurpleConnection *connection,
 		tw_runner_schedule_reconnect(state);
 }
 
-static PurpleNotifyUiOps tw_runner_notify_ops = {
-    .notify_message = tw_runner_notify_message,
-    .notify_formatted = tw_runner_notify_formatted,
-    .notify_userinfo = tw_runner_notify_userinfo,
-    .notify_uri = tw_runner_notify_uri,
-};
-
-static PurpleRequestUiOps tw_runner_request_ops = {
-    .request_input = tw_runner_request_input,
-    .request_action = tw_runner_request_action,
-    .request_fields = tw_runner_request_fields,
-    .close_request = tw_runner_close_request,
-};
-
 /* ------------------------------------------------------------------------
  * Core UI ops
  * ------------------------------------------------------------------------ */

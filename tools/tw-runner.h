@@ -50,6 +50,19 @@ typedef struct {
 	double reconnect_delay;
 } TwRunnerAccount;
 
+/* An open request (question) libpurple asked through the request UI ops. */
+typedef struct {
+	guint id;
+	PurpleRequestType type;
+	GCallback ok_callback;
+	GCallback cancel_callback;
+	void *user_data;
+	/* For action requests: one GCallback per offered action. */
+	GArray *action_callbacks;
+	/* For field requests: owned, destroyed when the request closes. */
+	PurpleRequestFields *fields;
+} TwRunnerRequest;
+
 typedef struct {
 	TwRunnerFormat format;
 	char *auto_reply;
@@ -94,40 +107,9 @@ G_BEGIN_DECLS
 
 extern TwRunner tw_runner;
 
-void *tw_runner_notify_message(PurpleNotifyMsgType type, const char *title,
-			       const char *primary, const char *secondary);
+const char *tw_runner_get_string(JsonObject *command, const char *key);
 
-void *tw_runner_notify_formatted(const char *title, const char *primary,
-				 const char *secondary, const char *text);
-
-void *tw_runner_notify_userinfo(PurpleConnection *connection, const char *who,
-				PurpleNotifyUserInfo *user_info);
-
-void *tw_runner_notify_uri(const char *uri);
-
-void *tw_runner_request_input(const char *title, const char *primary,
-			      const char *secondary, const char *default_value,
-			      gboolean multiline, gboolean masked, gchar *hint,
-			      const char *ok_text, GCallback ok_cb,
-			      const char *cancel_text, GCallback cancel_cb,
-			      PurpleAccount *account, const char *who,
-			      PurpleConversation *conv, void *user_data);
-
-void *tw_runner_request_action(const char *title, const char *primary,
-			       const char *secondary, int default_action,
-			       PurpleAccount *account, const char *who,
-			       PurpleConversation *conv, void *user_data,
-			       size_t action_count, va_list actions);
-
-void *tw_runner_request_fields(const char *title, const char *primary,
-			       const char *secondary,
-			       PurpleRequestFields *fields, const char *ok_text,
-			       GCallback ok_cb, const char *cancel_text,
-			       GCallback cancel_cb, PurpleAccount *account,
-			       const char *who, PurpleConversation *conv,
-			       void *user_data);
-
-void tw_runner_close_request(PurpleRequestType type, void *ui_handle);
+gboolean tw_runner_get_int(JsonObject *command, const char *key, gint64 *value);
 
 void tw_runner_request_quit(void);
 
@@ -219,5 +201,15 @@ void tw_runner_conversation_updated_cb(PurpleConversation *conv,
 				       gpointer data);
 
 void tw_runner_chat_left_cb(PurpleConversation *conv, gpointer data);
+
+/* tw-runner-requests.c */
+
+extern PurpleNotifyUiOps tw_runner_notify_ops;
+
+void tw_runner_request_free(TwRunnerRequest *request);
+
+extern PurpleRequestUiOps tw_runner_request_ops;
+
+void tw_runner_command_answer(JsonObject *command);
 
 G_END_DECLS
