@@ -107,10 +107,6 @@ G_BEGIN_DECLS
 
 extern TwRunner tw_runner;
 
-const char *tw_runner_get_string(JsonObject *command, const char *key);
-
-gboolean tw_runner_get_int(JsonObject *command, const char *key, gint64 *value);
-
 void tw_runner_request_quit(void);
 
 /* tw-runner-protocol.c */
@@ -208,8 +204,16 @@ extern PurpleNotifyUiOps tw_runner_notify_ops;
 
 void tw_runner_request_free(TwRunnerRequest *request);
 
+const char *tw_runner_field_type_name(PurpleRequestFieldType type);
+
 extern PurpleRequestUiOps tw_runner_request_ops;
 
-void tw_runner_command_answer(JsonObject *command);
+/* tw-runner-commands.c */
+
+const char *tw_runner_get_string(JsonObject *command, const char *key);
+
+void tw_runner_watch_stdin(void);
+
+void tw_runner_unwatch_stdin(void);
 
 G_END_DECLS
