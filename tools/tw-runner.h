@@ -27,7 +27,8 @@
 #include <purple.h>
 #include "purple-twdm.h"
 
-#define TW_RUNNER_UI_ID "twdm-runner"
+#define TW_RUNNER_UI_ID          "twdm-runner"
+#define TW_RUNNER_PLUGIN_DIR_ENV "TWDM_PLUGIN_DIR"
 
 typedef enum {
 	TW_RUNNER_FORMAT_JSON,
@@ -100,6 +101,27 @@ typedef struct {
 	PurpleAccount *account;
 	char *who;
 } TwRunnerAutoReply;
+
+typedef struct {
+	char *plugin_dir;
+	char *user_dir;
+	char *config;
+	char *account;
+	char *password;
+	char *password_env;
+	char *protocol;
+	char *api_base;
+	char *client_id;
+	char *client_secret;
+	char **options;
+	double duration;
+	char *format;
+	char *auto_reply;
+	double auto_reply_gap;
+	double reconnect_delay;
+	gboolean debug;
+	gboolean stats;
+} TwRunnerArguments;
 
 G_BEGIN_DECLS
 
@@ -215,5 +237,26 @@ const char *tw_runner_get_string(JsonObject *command, const char *key);
 void tw_runner_watch_stdin(void);
 
 void tw_runner_unwatch_stdin(void);
+
+/* tw-runner-config.c */
+
+/* Removes a directory tree without following symbolic links. */
+void tw_runner_remove_tree(const char *path);
+
+void tw_runner_account_spec_free(TwRunnerAccountSpec *spec);
+
+/* Finds the account from an earlier run or creates it, then applies the
+ * arguments, as bitlbee does at every sign-on. */
+PurpleAccount *tw_runner_prepare_account(const TwRunnerAccountSpec *spec,
+					 GError **error);
+
+void tw_runner_arguments_clear(TwRunnerArguments *arguments);
+
+gboolean tw_runner_parse_arguments(int *argc, char ***argv,
+				   TwRunnerArguments *arguments,
+				   GError **error);
+
+gboolean tw_runner_build_specs(TwRunnerArguments *arguments, GPtrArray *specs,
+			       GError **error);
 
 G_END_DECLS
