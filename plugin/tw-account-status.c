@@ -6,24 +6,37 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-account-private.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "tw-outbox.h"
 #include "tw-session.h"
 #include "tw-sync.h"
+
+/* The budgets the text shows. */
+typedef enum {
+	BUDGET_READS,
+	BUDGET_SENDS,
+} Budget;
 
 /* "45 s", "12 min", "3 h 5 min". */
 static char *
 format_duration(gint64 seconds)
 {
 	if (seconds < 120)
-		return g_strdup_printf("%" G_GINT64_FORMAT " s", seconds);
+		/* TRANSLATORS: a duration in seconds, abbreviated. */
+		return g_strdup_printf(_("%lld s"), (long long)seconds);
 	if (seconds < 2 * 3600)
-		return g_strdup_printf("%" G_GINT64_FORMAT " min",
-				       (seconds + 30) / 60);
-	return g_strdup_printf("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT
-			       " min",
-			       seconds / 3600, seconds % 3600 / 60);
+		/* TRANSLATORS: a duration in minutes, abbreviated. */
+		return g_strdup_printf(_("%lld min"),
+				       (long long)((seconds + 30) / 60));
+	/* TRANSLATORS: a duration in hours and minutes, abbreviated. */
+	return g_strdup_printf(_("%lld h %lld min"),
+			       (long long)(seconds / 3600),
+			       (long long)(seconds % 3600 / 60));
 }
 
 /* "14:02:11 (in 5 s)" or "14:02:11 (3 s ago)" in local time, with the date
@@ -46,52 +59,100 @@ format_moment(gint64 when, gint64 now)
 	if (when >= now) {
 		distance = format_duration((when - now + G_USEC_PER_SEC - 1) /
 					   G_USEC_PER_SEC);
-		return g_strdup_printf("%s (in %s)", clock, distance);
+		/* TRANSLATORS: a time and how long until it: 14:02 (in 5 s) */
+		return g_strdup_printf(_("%s (in %s)"), clock, distance);
 	}
 	distance = format_duration((now - when) / G_USEC_PER_SEC);
-	return g_strdup_printf("%s (%s ago)", clock, distance);
+	/* TRANSLATORS: a time and how long ago it was: 14:02 (3 s ago) */
+	return g_strdup_printf(_("%s (%s ago)"), clock, distance);
 }
 
 static void
-append_limit(GString *text, const char *label, const TwRateLimit *limit,
-	     gint64 now)
+append_limit(GString *text, Budget budget, const TwRateLimit *limit, gint64 now)
 {
 	g_autofree char *reset = NULL;
 
 	if (!limit->known) {
-		g_string_append_printf(text, "%s: not known yet\n", label);
+		g_string_append(text, budget == BUDGET_READS
+					  ? _("DM reads left: not known yet")
+					  : _("DM sends left: not known yet"));
+		g_string_append_c(text, '\n');
 		return;
 	}
 	reset = format_moment(limit->reset * G_USEC_PER_SEC, now);
-	g_string_append_printf(text,
-			       "%s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-			       ", the window resets at %s\n",
-			       label, limit->remaining, limit->limit, reset);
+	if (budget == BUDGET_READS)
+		g_string_append_printf(
+		    text,
+		    /* TRANSLATORS: left, of how many, then when they renew. */
+		    _("DM reads left: %lld of %lld, the window resets at %s"),
+		    (long long)limit->remaining, (long long)limit->limit,
+		    reset);
+	else
+		g_string_append_printf(
+		    text,
+		    /* TRANSLATORS: left, of how many, then when they renew. */
+		    _("DM sends left: %lld of %lld, the window resets at %s"),
+		    (long long)limit->remaining, (long long)limit->limit,
+		    reset);
+	g_string_append_c(text, '\n');
 	if (limit->daily_known) {
 		g_autofree char *daily_reset =
 		    format_moment(limit->daily_reset * G_USEC_PER_SEC, now);
 
-		g_string_append_printf(
-		    text, "%s in 24 hours: %" G_GINT64_FORMAT ", until %s\n",
-		    label, limit->daily_remaining, daily_reset);
+		if (budget == BUDGET_READS)
+			g_string_append_printf(
+			    text,
+			    /* TRANSLATORS: left, then when they renew. */
+			    _("DM reads left in 24 hours: %lld, until %s"),
+			    (long long)limit->daily_remaining, daily_reset);
+		else
+			g_string_append_printf(
+			    text,
+			    /* TRANSLATORS: left, then when they renew. */
+			    _("DM sends left in 24 hours: %lld, until %s"),
+			    (long long)limit->daily_remaining, daily_reset);
+		g_string_append_c(text, '\n');
 	}
 }
 
 /* When the last transient error of a family was, while its failures
  * last. */
 static void
-append_last_error(GString *text, const char *doing, const TwPace *pace,
-		  gint64 now)
+append_last_error(GString *text, Budget budget, const TwPace *pace, gint64 now)
 {
 	g_autofree char *when = NULL;
 
 	if (pace->last_error_time == 0)
 		return;
 	when = format_moment(pace->last_error_time, now);
-	g_string_append_printf(text, "Last error %s: %s: %s", doing, when,
-			       pace->last_error);
-	if (pace->failures > 0)
-		g_string_append_printf(text, " (%u in a row)", pace->failures);
+	if (pace->failures == 0 && budget == BUDGET_READS)
+		/* TRANSLATORS: when, then the error's text. */
+		g_string_append_printf(text, _("Last error reading: %s: %s"),
+				       when, pace->last_error);
+	else if (pace->failures == 0)
+		/* TRANSLATORS: when, then the error's text. */
+		g_string_append_printf(text, _("Last error sending: %s: %s"),
+				       when, pace->last_error);
+	else if (budget == BUDGET_READS)
+		g_string_append_printf(
+		    text,
+		    g_dngettext(
+			GETTEXT_PACKAGE,
+			/* TRANSLATORS: when, the error, how many in a row. */
+			"Last error reading: %s: %s (%u failure in a row)",
+			"Last error reading: %s: %s (%u failures in a row)",
+			pace->failures),
+		    when, pace->last_error, pace->failures);
+	else
+		g_string_append_printf(
+		    text,
+		    g_dngettext(
+			GETTEXT_PACKAGE,
+			/* TRANSLATORS: when, the error, how many in a row. */
+			"Last error sending: %s: %s (%u failure in a row)",
+			"Last error sending: %s: %s (%u failures in a row)",
+			pace->failures),
+		    when, pace->last_error, pace->failures);
 	g_string_append_c(text, '\n');
 }
 
@@ -101,63 +162,73 @@ tw_account_dup_status_text(TwAccount *account)
 	GString *text = g_string_new(NULL);
 	gint64 now = g_get_real_time();
 
-	if (account->me != NULL && account->signed_on) {
-		g_string_append_printf(text, "Signed on as @%s",
+	if (account->me != NULL && account->signed_on &&
+	    account->me->name != NULL)
+		/* TRANSLATORS: the X handle, then the display name. */
+		g_string_append_printf(text, _("Signed on as @%s (%s)"),
+				       account->me->username,
+				       account->me->name);
+	else if (account->me != NULL && account->signed_on)
+		g_string_append_printf(text, _("Signed on as @%s"),
 				       account->me->username);
-		if (account->me->name != NULL)
-			g_string_append_printf(text, " (%s)",
-					       account->me->name);
-		g_string_append_c(text, '\n');
-	} else if (account->failed) {
-		g_string_append_printf(text, "@%s is not signed on\n",
+	else if (account->failed)
+		g_string_append_printf(text, _("@%s is not signed on"),
 				       account->username);
-	} else {
-		g_string_append_printf(text, "Signing on as @%s\n",
+	else
+		g_string_append_printf(text, _("Signing on as @%s"),
 				       account->username);
-	}
+	g_string_append_c(text, '\n');
 
 	if (tw_sync_get_last_poll_time(account) > 0) {
 		g_autofree char *last =
 		    format_moment(tw_sync_get_last_poll_time(account), now);
 
-		g_string_append_printf(text, "Last check for messages: %s\n",
+		/* TRANSLATORS: %s is a time, as in "14:02:11 (3 s ago)". */
+		g_string_append_printf(text, _("Last check for messages: %s"),
 				       last);
 	} else {
-		g_string_append(text, "Last check for messages: none yet\n");
+		g_string_append(text, _("Last check for messages: none yet"));
 	}
+	g_string_append_c(text, '\n');
 	if (tw_sync_is_polling(account)) {
-		g_string_append(text, "Next check: in progress now\n");
+		g_string_append(text, _("Next check: in progress now"));
 	} else if (tw_sync_get_next_poll_time(account) != 0) {
 		g_autofree char *next = format_moment(
 		    MAX(tw_sync_get_next_poll_time(account), now), now);
 
-		g_string_append_printf(text, "Next check: %s\n", next);
+		/* TRANSLATORS: %s is a time, as in "14:02:11 (in 5 s)". */
+		g_string_append_printf(text, _("Next check: %s"), next);
 	} else {
-		g_string_append(text, "Next check: not scheduled\n");
+		g_string_append(text, _("Next check: not scheduled"));
 	}
+	g_string_append_c(text, '\n');
 
-	append_limit(text, "DM reads left", &account->read_pace.limit, now);
-	append_last_error(text, "reading", &account->read_pace, now);
-	append_limit(text, "DM sends left", &account->send_pace.limit, now);
-	append_last_error(text, "sending", &account->send_pace, now);
+	append_limit(text, BUDGET_READS, &account->read_pace.limit, now);
+	append_last_error(text, BUDGET_READS, &account->read_pace, now);
+	append_limit(text, BUDGET_SENDS, &account->send_pace.limit, now);
+	append_last_error(text, BUDGET_SENDS, &account->send_pace, now);
 	if (tw_outbox_get_next_send_time(account) != 0) {
 		g_autofree char *next = format_moment(
 		    MAX(tw_outbox_get_next_send_time(account), now), now);
 
-		g_string_append_printf(text, "Next send try: %s\n", next);
+		/* TRANSLATORS: %s is a time, as in "14:02:11 (in 5 s)". */
+		g_string_append_printf(text, _("Next send try: %s"), next);
+		g_string_append_c(text, '\n');
 	}
-	g_string_append_printf(text, "Messages waiting to be sent: %u\n",
+	g_string_append_printf(text, _("Messages waiting to be sent: %u"),
 			       account->state != NULL
 				   ? tw_state_outbox_get_length(account->state)
 				   : 0);
+	g_string_append_c(text, '\n');
 	if (tw_session_get_access_token_expiry(account) > 0) {
 		g_autofree char *expiry = format_moment(
 		    tw_session_get_access_token_expiry(account), now);
 
-		g_string_append_printf(text, "Access token valid until %s",
+		/* TRANSLATORS: %s is a time, as in "14:02:11 (in 5 s)". */
+		g_string_append_printf(text, _("Access token valid until %s"),
 				       expiry);
 	} else {
-		g_string_append(text, "Access token expiry: none known");
+		g_string_append(text, _("Access token expiry: none known"));
 	}
 	return g_string_free(text, FALSE);
 }

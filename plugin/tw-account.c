@@ -7,7 +7,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-account-private.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "tw-auth.h"
 #include "tw-loop.h"
@@ -138,8 +142,10 @@ tw_account_me_done(TwApiReply *reply, gpointer data)
 	if (g_ascii_strcasecmp(reply->user->username, account->username) != 0) {
 		tw_account_fail_with(
 		    account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_WRONG_USER,
-		    "This sign-in is for @%s, but the account is "
-		    "@%s. Sign in to X as @%s, or rename the account.",
+		    /* TRANSLATORS: the handle that signed in, then the */
+		    /* account's own handle, twice. */
+		    _("This sign-in is for @%s, but the account is "
+		      "@%s. Sign in to X as @%s, or rename the account."),
 		    reply->user->username, account->username,
 		    account->username);
 		return;
@@ -156,9 +162,9 @@ tw_account_me_done(TwApiReply *reply, gpointer data)
 	    !tw_state_get_flag(account->state, FLAG_E2EE_NOTICE)) {
 		tw_account_notice(
 		    account, TW_ACCOUNT_NOTICE_INFO, NULL,
-		    "X's end-to-end encrypted chats (\"XChat\") are not "
-		    "available through the X API: only unencrypted direct "
-		    "messages appear here.");
+		    _("X's end-to-end encrypted chats (\"XChat\") are not "
+		      "available through the X API: only unencrypted direct "
+		      "messages appear here."));
 		tw_state_set_flag(account->state, FLAG_E2EE_NOTICE);
 		tw_account_save_state(account);
 	}
@@ -185,7 +191,7 @@ tw_account_check_me(TwAccount *account, TwApiFunc done)
 {
 	if (account->callbacks->progress != NULL && !account->signed_on)
 		account->callbacks->progress(account->ui,
-					     "Checking the account", 2, 3);
+					     _("Checking the account"), 2, 3);
 	account->me_call = tw_api_get_me(
 	    account->api, done != NULL ? done : tw_account_me_done, account,
 	    NULL);
@@ -203,16 +209,18 @@ start_cb(gpointer data)
 		tw_account_fail_with(
 		    account, TW_ACCOUNT_ERROR,
 		    TW_ACCOUNT_ERROR_INVALID_SETTINGS,
-		    "The account has no OAuth 2.0 client id. Set the "
-		    "\"client-id\" option to your X app's client id.");
+		    _("The account has no OAuth 2.0 client id. Set the "
+		      "\"client-id\" option to your X app's client id."));
 		return G_SOURCE_REMOVE;
 	}
 	account->api = tw_api_new(account->http, account->api_base, &error);
 	if (account->api == NULL) {
-		tw_account_fail_with(account, TW_ACCOUNT_ERROR,
-				     TW_ACCOUNT_ERROR_INVALID_SETTINGS,
-				     "The API base URL \"%s\" is refused: %s",
-				     account->api_base, error->message);
+		tw_account_fail_with(
+		    account, TW_ACCOUNT_ERROR,
+		    TW_ACCOUNT_ERROR_INVALID_SETTINGS,
+		    /* TRANSLATORS: the URL, then why it is refused. */
+		    _("The API base URL \"%s\" is refused: %s"),
+		    account->api_base, error->message);
 		return G_SOURCE_REMOVE;
 	}
 	if (account->state == NULL) {

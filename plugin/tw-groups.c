@@ -8,7 +8,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-groups.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "tw-outbox.h"
 #include "tw-people.h"
@@ -276,7 +280,7 @@ group_creation_lookup_done(TwApiReply *reply, gpointer data)
 				    TW_API_ERROR_NOT_FOUND))
 			error = g_error_new(
 			    TW_API_ERROR, TW_API_ERROR_NOT_FOUND,
-			    "There is no X user @%s.",
+			    _("There is no X user @%s."),
 			    (char *)creation->handles->pdata[creation->next]);
 		group_creation_failed(creation,
 				      error != NULL ? error : reply->error);

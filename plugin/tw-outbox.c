@@ -10,8 +10,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-outbox.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "tw-loop.h"
@@ -38,6 +41,14 @@ struct _TwOutbox {
 	/* groups being created: their first message's id is not known */
 	guint groups_being_created;
 };
+
+/* Why the head of the outbox waits. */
+typedef enum {
+	SEND_WAIT_NO_ANSWER,
+	SEND_WAIT_SEND_LIMIT,
+	SEND_WAIT_DAILY_SEND_LIMIT,
+	SEND_WAIT_READ_LIMIT,
+} SendWaitReason;
 
 static void verify_done(TwApiReply *reply, gpointer data);
 static void send_schedule(TwAccount *account, guint delay_ms);
@@ -171,15 +182,61 @@ send_schedule(TwAccount *account, guint delay_ms)
 	    g_get_real_time() + (gint64)delay_ms * 1000;
 }
 
+/* The notice of a waiting message: one whole sentence per reason, so each
+ * translates as a whole. */
+static char *
+dup_wait_text(SendWaitReason reason, guint seconds)
+{
+	switch (reason) {
+	case SEND_WAIT_NO_ANSWER:
+		return g_strdup_printf(
+		    g_dngettext(GETTEXT_PACKAGE,
+				"Your message is waiting: X did not answer. It "
+				"will be sent in about %u second.",
+				"Your message is waiting: X did not answer. It "
+				"will be sent in about %u seconds.",
+				seconds),
+		    seconds);
+	case SEND_WAIT_SEND_LIMIT:
+		return g_strdup_printf(
+		    g_dngettext(GETTEXT_PACKAGE,
+				"Your message is waiting: X's sending limit is "
+				"reached. It will be sent in about %u second.",
+				"Your message is waiting: X's sending limit is "
+				"reached. It will be sent in about %u seconds.",
+				seconds),
+		    seconds);
+	case SEND_WAIT_DAILY_SEND_LIMIT:
+		return g_strdup_printf(
+		    g_dngettext(GETTEXT_PACKAGE,
+				"Your message is waiting: X's daily sending "
+				"limit is reached. It will be sent in about %u "
+				"second.",
+				"Your message is waiting: X's daily sending "
+				"limit is reached. It will be sent in about %u "
+				"seconds.",
+				seconds),
+		    seconds);
+	case SEND_WAIT_READ_LIMIT:
+		return g_strdup_printf(
+		    g_dngettext(GETTEXT_PACKAGE,
+				"Your message is waiting: X's reading limit is "
+				"reached. It will be sent in about %u second.",
+				"Your message is waiting: X's reading limit is "
+				"reached. It will be sent in about %u seconds.",
+				seconds),
+		    seconds);
+	}
+	g_return_val_if_reached(NULL);
+}
+
 static void
 send_wait(TwAccount *account, const TwStateOutgoing *outgoing, guint delay_ms,
-	  const char *why)
+	  SendWaitReason reason)
 {
 	if (!account->outbox->send_wait_told) {
-		g_autofree char *text = g_strdup_printf(
-		    "Your message is waiting: %s. It will be sent in about "
-		    "%u seconds.",
-		    why, (delay_ms + 999) / 1000);
+		g_autofree char *text =
+		    dup_wait_text(reason, (delay_ms + 999) / 1000);
 
 		account->outbox->send_wait_told = TRUE;
 		tw_account_notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
@@ -216,8 +273,14 @@ send_transient_failure(TwAccount *account, const GError *error)
 	tw_pace_fail(&account->send_pace, error, g_get_real_time());
 	if (account->send_pace.failures > SEND_MAX_ATTEMPTS) {
 		g_autofree char *text = g_strdup_printf(
-		    "Message not sent: X did not answer after %u tries "
-		    "(%s).",
+		    g_dngettext(GETTEXT_PACKAGE,
+				/* TRANSLATORS: the number of tries, */
+				/* then the last error's text. */
+				"Message not sent: X did not answer after %u "
+				"try (%s).",
+				"Message not sent: X did not answer after %u "
+				"tries (%s).",
+				SEND_MAX_ATTEMPTS),
 		    SEND_MAX_ATTEMPTS, error->message);
 
 		send_finish_head(account, NULL, text);
@@ -227,7 +290,7 @@ send_transient_failure(TwAccount *account, const GError *error)
 	send_wait(account, outgoing,
 		  tw_pace_backoff_ms(send_timing(account),
 				     account->send_pace.failures),
-		  "X did not answer");
+		  SEND_WAIT_NO_ANSWER);
 }
 
 static void
@@ -260,7 +323,7 @@ send_done(TwApiReply *reply, gpointer data)
 		send_wait(account, outgoing,
 			  tw_pace_until_reset_ms(send_timing(account),
 						 g_get_real_time()),
-			  "X's sending limit is reached");
+			  SEND_WAIT_SEND_LIMIT);
 	} else if (tw_account_is_transient_error(reply->error)) {
 		/* The POST may have arrived: check before sending again. */
 		send_transient_failure(account, reply->error);
@@ -268,17 +331,20 @@ send_done(TwApiReply *reply, gpointer data)
 		g_autofree char *text = NULL;
 
 		if (outgoing_group_id(outgoing) != NULL)
-			text =
-			    g_strdup_printf("Message not sent to the group: %s",
-					    reply->error->message);
+			text = g_strdup_printf(
+			    /* TRANSLATORS: %s is the error's text. */
+			    _("Message not sent to the group: %s"),
+			    reply->error->message);
 		else if (g_error_matches(reply->error, TW_API_ERROR,
 					 TW_API_ERROR_FORBIDDEN))
 			text = g_strdup_printf(
-			    "Message not sent: @%s does not accept your "
-			    "direct messages (%s).",
+			    /* TRANSLATORS: the X handle, then X's reason. */
+			    _("Message not sent: @%s does not accept your "
+			      "direct messages (%s)."),
 			    outgoing->conversation, reply->error->message);
 		else
-			text = g_strdup_printf("Message not sent: %s",
+			/* TRANSLATORS: %s is the error's text. */
+			text = g_strdup_printf(_("Message not sent: %s"),
 					       reply->error->message);
 		send_finish_head(account, NULL, text);
 		tw_outbox_send_next(account);
@@ -312,7 +378,8 @@ lookup_done(TwApiReply *reply, gpointer data)
 	}
 	{
 		g_autofree char *text = g_strdup_printf(
-		    "Message not sent: there is no X user @%s (%s).",
+		    /* TRANSLATORS: the X handle, then X's reason. */
+		    _("Message not sent: there is no X user @%s (%s)."),
 		    outgoing->conversation, reply->error->message);
 
 		send_finish_head(account, NULL, text);
@@ -372,7 +439,7 @@ verify_done(TwApiReply *reply, gpointer data)
 			send_wait(account, outgoing,
 				  tw_pace_until_reset_ms(&account->read_pace,
 							 g_get_real_time()),
-				  "X's reading limit is reached");
+				  SEND_WAIT_READ_LIMIT);
 		else
 			send_transient_failure(account, reply->error);
 		return;
@@ -415,7 +482,8 @@ send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
 {
 	if (!tw_id_is_valid(group_id)) {
 		g_autofree char *text = g_strdup_printf(
-		    "Message not sent: \"%s\" is not a group conversation.",
+		    /* TRANSLATORS: %s is a conversation id. */
+		    _("Message not sent: \"%s\" is not a group conversation."),
 		    group_id);
 
 		send_finish_head(account, NULL, text);
@@ -459,7 +527,8 @@ tw_outbox_send_next(TwAccount *account)
 	if (group_id == NULL &&
 	    !tw_api_username_is_valid(outgoing->conversation)) {
 		g_autofree char *text = g_strdup_printf(
-		    "Message not sent: \"%s\" is not a valid X handle.",
+		    /* TRANSLATORS: %s is what was given as the X handle. */
+		    _("Message not sent: \"%s\" is not a valid X handle."),
 		    outgoing->conversation);
 
 		send_finish_head(account, NULL, text);
@@ -473,7 +542,7 @@ tw_outbox_send_next(TwAccount *account)
 		send_wait(account, outgoing,
 			  tw_pace_until_reset_ms(send_timing(account),
 						 g_get_real_time()),
-			  "X's sending limit is reached");
+			  SEND_WAIT_SEND_LIMIT);
 		return;
 	}
 	if (account->send_pace.limit.daily_known &&
@@ -485,7 +554,7 @@ tw_outbox_send_next(TwAccount *account)
 		daily.limit.reset = account->send_pace.limit.daily_reset;
 		send_wait(account, outgoing,
 			  tw_pace_until_reset_ms(&daily, g_get_real_time()),
-			  "X's daily sending limit is reached");
+			  SEND_WAIT_DAILY_SEND_LIMIT);
 		return;
 	}
 	if (group_id != NULL) {

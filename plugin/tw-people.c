@@ -7,7 +7,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-people.h"
+
+#include <glib/gi18n-lib.h>
 
 struct _TwPeople {
 	GHashTable *users;        /* user id -> TwUser */
@@ -218,6 +222,23 @@ typedef struct {
 	gboolean blocked;
 } BlockRequest;
 
+/* The notice of a block or unblock that failed. */
+static void
+block_failed(BlockRequest *request, const GError *error)
+{
+	g_autofree char *text = NULL;
+
+	if (request->blocked)
+		/* TRANSLATORS: the X handle, then the error's text. */
+		text = g_strdup_printf(_("Could not block @%s: %s"),
+				       request->handle, error->message);
+	else
+		/* TRANSLATORS: the X handle, then the error's text. */
+		text = g_strdup_printf(_("Could not unblock @%s: %s"),
+				       request->handle, error->message);
+	tw_account_notice(request->account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+}
+
 static void
 block_request_free(gpointer data)
 {
@@ -231,7 +252,6 @@ static void
 block_done(TwApiReply *reply, gpointer data)
 {
 	BlockRequest *request = data;
-	g_autofree char *text = NULL;
 
 	if (reply->error == NULL) {
 		g_debug("%s: @%s %s", request->account->username,
@@ -239,10 +259,7 @@ block_done(TwApiReply *reply, gpointer data)
 			request->blocked ? "blocked" : "unblocked");
 		return;
 	}
-	text = g_strdup_printf(request->blocked ? "Could not block @%s: %s"
-						: "Could not unblock @%s: %s",
-			       request->handle, reply->error->message);
-	tw_account_notice(request->account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
+	block_failed(request, reply->error);
 }
 
 static void
@@ -257,14 +274,9 @@ block_lookup_done(TwApiReply *reply, gpointer data)
 {
 	BlockRequest *request = data;
 	BlockRequest *next;
-	g_autofree char *text = NULL;
 
 	if (reply->user == NULL) {
-		text = g_strdup_printf("Could not %s @%s: %s",
-				       request->blocked ? "block" : "unblock",
-				       request->handle, reply->error->message);
-		tw_account_notice(request->account, TW_ACCOUNT_NOTICE_INFO,
-				  NULL, text);
+		block_failed(request, reply->error);
 		return;
 	}
 	tw_people_remember(request->account, reply->user);

@@ -8,7 +8,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-rotation.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "tw-api.h"
 #include "tw-auth.h"
@@ -142,7 +146,7 @@ rotation_refused_cb(gpointer data)
 	rotation->free_timer = 0;
 	reply.error =
 	    g_error_new_literal(TW_HTTP_ERROR, TW_HTTP_ERROR_INSECURE_URL,
-				"The API base URL is refused");
+				_("The API base URL is refused"));
 	rotation_done(&reply, rotation);
 	g_error_free(reply.error);
 	return G_SOURCE_REMOVE;

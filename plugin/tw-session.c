@@ -8,7 +8,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-session.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "tw-auth.h"
 #include "tw-authorization.h"
@@ -170,10 +174,10 @@ tw_session_retry_after_refresh(TwAccount *account, guint generation,
 		/* OAuth 1.0a tokens do not expire: a 401 means revoked. */
 		tw_account_fail_with(
 		    account, TW_API_ERROR, TW_API_ERROR_UNAUTHORIZED,
-		    "X no longer accepts the OAuth 1.0a access token: it "
-		    "was revoked, or the app's keys were regenerated. "
-		    "Enter a new access token and secret, or clear the "
-		    "access-token option to authorize again with a PIN.");
+		    _("X no longer accepts the OAuth 1.0a access token: it "
+		      "was revoked, or the app's keys were regenerated. "
+		      "Enter a new access token and secret, or clear the "
+		      "access-token option to authorize again with a PIN."));
 		return TRUE;
 	}
 	if (generation != tw_api_get_access_token_generation(account->api)) {
@@ -203,9 +207,9 @@ tw_session_retry_after_refresh(TwAccount *account, guint generation,
 			 * sign-on. */
 			tw_account_fail_with(
 			    account, TW_API_ERROR, TW_API_ERROR_UNAUTHORIZED,
-			    "X keeps refusing freshly refreshed access "
-			    "tokens. Check the app's permissions in the "
-			    "developer portal, then sign on again.");
+			    _("X keeps refusing freshly refreshed access "
+			      "tokens. Check the app's permissions in the "
+			      "developer portal, then sign on again."));
 			return TRUE;
 		}
 		/* A fresh token refused too: a hiccup at X, or a revoked
@@ -294,11 +298,12 @@ rotation_lost(TwAccount *account, const GError *error)
 	    account->session->access_token_expiry / G_USEC_PER_SEC);
 	until_text = g_date_time_format(until, "%H:%M");
 	text = g_strdup_printf(
-	    "X renewed this account's authorization, but its answer was lost "
-	    "on the way, and X no longer accepts the old one (%s). Messages "
-	    "keep coming until %s; authorize the app again before then: you "
-	    "will be asked at that time, and messages waiting to be sent are "
-	    "kept.",
+	    /* TRANSLATORS: X's reason, then when the access token expires. */
+	    _("X renewed this account's authorization, but its answer was "
+	      "lost on the way, and X no longer accepts the old one (%s). "
+	      "Messages keep coming until %s; authorize the app again before "
+	      "then: you will be asked at that time, and messages waiting to "
+	      "be sent are kept."),
 	    error->message, until_text);
 	tw_account_notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
 	account->session->expiry_timer = tw_timeout_add(
@@ -319,15 +324,15 @@ reauthorize(TwAccount *account)
 	if (account->callbacks->authorize == NULL) {
 		tw_account_fail_with(
 		    account, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
-		    "X no longer accepts this account's authorization: "
-		    "sign in again.");
+		    _("X no longer accepts this account's authorization: "
+		      "sign in again."));
 		return;
 	}
 	authorize_start(account, TW_AUTHORIZATION_OAUTH2,
-			"X no longer accepts this account's saved "
-			"authorization (the answer to its last renewal was "
-			"lost). Authorize the app again; messages waiting to "
-			"be sent are kept.");
+			_("X no longer accepts this account's saved "
+			  "authorization (the answer to its last renewal was "
+			  "lost). Authorize the app again; messages waiting to "
+			  "be sent are kept."));
 }
 
 /* X refused the refresh token: revoked, expired, or rotated by a refresh
@@ -339,14 +344,20 @@ refresh_refused(TwAccount *account, const GError *error)
 {
 	g_autofree char *reason = NULL;
 
-	if (account->signed_on || account->callbacks->authorize == NULL) {
+	if (account->signed_on && account->callbacks->authorize != NULL) {
 		tw_account_fail_with(
 		    account, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
-		    "X refused the refresh token: %s%s", error->message,
-		    account->callbacks->authorize != NULL
-			? " (connecting again asks you to authorize "
-			  "the app again)"
-			: "");
+		    /* TRANSLATORS: %s is X's reason. */
+		    _("X refused the refresh token: %s (connecting again asks "
+		      "you to authorize the app again)"),
+		    error->message);
+		return;
+	}
+	if (account->callbacks->authorize == NULL) {
+		tw_account_fail_with(
+		    account, TW_API_ERROR, TW_API_ERROR_TOKEN_REFUSED,
+		    /* TRANSLATORS: %s is X's reason. */
+		    _("X refused the refresh token: %s"), error->message);
 		return;
 	}
 	g_message("%s: X refused the refresh token (%s): asking to "
@@ -355,9 +366,10 @@ refresh_refused(TwAccount *account, const GError *error)
 	tw_auth_wipe_string(account->session->refused_refresh_token);
 	account->session->refused_refresh_token =
 	    g_steal_pointer(&account->session->refresh_token);
-	reason = g_strdup_printf("X no longer accepts this account's saved "
-				 "authorization (%s). Authorize the app "
-				 "again.",
+	/* TRANSLATORS: %s is X's reason. */
+	reason = g_strdup_printf(_("X no longer accepts this account's saved "
+				   "authorization (%s). Authorize the app "
+				   "again."),
 				 error->message);
 	authorize_start(account, TW_AUTHORIZATION_OAUTH2, reason);
 }
@@ -680,9 +692,9 @@ oauth1_start(TwAccount *account)
 		tw_account_fail_with(
 		    account, TW_ACCOUNT_ERROR,
 		    TW_ACCOUNT_ERROR_INVALID_SETTINGS,
-		    "OAuth 1.0a needs the consumer-key and "
-		    "consumer-secret options: the API Key and Secret "
-		    "from your X app's \"Keys and tokens\" page.");
+		    _("OAuth 1.0a needs the consumer-key and "
+		      "consumer-secret options: the API Key and Secret "
+		      "from your X app's \"Keys and tokens\" page."));
 		return;
 	}
 	if (is_set(account->access_token) && is_set(account->password)) {
@@ -696,22 +708,22 @@ oauth1_start(TwAccount *account)
 		    account, TW_ACCOUNT_ERROR,
 		    TW_ACCOUNT_ERROR_INVALID_SETTINGS, "%s",
 		    is_set(account->access_token)
-			? "The access-token option is set but the "
-			  "password is empty: enter the Access Token "
-			  "Secret as the password, or clear "
-			  "access-token to authorize with a PIN."
-			: "The password is set but the access-token "
-			  "option is empty: enter the Access Token "
-			  "too, or clear the password to authorize "
-			  "with a PIN.");
+			? _("The access-token option is set but the "
+			    "password is empty: enter the Access Token "
+			    "Secret as the password, or clear "
+			    "access-token to authorize with a PIN.")
+			: _("The password is set but the access-token "
+			    "option is empty: enter the Access Token "
+			    "too, or clear the password to authorize "
+			    "with a PIN."));
 		return;
 	}
 	if (account->callbacks->authorize == NULL) {
 		tw_account_fail_with(
 		    account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_NO_TOKEN,
-		    "The account has no OAuth 1.0a access token. Enter "
-		    "it in the access-token option and its secret as "
-		    "the password.");
+		    _("The account has no OAuth 1.0a access token. Enter "
+		      "it in the access-token option and its secret as "
+		      "the password."));
 		return;
 	}
 	authorize_start(account, TW_AUTHORIZATION_OAUTH1_PIN, NULL);
@@ -750,8 +762,8 @@ tw_session_start(TwAccount *account)
 	if (token == NULL) {
 		tw_account_fail_with(
 		    account, TW_ACCOUNT_ERROR, TW_ACCOUNT_ERROR_NO_TOKEN,
-		    "The account has no refresh token. Enter the OAuth "
-		    "2.0 refresh token of @%s as the password.",
+		    _("The account has no refresh token. Enter the OAuth "
+		      "2.0 refresh token of @%s as the password."),
 		    account->username);
 		return;
 	}
@@ -761,6 +773,6 @@ tw_session_start(TwAccount *account)
 	account->session->refresh_token = g_strdup(token);
 	if (account->callbacks->progress != NULL)
 		account->callbacks->progress(
-		    account->ui, "Refreshing the access token", 1, 3);
+		    account->ui, _("Refreshing the access token"), 1, 3);
 	refresh_start(account);
 }

@@ -9,8 +9,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "config.h"
+
 #include "tw-sync.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "tw-groups.h"
@@ -227,9 +230,10 @@ tell_history_gap(TwAccount *account)
 	since = g_date_time_new_from_unix_local(newest / G_USEC_PER_SEC);
 	since_text = g_date_time_format(since, "%x %X");
 	text = g_strdup_printf(
-	    "This account was offline since %s, longer than the 30 days "
-	    "of messages X keeps: messages from before the last 30 days "
-	    "could not be fetched.",
+	    /* TRANSLATORS: %s is the date and time of the last message. */
+	    _("This account was offline since %s, longer than the 30 days "
+	      "of messages X keeps: messages from before the last 30 days "
+	      "could not be fetched."),
 	    since_text);
 	tw_account_notice(account, TW_ACCOUNT_NOTICE_INFO, NULL, text);
 }
@@ -445,8 +449,9 @@ poll_failed(TwAccount *account, GError *error)
 				   TW_API_ERROR_USAGE_CAPPED)) {
 		if (!account->sync->usage_cap_told) {
 			g_autofree char *text = g_strdup_printf(
-			    "X's usage cap for this app is reached (%s): "
-			    "new messages cannot be read until it resets.",
+			    /* TRANSLATORS: %s is X's own message. */
+			    _("X's usage cap for this app is reached (%s): "
+			      "new messages cannot be read until it resets."),
 			    error->message);
 
 			account->sync->usage_cap_told = TRUE;
@@ -462,18 +467,22 @@ poll_failed(TwAccount *account, GError *error)
 				   TW_API_ERROR_CREDITS_DEPLETED)) {
 		tw_account_fail_with(
 		    account, TW_API_ERROR, TW_API_ERROR_CREDITS_DEPLETED,
-		    "X stopped serving this app: its prepaid credits "
-		    "are used up (%s). Add credits in the X developer "
-		    "console, then reconnect.",
+		    /* TRANSLATORS: %s is X's own message. */
+		    _("X stopped serving this app: its prepaid credits "
+		      "are used up (%s). Add credits in the X developer "
+		      "console, then reconnect."),
 		    error->message);
 	} else if (g_error_matches(error, TW_API_ERROR,
 				   TW_API_ERROR_FORBIDDEN)) {
 		tw_account_fail_with(
 		    account, TW_API_ERROR, TW_API_ERROR_FORBIDDEN,
-		    "X does not let this app read your direct messages "
-		    "(%s). The token needs the dm.read scope and the "
-		    "app the \"Read and write and Direct message\" "
-		    "permission on a plan with DM access.",
+		    /* TRANSLATORS: %s is X's own message. */
+		    /* dm.read and "Read and write and Direct message" are */
+		    /* X's names (in English in its portal): keep them. */
+		    _("X does not let this app read your direct messages "
+		      "(%s). The token needs the dm.read scope and the "
+		      "app the \"Read and write and Direct message\" "
+		      "permission on a plan with DM access."),
 		    error->message);
 	} else if (tw_account_is_transient_error(error)) {
 		tw_pace_fail(&account->read_pace, error, g_get_real_time());
