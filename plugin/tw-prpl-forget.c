@@ -114,8 +114,7 @@ forget_account(PurpleAccount *account)
 {
 	g_autofree char *username = g_strdup(
 	    tw_prpl_normalize(account, purple_account_get_username(account)));
-	g_autofree char *directory =
-	    g_build_filename(purple_user_dir(), "twdm", NULL);
+	g_autofree char *directory = tw_prpl_dup_state_directory();
 	g_autoptr(GError) error = NULL;
 	TwState *state = tw_state_open(directory, username, &error);
 	const char *token =

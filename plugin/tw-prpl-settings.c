@@ -54,3 +54,9 @@ tw_prpl_normalize(const PurpleAccount *account, const char *who)
 		*p = g_ascii_tolower(*p);
 	return normalized;
 }
+
+char *
+tw_prpl_dup_state_directory(void)
+{
+	return g_build_filename(purple_user_dir(), "twdm", NULL);
+}

@@ -1,7 +1,8 @@
 /*
  * tw-prpl-settings: the purple glue's reading of account settings that
- * more than one glue unit needs: the normalized handle and the proxy as a
- * URL. It depends on no other glue unit, so the others can all use it.
+ * more than one glue unit needs: the normalized handle, the proxy as a
+ * URL and where the accounts' files are. It depends on no other glue unit, so
+ * the others can all use it.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -32,5 +33,13 @@ const char *tw_prpl_normalize(const PurpleAccount *account, const char *who);
  * tw_http_set_proxy(): "" for none, %NULL to use the environment
  */
 char *tw_prpl_proxy_url_for(PurpleProxyInfo *info);
+
+/**
+ * tw_prpl_dup_state_directory:
+ *
+ * Returns: (transfer full): the folder of the accounts' own files (tokens,
+ * delivered ids, saved replies): "twdm" in libpurple's user directory
+ */
+char *tw_prpl_dup_state_directory(void);
 
 G_END_DECLS

@@ -280,8 +280,7 @@ tw_prpl_login(PurpleAccount *account)
 	PurpleProxyInfo *proxy = purple_proxy_get_setup(account);
 	g_autofree char *proxy_url =
 	    proxy != NULL ? tw_prpl_proxy_url_for(proxy) : NULL;
-	g_autofree char *state_directory =
-	    g_build_filename(purple_user_dir(), "twdm", NULL);
+	g_autofree char *state_directory = tw_prpl_dup_state_directory();
 	TwAccountConfig config = {0};
 	TwAccount *tw;
 	int history_days;
