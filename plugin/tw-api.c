@@ -124,6 +124,20 @@ tw_api_username_is_valid(const char *username)
 	return TRUE;
 }
 
+char *
+tw_api_dup_compose_link(const char *recipient_id, const char *text)
+{
+	GString *link =
+	    g_string_new("https://x.com/messages/compose?recipient_id=");
+
+	g_string_append_uri_escaped(link, recipient_id, NULL, FALSE);
+	if (text != NULL && *text != '\0') {
+		g_string_append(link, "&text=");
+		g_string_append_uri_escaped(link, text, NULL, FALSE);
+	}
+	return g_string_free(link, FALSE);
+}
+
 static char *
 query_escape(const char *text)
 {

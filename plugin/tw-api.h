@@ -398,6 +398,19 @@ guint64 tw_api_get_users(TwApi *api, const char *const *ids, TwApiFunc func,
 gboolean tw_api_username_is_valid(const char *username);
 
 /**
+ * tw_api_dup_compose_link:
+ * @recipient_id: the account's user id, the one customers write to
+ * @text: (nullable): a message to prefill in the customer's compose box
+ *
+ * The "DM us" link a business puts on its website or signature:
+ * https://x.com/messages/compose?recipient_id=ID, with &text= when @text is
+ * not empty. Both values are percent-encoded.
+ *
+ * Returns: (transfer full): the link
+ */
+char *tw_api_dup_compose_link(const char *recipient_id, const char *text);
+
+/**
  * tw_api_list_dm_events:
  * @api: the client
  * @max_results: 1 to 100

@@ -17,6 +17,7 @@
 #include "tw-prpl-chat.h"
 #include "tw-prpl-forget.h"
 #include "tw-prpl-people.h"
+#include "tw-prpl-replies.h"
 #include "tw-prpl-settings.h"
 #include "tw-prpl.h"
 
@@ -32,12 +33,14 @@ plugin_load(PurplePlugin *plugin)
 		return FALSE;
 	tw_prpl_debug_install();
 	tw_prpl_forget_load(plugin);
+	tw_prpl_replies_load(plugin);
 	return TRUE;
 }
 
 static gboolean
 plugin_unload(PurplePlugin *plugin)
 {
+	tw_prpl_replies_unload();
 	tw_prpl_forget_unload(plugin);
 	tw_prpl_authorize_unload();
 	tw_prpl_debug_uninstall();

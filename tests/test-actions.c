@@ -1,6 +1,7 @@
 /*
  * The account actions (Pidgin's Accounts menu) through the headless runner:
- * "Check for new messages now" and "Show rate-limit status", against the
+ * "Check for new messages now", "Show rate-limit status" and "Copy my DM
+ * link", against the
  * in-process sandbox with X's real rate limits (15 DM reads per 15 min),
  * so that the plugin polls once at sign-on and then waits about a minute.
  *
@@ -16,6 +17,7 @@
 #define WAIT_MS          TW_TEST_WAIT_MS
 #define ACTION_CHECK_NOW "Check for new messages now"
 #define ACTION_STATUS    "Show rate-limit status"
+#define ACTION_DM_LINK   "Copy my DM link"
 #define CHECK_NOW_MS     50000
 
 static void
@@ -115,11 +117,13 @@ test_actions_listed(TwTestWorld *world, gconstpointer data)
 					  TW_TEST_ACCOUNT, WAIT_MS);
 	g_assert_nonnull(event);
 	actions = json_object_get_array_member(event, "actions");
-	g_assert_cmpuint(json_array_get_length(actions), ==, 2);
+	g_assert_cmpuint(json_array_get_length(actions), ==, 3);
 	g_assert_cmpstr(json_array_get_string_element(actions, 0), ==,
 			ACTION_CHECK_NOW);
 	g_assert_cmpstr(json_array_get_string_element(actions, 1), ==,
 			ACTION_STATUS);
+	g_assert_cmpstr(json_array_get_string_element(actions, 2), ==,
+			ACTION_DM_LINK);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -218,6 +222,55 @@ test_status_after_send(TwTestWorld *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* "Copy my DM link" asks for an optional text, then shows the link with the
+ * account's own user id (what X's compose link needs) and the text. */
+static void
+dm_link_with(TwTestWorld *world, const char *answer, const char *expected_tail)
+{
+	TwTestRunner *runner = start_signed_on(world);
+	JsonObject *question;
+	JsonObject *notify;
+	g_autofree char *command = NULL;
+	g_autofree char *expected = NULL;
+	g_autoptr(JsonNode) text = json_node_new(JSON_NODE_VALUE);
+	g_autofree char *quoted = NULL;
+
+	run_action(runner, ACTION_DM_LINK);
+	question = tw_test_runner_wait_event(runner, "request-input", "account",
+					     TW_TEST_ACCOUNT, WAIT_MS);
+	g_assert_nonnull(question);
+	g_assert_cmpstr(json_object_get_string_member(question, "primary"), ==,
+			"Your DM link");
+	json_node_set_string(text, answer);
+	quoted = json_to_string(text, FALSE);
+	command = g_strdup_printf(
+	    "{\"cmd\":\"answer\",\"id\":%" G_GINT64_FORMAT ",\"text\":%s}",
+	    json_object_get_int_member(question, "id"), quoted);
+	tw_test_runner_send(runner, command);
+	notify = tw_test_runner_wait_event(runner, "notify", "primary",
+					   "Your DM link", WAIT_MS);
+	g_assert_nonnull(notify);
+	expected =
+	    g_strdup_printf("https://x.com/messages/compose?recipient_id=%s%s",
+			    world->account_id, expected_tail);
+	g_assert_cmpstr(json_object_get_string_member(notify, "secondary"), ==,
+			expected);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+static void
+test_dm_link(TwTestWorld *world, gconstpointer data)
+{
+	dm_link_with(world, "", "");
+}
+
+static void
+test_dm_link_with_text(TwTestWorld *world, gconstpointer data)
+{
+	dm_link_with(world, "  Hi, about order #42  ",
+		     "&text=Hi%2C%20about%20order%20%2342");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,5 +285,9 @@ main(int argc, char **argv)
 		   test_check_now, world_tear_down);
 	g_test_add("/actions/status-after-send", TwTestWorld, NULL,
 		   world_set_up, test_status_after_send, world_tear_down);
+	g_test_add("/actions/dm-link", TwTestWorld, NULL, world_set_up,
+		   test_dm_link, world_tear_down);
+	g_test_add("/actions/dm-link-with-text", TwTestWorld, NULL,
+		   world_set_up, test_dm_link_with_text, world_tear_down);
 	return g_test_run();
 }

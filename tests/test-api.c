@@ -152,6 +152,24 @@ test_username_validity(void)
 	g_assert_false(tw_api_username_is_valid("../me"));
 }
 
+/* The "DM us" link: the id and the prefilled text are percent-encoded, and
+ * an empty text adds no &text=. */
+static void
+test_compose_link(void)
+{
+	g_autofree char *plain = tw_api_dup_compose_link("1001", NULL);
+	g_autofree char *empty = tw_api_dup_compose_link("1001", "");
+	g_autofree char *text =
+	    tw_api_dup_compose_link("1001", "Hi & help #42 caf\u00e9?");
+
+	g_assert_cmpstr(plain, ==,
+			"https://x.com/messages/compose?recipient_id=1001");
+	g_assert_cmpstr(empty, ==, plain);
+	g_assert_cmpstr(text, ==,
+			"https://x.com/messages/compose?recipient_id=1001"
+			"&text=Hi%20%26%20help%20%2342%20caf%C3%A9%3F");
+}
+
 static void
 test_form_encode(void)
 {
@@ -198,6 +216,7 @@ main(int argc, char **argv)
 	g_test_add_func("/api/url/build", test_build_url);
 	g_test_add_func("/api/url/base-policy", test_base_url_policy);
 	g_test_add_func("/api/username/validity", test_username_validity);
+	g_test_add_func("/api/compose-link", test_compose_link);
 	g_test_add_func("/auth/form-encode", test_form_encode);
 	g_test_add_func("/auth/basic-header", test_basic_header);
 	g_test_add_func("/auth/fingerprint", test_fingerprint);

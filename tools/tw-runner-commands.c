@@ -162,6 +162,80 @@ tw_runner_command_chat_send(JsonObject *command)
 	purple_conv_chat_send(PURPLE_CONV_CHAT(conv), html);
 }
 
+static const char *
+tw_runner_command_status_name(PurpleCmdStatus status)
+{
+	switch (status) {
+	case PURPLE_CMD_STATUS_OK:
+		return "ok";
+	case PURPLE_CMD_STATUS_FAILED:
+		return "failed";
+	case PURPLE_CMD_STATUS_NOT_FOUND:
+		return "not-found";
+	case PURPLE_CMD_STATUS_WRONG_ARGS:
+		return "wrong-args";
+	case PURPLE_CMD_STATUS_WRONG_PRPL:
+		return "wrong-protocol";
+	case PURPLE_CMD_STATUS_WRONG_TYPE:
+		return "wrong-type";
+	}
+	return "other";
+}
+
+/* As typing "/reply thanks" in Pidgin's or Finch's window: runs a libpurple
+ * command in the IM with "to" or in the joined chat "conversation". */
+static void
+tw_runner_command_slash(JsonObject *command)
+{
+	PurpleAccount *account;
+	const char *to = tw_runner_get_string(command, "to");
+	const char *chat = tw_runner_get_string(command, "conversation");
+	const char *line = tw_runner_get_string(command, "line");
+	PurpleConversation *conv;
+	g_autofree char *error = NULL;
+	g_autofree char *markup = NULL;
+	PurpleCmdStatus status;
+	JsonBuilder *builder;
+
+	if (tw_runner_command_connection(command, &account) == NULL)
+		return;
+	if (line == NULL) {
+		tw_runner_emit_command_error("\"line\" must be a string");
+		return;
+	}
+	if (chat != NULL) {
+		conv = purple_find_conversation_with_account(
+		    PURPLE_CONV_TYPE_CHAT, chat, account);
+		if (conv == NULL ||
+		    purple_conv_chat_has_left(PURPLE_CONV_CHAT(conv))) {
+			tw_runner_emit_command_error("no joined chat \"%s\"",
+						     chat);
+			return;
+		}
+	} else if (to != NULL && *to != '\0') {
+		conv = purple_find_conversation_with_account(
+		    PURPLE_CONV_TYPE_IM, to, account);
+		if (conv == NULL)
+			conv = purple_conversation_new(PURPLE_CONV_TYPE_IM,
+						       account, to);
+	} else {
+		tw_runner_emit_command_error(
+		    "\"to\" or \"conversation\" must be a non-empty string");
+		return;
+	}
+	if (line[0] == '/')
+		line++;
+	markup = g_markup_escape_text(line, -1);
+	status = purple_cmd_do_command(conv, line, markup, &error);
+	builder = tw_runner_event_new("command");
+	tw_runner_add_account(builder, account);
+	tw_runner_add_string(builder, "status",
+			     tw_runner_command_status_name(status));
+	if (error != NULL)
+		tw_runner_add_string(builder, "error", error);
+	tw_runner_event_emit(builder);
+}
+
 /* As Pidgin's "Invite" in a chat window (serv_chat_invite()). */
 static void
 tw_runner_command_chat_invite(JsonObject *command)
@@ -702,6 +776,7 @@ static const struct {
 } tw_runner_commands[] = {
     {"send", tw_runner_command_send},
     {"chat-send", tw_runner_command_chat_send},
+    {"command", tw_runner_command_slash},
     {"answer", tw_runner_command_answer},
     {"disconnect", tw_runner_command_disconnect},
     {"connect", tw_runner_command_connect},
