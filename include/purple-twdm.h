@@ -112,3 +112,13 @@
  * account password. The PIN flow fills both in.
  */
 #define TW_OPTION_ACCESS_TOKEN "access-token"
+
+/**
+ * Plugin IPC (purple_plugin_ipc_call() on the plugin with #TW_PLUGIN_ID):
+ * the conversations of an account waiting for an answer. Argument: the
+ * PurpleAccount; returns a newly allocated JSON text (free with g_free()),
+ * the longest waiting first:
+ * [{"conversation":"maria_gonzalez","since":1767225600,"seconds":840}],
+ * "since" in Unix seconds; "[]" when none waits or the account is offline.
+ */
+#define TW_IPC_WAITING "waiting"

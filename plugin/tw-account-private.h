@@ -11,6 +11,7 @@
  *   tw-people.c   users, handles, icons, lookups, blocking
  *   tw-groups.c   group delivery, rosters, history and creation
  *   tw-account-status.c  the rate-limit status text
+ *   tw-waiting.c  conversations waiting for an answer (kept in tw-state)
  *
  * Not installed; only these files include it.
  *

@@ -22,9 +22,8 @@ typedef enum {
 	BUDGET_SENDS,
 } Budget;
 
-/* "45 s", "12 min", "3 h 5 min". */
-static char *
-format_duration(gint64 seconds)
+char *
+tw_account_dup_duration_text(gint64 seconds)
 {
 	if (seconds < 120)
 		/* TRANSLATORS: a duration in seconds, abbreviated. */
@@ -57,12 +56,12 @@ format_moment(gint64 when, gint64 now)
 	g_autofree char *distance = NULL;
 
 	if (when >= now) {
-		distance = format_duration((when - now + G_USEC_PER_SEC - 1) /
-					   G_USEC_PER_SEC);
+		distance = tw_account_dup_duration_text(
+		    (when - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 		/* TRANSLATORS: a time and how long until it: 14:02 (in 5 s) */
 		return g_strdup_printf(_("%s (in %s)"), clock, distance);
 	}
-	distance = format_duration((now - when) / G_USEC_PER_SEC);
+	distance = tw_account_dup_duration_text((now - when) / G_USEC_PER_SEC);
 	/* TRANSLATORS: a time and how long ago it was: 14:02 (3 s ago) */
 	return g_strdup_printf(_("%s (%s ago)"), clock, distance);
 }

@@ -20,6 +20,7 @@
 #include "tw-session.h"
 #include "tw-sync.h"
 #include "tw-text.h"
+#include "tw-waiting.h"
 
 G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
 
@@ -348,6 +349,10 @@ tw_account_show_message(TwAccount *account, const TwDmEvent *event,
 	message.outgoing = tw_account_is_own_event(account, event);
 	message.delayed =
 	    event->created_at > 0 && event->created_at < account->connected_at;
+	/* Before the callback, so what it shows already counts this one. */
+	tw_waiting_note_message(account,
+				group ? event->conversation_id : handle,
+				tw_dm_event_get_time(event), message.outgoing);
 	account->callbacks->message(account->ui, &message);
 }
 

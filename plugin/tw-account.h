@@ -451,4 +451,51 @@ const TwUser *tw_account_get_me(TwAccount *account);
  */
 char *tw_account_dup_status_text(TwAccount *account);
 
+/**
+ * tw_account_dup_duration_text:
+ * @seconds: a duration
+ *
+ * Returns: (transfer full): it in short words: "45 s", "12 min",
+ * "3 h 5 min"
+ */
+char *tw_account_dup_duration_text(gint64 seconds);
+
+/**
+ * TwAccountWaiting:
+ * @conversation: peer handle or group id, as the callbacks name it
+ * @since: Unix microseconds of its oldest customer message not yet
+ *   answered by the account, from this or any other device
+ *
+ * A conversation waiting for an answer.
+ */
+typedef struct {
+	char *conversation;
+	gint64 since;
+} TwAccountWaiting;
+
+/** Frees one entry of tw_account_dup_waiting(). */
+void tw_account_waiting_free(TwAccountWaiting *waiting);
+
+/**
+ * tw_account_dup_waiting:
+ * @account: the account
+ *
+ * The record survives restarts (it is kept with the delivered ids).
+ *
+ * Returns: (transfer full) (element-type TwAccountWaiting): the
+ * conversations waiting for an answer, the longest waiting first
+ */
+GPtrArray *tw_account_dup_waiting(TwAccount *account);
+
+/**
+ * tw_account_get_waiting_since:
+ * @account: the account
+ * @conversation: peer handle (any case) or group id
+ *
+ * Returns: Unix microseconds of the oldest unanswered customer message in
+ * @conversation, or 0 when it does not wait
+ */
+gint64 tw_account_get_waiting_since(TwAccount *account,
+				    const char *conversation);
+
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include "tw-people.h"
 #include "tw-session.h"
 #include "tw-text.h"
+#include "tw-waiting.h"
 
 /* Transient failures of one message before it is given up. */
 #define SEND_MAX_ATTEMPTS 8
@@ -254,9 +255,13 @@ send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 	if (failure != NULL)
 		tw_account_notice(account, TW_ACCOUNT_NOTICE_SEND_FAILED,
 				  outgoing->conversation, failure);
-	/* Its id is delivered: the poll must not show it again. */
-	if (event_id != NULL)
+	/* Its id is delivered: the poll must not show it again; and it
+	 * answers whoever waited there. */
+	if (event_id != NULL) {
 		tw_state_mark_delivered(account->state, event_id, 0);
+		tw_waiting_note_message(account, outgoing->conversation, 0,
+					TRUE);
+	}
 	tw_state_outbox_pop(account->state);
 	tw_account_save_state(account);
 	tw_pace_succeed(&account->send_pace);

@@ -34,12 +34,18 @@ plugin_load(PurplePlugin *plugin)
 	tw_prpl_debug_install();
 	tw_prpl_forget_load(plugin);
 	tw_prpl_replies_load(plugin);
+	purple_plugin_ipc_register(
+	    plugin, TW_IPC_WAITING, PURPLE_CALLBACK(tw_prpl_dup_waiting_json),
+	    purple_marshal_POINTER__POINTER,
+	    purple_value_new(PURPLE_TYPE_POINTER), 1,
+	    purple_value_new(PURPLE_TYPE_SUBTYPE, PURPLE_SUBTYPE_ACCOUNT));
 	return TRUE;
 }
 
 static gboolean
 plugin_unload(PurplePlugin *plugin)
 {
+	purple_plugin_ipc_unregister_all(plugin);
 	tw_prpl_replies_unload();
 	tw_prpl_forget_unload(plugin);
 	tw_prpl_authorize_unload();

@@ -16,12 +16,23 @@ G_BEGIN_DECLS
  * @context: the PurpleConnection whose menu it is
  *
  * PurplePlugin actions: the account menu, "Check for new messages now"
- * (tw_account_poll_now()) and "Show rate-limit status"
- * (tw_account_dup_status_text(), as a plain message: bitlbee shows only
- * these).
+ * (tw_account_poll_now()), "Show rate-limit status"
+ * (tw_account_dup_status_text()), "Conversations waiting for an answer"
+ * (tw_account_dup_waiting()), all as plain messages (bitlbee shows only
+ * these), and "Copy my DM link".
  *
  * Returns: (transfer full): the actions
  */
 GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
+
+/**
+ * tw_prpl_dup_waiting_json:
+ * @account: (nullable): an account of this protocol
+ *
+ * The #TW_IPC_WAITING plugin IPC function.
+ *
+ * Returns: (transfer full): the conversations waiting for an answer as JSON
+ */
+char *tw_prpl_dup_waiting_json(PurpleAccount *account);
 
 G_END_DECLS

@@ -282,6 +282,21 @@ add_user_info(PurpleNotifyUserInfo *info, const TwUser *user, gboolean full)
 			 yes_no(user->receives_your_dm));
 }
 
+/* "Waiting for an answer: 14 min", while the customer waits. */
+static void
+info_add_waiting(PurpleNotifyUserInfo *info, TwAccount *tw, const char *handle)
+{
+	gint64 since =
+	    tw != NULL ? tw_account_get_waiting_since(tw, handle) : 0;
+	g_autofree char *text = NULL;
+
+	if (since == 0)
+		return;
+	text = tw_account_dup_duration_text(
+	    MAX(0, (g_get_real_time() - since) / G_USEC_PER_SEC));
+	info_add(info, _("Waiting for an answer"), text);
+}
+
 static void
 show_user_info(PurpleConnection *connection, const char *handle,
 	       const TwUser *user, const char *problem)
@@ -290,6 +305,8 @@ show_user_info(PurpleConnection *connection, const char *handle,
 
 	if (user != NULL)
 		add_user_info(info, user, TRUE);
+	info_add_waiting(info, purple_connection_get_protocol_data(connection),
+			 handle);
 	info_add(info, _("Error"), problem);
 	purple_notify_userinfo(connection, handle, info, NULL, NULL);
 	purple_notify_user_info_destroy(info);
@@ -349,6 +366,7 @@ tw_prpl_tooltip_text(PurpleBuddy *buddy, PurpleNotifyUserInfo *info,
 
 	if (user != NULL)
 		add_user_info(info, user, full);
+	info_add_waiting(info, tw, purple_buddy_get_name(buddy));
 }
 
 typedef struct {

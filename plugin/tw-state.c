@@ -38,6 +38,9 @@ struct _TwState {
 	guint64 next_outgoing;
 	/* group conversation id -> (member user id -> handle) */
 	GHashTable *groups;
+	/* peer handle or group id -> Unix µs of its oldest unanswered
+	 * customer message (gint64 *) */
+	GHashTable *waiting;
 };
 
 static void
@@ -239,6 +242,22 @@ load_groups(TwState *state, JsonObject *groups)
 }
 
 static void
+load_waiting(TwState *state, JsonObject *waiting)
+{
+	g_autoptr(GList) names = json_object_get_members(waiting);
+
+	for (GList *name = names; name != NULL; name = name->next) {
+		JsonNode *node = json_object_get_member(waiting, name->data);
+
+		if (JSON_NODE_HOLDS_VALUE(node) &&
+		    json_node_get_value_type(node) == G_TYPE_INT64 &&
+		    json_node_get_int(node) > 0)
+			tw_state_note_waiting(state, name->data,
+					      json_node_get_int(node));
+	}
+}
+
+static void
 load_sync_file(TwState *state)
 {
 	gboolean exists;
@@ -264,6 +283,10 @@ load_sync_file(TwState *state)
 	load_groups(state, json_object_has_member(object, "groups")
 			       ? json_object_get_object_member(object, "groups")
 			       : NULL);
+	if (json_object_has_member(object, "waiting") &&
+	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(object, "waiting")))
+		load_waiting(state,
+			     json_object_get_object_member(object, "waiting"));
 	delivered = get_array_member(object, "delivered");
 	for (guint i = 0;
 	     delivered != NULL && i < json_array_get_length(delivered); i++) {
@@ -309,6 +332,8 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	state->groups =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 				  (GDestroyNotify)g_hash_table_unref);
+	state->waiting =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -326,6 +351,7 @@ tw_state_free(TwState *state)
 	g_queue_clear_full(&state->outbox, (GDestroyNotify)outgoing_free);
 	g_hash_table_destroy(state->flags);
 	g_hash_table_destroy(state->groups);
+	g_hash_table_destroy(state->waiting);
 	g_free(state->token_path);
 	g_free(state->sync_path);
 	g_free(state);
@@ -579,6 +605,56 @@ tw_state_group_get_members(TwState *state, const char *conversation_id)
 	return g_hash_table_lookup(state->groups, conversation_id);
 }
 
+gboolean
+tw_state_note_waiting(TwState *state, const char *conversation, gint64 since)
+{
+	gint64 *known = g_hash_table_lookup(state->waiting, conversation);
+
+	if (known != NULL && *known <= since)
+		return FALSE;
+	if (known == NULL) {
+		known = g_new(gint64, 1);
+		g_hash_table_replace(state->waiting, g_strdup(conversation),
+				     known);
+	}
+	*known = since;
+	return TRUE;
+}
+
+gboolean
+tw_state_clear_waiting(TwState *state, const char *conversation,
+		       gint64 answered_at)
+{
+	gint64 *known = g_hash_table_lookup(state->waiting, conversation);
+
+	/* An answer older than the question does not answer it. */
+	if (known == NULL || (answered_at > 0 && answered_at < *known))
+		return FALSE;
+	return g_hash_table_remove(state->waiting, conversation);
+}
+
+GHashTable *
+tw_state_get_waiting(TwState *state)
+{
+	return state->waiting;
+}
+
+static void
+build_waiting(TwState *state, JsonBuilder *builder)
+{
+	GHashTableIter iter;
+	gpointer conversation, since;
+
+	json_builder_set_member_name(builder, "waiting");
+	json_builder_begin_object(builder);
+	g_hash_table_iter_init(&iter, state->waiting);
+	while (g_hash_table_iter_next(&iter, &conversation, &since)) {
+		json_builder_set_member_name(builder, conversation);
+		json_builder_add_int_value(builder, *(gint64 *)since);
+	}
+	json_builder_end_object(builder);
+}
+
 static void
 build_outbox(TwState *state, JsonBuilder *builder)
 {
@@ -684,6 +760,7 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_add_int_value(builder, state->first_sign_on);
 	build_outbox(state, builder);
 	build_groups(state, builder);
+	build_waiting(state, builder);
 	json_builder_set_member_name(builder, "delivered");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {

@@ -8,8 +8,9 @@
  *   tokens it replaced (the plugin's password store; bitlbee never saves a
  *   password the plugin changes);
  * - "<username>.json": delivered event ids with their times, the time of
- *   the first sign-on, one-time notices already shown, and the outbox of
- *   messages not yet confirmed sent.
+ *   the first sign-on, one-time notices already shown, the outbox of
+ *   messages not yet confirmed sent, and the conversations waiting for an
+ *   answer.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -327,6 +328,43 @@ gboolean tw_state_group_remove_member(TwState *state,
  */
 GHashTable *tw_state_group_get_members(TwState *state,
 				       const char *conversation_id);
+
+/**
+ * tw_state_note_waiting:
+ * @state: the state
+ * @conversation: peer handle or group id
+ * @since: Unix microseconds of a customer message not yet answered
+ *
+ * Records that @conversation waits for an answer since @since, unless it
+ * already waits since earlier (the oldest unanswered message counts).
+ *
+ * Returns: whether the record changed
+ */
+gboolean tw_state_note_waiting(TwState *state, const char *conversation,
+			       gint64 since);
+
+/**
+ * tw_state_clear_waiting:
+ * @state: the state
+ * @conversation: peer handle or group id
+ * @answered_at: Unix microseconds of the account's answer, 0 for now
+ *
+ * The account answered: @conversation no longer waits, unless the answer
+ * is older than the message it would answer.
+ *
+ * Returns: whether the record changed
+ */
+gboolean tw_state_clear_waiting(TwState *state, const char *conversation,
+				gint64 answered_at);
+
+/**
+ * tw_state_get_waiting:
+ * @state: the state
+ *
+ * Returns: (transfer none) (element-type utf8 gint64): conversation ->
+ * pointer to the Unix microseconds it waits since
+ */
+GHashTable *tw_state_get_waiting(TwState *state);
 
 /**
  * tw_state_save:

@@ -37,7 +37,7 @@ done
 # TwAccount's files are one unit here: its core drives its concerns and
 # they call back into the core through tw-account-private.h. Among the
 # concerns themselves (the second graph) there must be no cycle either.
-account_concerns="tw-session tw-sync tw-outbox tw-people tw-groups tw-account-status"
+account_concerns="tw-session tw-sync tw-outbox tw-people tw-groups tw-account-status tw-waiting"
 unit_of() {
 	case " $account_concerns tw-account-private " in
 	*" $1 "*) echo tw-account ;;

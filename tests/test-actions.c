@@ -17,6 +17,7 @@
 #define WAIT_MS          TW_TEST_WAIT_MS
 #define ACTION_CHECK_NOW "Check for new messages now"
 #define ACTION_STATUS    "Show rate-limit status"
+#define ACTION_WAITING   "Conversations waiting for an answer"
 #define ACTION_DM_LINK   "Copy my DM link"
 #define CHECK_NOW_MS     50000
 
@@ -117,12 +118,14 @@ test_actions_listed(TwTestWorld *world, gconstpointer data)
 					  TW_TEST_ACCOUNT, WAIT_MS);
 	g_assert_nonnull(event);
 	actions = json_object_get_array_member(event, "actions");
-	g_assert_cmpuint(json_array_get_length(actions), ==, 3);
+	g_assert_cmpuint(json_array_get_length(actions), ==, 4);
 	g_assert_cmpstr(json_array_get_string_element(actions, 0), ==,
 			ACTION_CHECK_NOW);
 	g_assert_cmpstr(json_array_get_string_element(actions, 1), ==,
 			ACTION_STATUS);
 	g_assert_cmpstr(json_array_get_string_element(actions, 2), ==,
+			ACTION_WAITING);
+	g_assert_cmpstr(json_array_get_string_element(actions, 3), ==,
 			ACTION_DM_LINK);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }

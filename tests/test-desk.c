@@ -1,6 +1,7 @@
 /*
  * The support-desk tools through the headless runner against the
- * in-process sandbox: saved replies ("/reply NAME", "/reply").
+ * in-process sandbox: saved replies ("/reply NAME", "/reply") and the
+ * conversations waiting for an answer.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -232,6 +233,186 @@ test_reply_errors(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* The "waiting" command's list. */
+static JsonArray *
+waiting_list(TwTestRunner *runner)
+{
+	JsonObject *event;
+
+	tw_test_runner_send(
+	    runner,
+	    "{\"cmd\":\"waiting\",\"account\":\"" TW_TEST_ACCOUNT "\"}");
+	event = tw_test_runner_wait_event(runner, "waiting", "account",
+					  TW_TEST_ACCOUNT, WAIT_MS);
+	g_assert_nonnull(event);
+	return json_object_get_array_member(event, "conversations");
+}
+
+static void
+wait_until_none_waits(TwTestRunner *runner)
+{
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+	while (json_array_get_length(waiting_list(runner)) > 0) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(100);
+	}
+}
+
+static JsonObject *
+wait_message(TwTestRunner *runner, const char *plain)
+{
+	JsonObject *event = tw_test_runner_wait_event(runner, "message",
+						      "plain", plain, WAIT_MS);
+
+	g_assert_nonnull(event);
+	return event;
+}
+
+/* Alice writes twice: she waits since her first message, the message
+ * lines say how long, and the agent's reply ends the wait. */
+static void
+test_waiting_until_answered(Desk *desk, gconstpointer data)
+{
+	TwTestRunner *runner = tw_test_world_start_runner(
+	    &desk->world, desk->world.refresh_token, NULL, NULL);
+	gint64 before, after;
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	JsonArray *waiting;
+	JsonObject *entry;
+	JsonObject *line;
+
+	tw_test_assert_signed_on(runner);
+	g_assert_cmpuint(json_array_get_length(waiting_list(runner)), ==, 0);
+	before = g_get_real_time() / G_USEC_PER_SEC;
+	first = tw_test_create_message(&desk->world, desk->alice,
+				       desk->world.account_id, "Hello?", 0);
+	after = g_get_real_time() / G_USEC_PER_SEC;
+	line = wait_message(runner, "Hello?");
+	g_assert_true(json_object_has_member(line, "waiting"));
+	g_assert_cmpint(json_object_get_int_member(line, "waiting"), <=, 1);
+	tw_test_let_it_run(1500);
+	second =
+	    tw_test_create_message(&desk->world, desk->alice,
+				   desk->world.account_id, "Anyone there?", 0);
+	line = wait_message(runner, "Anyone there?");
+	/* The wait counts from the first message, not the second. */
+	g_assert_cmpint(json_object_get_int_member(line, "waiting"), >=, 1);
+
+	waiting = waiting_list(runner);
+	g_assert_cmpuint(json_array_get_length(waiting), ==, 1);
+	entry = json_array_get_object_element(waiting, 0);
+	g_assert_cmpstr(json_object_get_string_member(entry, "conversation"),
+			==, "alice_c");
+	g_assert_cmpint(json_object_get_int_member(entry, "since"), >=,
+			before - 1);
+	g_assert_cmpint(json_object_get_int_member(entry, "since"), <=, after);
+
+	tw_test_send_command(runner, "alice_c", "Yes, how can I help?");
+	wait_until_none_waits(runner);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/* An answer written on the phone (another device) ends the wait too. */
+static void
+test_waiting_answered_elsewhere(Desk *desk, gconstpointer data)
+{
+	TwTestRunner *runner = start_with_alice(desk);
+	g_autofree char *answer = NULL;
+
+	g_assert_cmpuint(json_array_get_length(waiting_list(runner)), ==, 1);
+	answer =
+	    tw_test_create_message(&desk->world, desk->world.account_id,
+				   desk->alice, "Answered on the phone", 0);
+	wait_message(runner, "Answered on the phone");
+	g_assert_cmpuint(json_array_get_length(waiting_list(runner)), ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/* The wait survives a restart, and so does its start. */
+static void
+test_waiting_survives_restart(Desk *desk, gconstpointer data)
+{
+	TwTestRunner *runner = start_with_alice(desk);
+	JsonArray *waiting = waiting_list(runner);
+	gint64 since = json_object_get_int_member(
+	    json_array_get_object_element(waiting, 0), "since");
+
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+	runner = tw_test_world_start_runner(
+	    &desk->world, desk->world.refresh_token, NULL, NULL);
+	tw_test_assert_signed_on(runner);
+	waiting = waiting_list(runner);
+	g_assert_cmpuint(json_array_get_length(waiting), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(
+			    json_array_get_object_element(waiting, 0), "since"),
+			==, since);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+static void
+run_action(TwTestRunner *runner, const char *label)
+{
+	g_autofree char *command =
+	    g_strdup_printf("{\"cmd\":\"action\",\"account\":\"" TW_TEST_ACCOUNT
+			    "\",\"name\":\"%s\"}",
+			    label);
+
+	tw_test_runner_send(runner, command);
+}
+
+/* The account action lists who waits, the longest first, and says so
+ * when no one does; Get Info says how long the customer has waited. */
+static void
+test_waiting_shown(Desk *desk, gconstpointer data)
+{
+	TwTestRunner *runner = tw_test_world_start_runner(
+	    &desk->world, desk->world.refresh_token, NULL, NULL);
+	g_autofree char *bob =
+	    tw_sandbox_add_user(desk->world.sandbox, "Bob_B", "Bob Buyer");
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	JsonObject *notify;
+	JsonObject *info;
+	const char *text;
+
+	tw_test_assert_signed_on(runner);
+	run_action(runner, "Conversations waiting for an answer");
+	notify = tw_test_runner_wait_event(
+	    runner, "notify", "primary", "Conversations waiting for an answer",
+	    WAIT_MS);
+	g_assert_nonnull(notify);
+	g_assert_cmpstr(json_object_get_string_member(notify, "secondary"), ==,
+			"No one is waiting for an answer.");
+
+	first = tw_test_create_message(&desk->world, desk->alice,
+				       desk->world.account_id, "First!", 0);
+	wait_message(runner, "First!");
+	tw_test_let_it_run(1100);
+	second = tw_test_create_message(&desk->world, bob,
+					desk->world.account_id, "Second", 0);
+	wait_message(runner, "Second");
+	run_action(runner, "Conversations waiting for an answer");
+	notify = tw_test_runner_wait_event(
+	    runner, "notify", "primary", "Conversations waiting for an answer",
+	    WAIT_MS);
+	g_assert_nonnull(notify);
+	text = json_object_get_string_member(notify, "secondary");
+	g_assert_true(g_str_has_prefix(text, "@alice_c: "));
+	g_assert_nonnull(strstr(text, "\n@bob_b: "));
+
+	tw_test_runner_send(runner,
+			    "{\"cmd\":\"get-info\",\"who\":\"alice_c\"}");
+	info = tw_test_runner_wait_event(runner, "userinfo", "who", "alice_c",
+					 WAIT_MS);
+	g_assert_nonnull(info);
+	g_assert_true(
+	    json_object_has_member(json_object_get_object_member(info, "info"),
+				   "Waiting for an answer"));
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -244,5 +425,13 @@ main(int argc, char **argv)
 		   test_reply_lists, desk_tear_down);
 	g_test_add("/desk/reply-errors", Desk, NULL, desk_set_up,
 		   test_reply_errors, desk_tear_down);
+	g_test_add("/desk/waiting-until-answered", Desk, NULL, desk_set_up,
+		   test_waiting_until_answered, desk_tear_down);
+	g_test_add("/desk/waiting-answered-elsewhere", Desk, NULL, desk_set_up,
+		   test_waiting_answered_elsewhere, desk_tear_down);
+	g_test_add("/desk/waiting-survives-restart", Desk, NULL, desk_set_up,
+		   test_waiting_survives_restart, desk_tear_down);
+	g_test_add("/desk/waiting-shown", Desk, NULL, desk_set_up,
+		   test_waiting_shown, desk_tear_down);
 	return g_test_run();
 }

@@ -321,6 +321,41 @@ test_outbox_survives_restart(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* The oldest unanswered message counts, an older answer does not end the
+ * wait, a newer one does, and the record survives a restart. */
+static void
+test_waiting(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_true(tw_state_note_waiting(state, "maria", 2000));
+		g_assert_false(tw_state_note_waiting(state, "maria", 3000));
+		g_assert_true(tw_state_note_waiting(state, "maria", 1000));
+		g_assert_true(tw_state_note_waiting(state, "1582", 5000));
+		g_assert_false(tw_state_clear_waiting(state, "1582", 4000));
+		g_assert_true(tw_state_clear_waiting(state, "1582", 6000));
+		g_assert_false(tw_state_clear_waiting(state, "nobody", 0));
+		g_assert_true(tw_state_note_waiting(state, "tom", 7000));
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		GHashTable *waiting = tw_state_get_waiting(state);
+
+		g_assert_cmpuint(g_hash_table_size(waiting), ==, 2);
+		g_assert_cmpint(
+		    *(gint64 *)g_hash_table_lookup(waiting, "maria"), ==, 1000);
+		g_assert_cmpint(*(gint64 *)g_hash_table_lookup(waiting, "tom"),
+				==, 7000);
+		/* 0: answered now. */
+		g_assert_true(tw_state_clear_waiting(state, "tom", 0));
+		g_assert_cmpuint(g_hash_table_size(waiting), ==, 1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,6 +373,7 @@ main(int argc, char **argv)
 	ADD("/state/corrupt-file-moved-aside", test_corrupt_file_moved_aside);
 	ADD("/state/unwritable-directory", test_unwritable_directory);
 	ADD("/state/outbox/survives-restart", test_outbox_survives_restart);
+	ADD("/state/waiting", test_waiting);
 #undef ADD
 	return g_test_run();
 }

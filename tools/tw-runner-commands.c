@@ -162,6 +162,31 @@ tw_runner_command_chat_send(JsonObject *command)
 	purple_conv_chat_send(PURPLE_CONV_CHAT(conv), html);
 }
 
+/* The conversations of a purple-twdm account waiting for an answer. */
+static void
+tw_runner_command_waiting(JsonObject *command)
+{
+	PurpleAccount *account;
+	g_autoptr(JsonArray) waiting = NULL;
+	JsonBuilder *builder;
+
+	if (tw_runner_command_connection(command, &account) == NULL)
+		return;
+	waiting = tw_runner_dup_waiting(account);
+	if (waiting == NULL) {
+		tw_runner_emit_command_error(
+		    "account \"%s\" keeps no waiting list",
+		    purple_account_get_username(account));
+		return;
+	}
+	builder = tw_runner_event_new("waiting");
+	tw_runner_add_account(builder, account);
+	json_builder_set_member_name(builder, "conversations");
+	json_builder_add_value(
+	    builder, json_node_init_array(json_node_alloc(), waiting));
+	tw_runner_event_emit(builder);
+}
+
 static const char *
 tw_runner_command_status_name(PurpleCmdStatus status)
 {
@@ -777,6 +802,7 @@ static const struct {
     {"send", tw_runner_command_send},
     {"chat-send", tw_runner_command_chat_send},
     {"command", tw_runner_command_slash},
+    {"waiting", tw_runner_command_waiting},
     {"answer", tw_runner_command_answer},
     {"disconnect", tw_runner_command_disconnect},
     {"connect", tw_runner_command_connect},

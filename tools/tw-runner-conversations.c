@@ -140,6 +140,7 @@ tw_runner_write_conv(PurpleConversation *conv, const char *who,
 	PurpleAccount *account = purple_conversation_get_account(conv);
 	JsonBuilder *builder = tw_runner_event_new("message");
 	g_autofree char *plain = purple_markup_strip_html(message);
+	gint64 waiting;
 
 	/* libpurple passes the buddy's name as "who" for the local echo of
 	 * an IM; the sender of a sent IM is the account itself. */
@@ -154,6 +155,10 @@ tw_runner_write_conv(PurpleConversation *conv, const char *who,
 	tw_runner_add_string(builder, "text", message);
 	tw_runner_add_string(builder, "plain", plain);
 	tw_runner_add_int(builder, "time", mtime);
+	waiting = tw_runner_get_waiting_seconds(
+	    account, purple_conversation_get_name(conv));
+	if (waiting >= 0)
+		tw_runner_add_int(builder, "waiting", waiting);
 	json_builder_set_member_name(builder, "flags");
 	json_builder_begin_array(builder);
 	for (gsize i = 0; i < G_N_ELEMENTS(tw_runner_message_flags); i++) {

@@ -379,3 +379,50 @@ tw_runner_check_plugins(GPtrArray *specs, const char *plugin_dir)
 	}
 	return TRUE;
 }
+
+JsonArray *
+tw_runner_dup_waiting(PurpleAccount *account)
+{
+	PurplePlugin *plugin;
+	gboolean ok = FALSE;
+	g_autofree char *json = NULL;
+	g_autoptr(JsonParser) parser = NULL;
+	JsonNode *root;
+
+	if (account == NULL ||
+	    g_strcmp0(purple_account_get_protocol_id(account), TW_PLUGIN_ID) !=
+		0)
+		return NULL;
+	plugin = purple_plugins_find_with_id(TW_PLUGIN_ID);
+	if (plugin == NULL)
+		return NULL;
+	json = purple_plugin_ipc_call(plugin, TW_IPC_WAITING, &ok, account);
+	if (!ok || json == NULL)
+		return NULL;
+	parser = json_parser_new();
+	if (!json_parser_load_from_data(parser, json, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (!JSON_NODE_HOLDS_ARRAY(root))
+		return NULL;
+	return json_array_ref(json_node_get_array(root));
+}
+
+gint64
+tw_runner_get_waiting_seconds(PurpleAccount *account, const char *conversation)
+{
+	g_autoptr(JsonArray) waiting = tw_runner_dup_waiting(account);
+
+	for (guint i = 0; waiting != NULL && i < json_array_get_length(waiting);
+	     i++) {
+		JsonObject *entry = json_array_get_object_element(waiting, i);
+		const char *name = json_object_get_string_member_with_default(
+		    entry, "conversation", NULL);
+
+		if (name != NULL && conversation != NULL &&
+		    g_ascii_strcasecmp(name, conversation) == 0)
+			return json_object_get_int_member_with_default(
+			    entry, "seconds", 0);
+	}
+	return -1;
+}

@@ -259,4 +259,14 @@ gboolean tw_runner_parse_arguments(int *argc, char ***argv,
 gboolean tw_runner_build_specs(TwRunnerArguments *arguments, GPtrArray *specs,
 			       GError **error);
 
+/* tw-runner-host.c, the plugin's own IPC */
+
+/* The TW_IPC_WAITING list of a purple-twdm account (conversation, since,
+ * seconds), or NULL for another protocol or an offline account. */
+JsonArray *tw_runner_dup_waiting(PurpleAccount *account);
+
+/* How long @conversation has waited for an answer, in seconds, or -1. */
+gint64 tw_runner_get_waiting_seconds(PurpleAccount *account,
+				     const char *conversation);
+
 G_END_DECLS
