@@ -236,6 +236,7 @@ start_runner(TwTestWorld *world, const char *refresh_token)
 	    "--password-env", "TWDM_BENCH_PASSWORD",
 	    "--api-base",     tw_sandbox_get_base_url(world->sandbox),
 	    "--client-id",    TW_SANDBOX_CLIENT_ID,
+	    "--option",       "first-contact=allow",
 	    "--stats",        NULL};
 	g_autofree char *entry =
 	    g_strconcat("TWDM_BENCH_PASSWORD=", refresh_token, NULL);

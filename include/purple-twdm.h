@@ -122,3 +122,19 @@
  * "since" in Unix seconds; "[]" when none waits or the account is offline.
  */
 #define TW_IPC_WAITING "waiting"
+
+/**
+ * Account option (string, a list): what a DM to someone who has never
+ * written to the account does: #TW_FIRST_CONTACT_ASK (the default) asks
+ * first, #TW_FIRST_CONTACT_ALLOW sends, #TW_FIRST_CONTACT_REFUSE refuses.
+ * Replies to people who wrote are never asked about.
+ */
+#define TW_OPTION_FIRST_CONTACT "first-contact"
+/** #TW_OPTION_FIRST_CONTACT: ask for confirmation, saying why. */
+#define TW_FIRST_CONTACT_ASK "ask"
+/** #TW_OPTION_FIRST_CONTACT: send without asking. */
+#define TW_FIRST_CONTACT_ALLOW "allow"
+/** #TW_OPTION_FIRST_CONTACT: never write first. */
+#define TW_FIRST_CONTACT_REFUSE "refuse"
+/** Default of #TW_OPTION_FIRST_CONTACT. */
+#define TW_DEFAULT_FIRST_CONTACT TW_FIRST_CONTACT_ASK

@@ -353,6 +353,8 @@ tw_account_show_message(TwAccount *account, const TwDmEvent *event,
 	tw_waiting_note_message(account,
 				group ? event->conversation_id : handle,
 				tw_dm_event_get_time(event), message.outgoing);
+	if (!group && !message.outgoing)
+		tw_people_note_wrote(account, handle);
 	account->callbacks->message(account->ui, &message);
 }
 

@@ -452,6 +452,28 @@ const TwUser *tw_account_get_me(TwAccount *account);
 char *tw_account_dup_status_text(TwAccount *account);
 
 /**
+ * tw_account_has_written:
+ * @account: the account
+ * @handle: a handle, any case
+ *
+ * Whether @handle has written to this account since the plugin watches it
+ * (including the history it fetched), or the user agreed to write to them
+ * first. Kept across restarts.
+ *
+ * Returns: %TRUE when a DM to @handle answers someone who wrote
+ */
+gboolean tw_account_has_written(TwAccount *account, const char *handle);
+
+/**
+ * tw_account_allow_first_contact:
+ * @account: the account
+ * @handle: a handle the user agreed to write to first
+ *
+ * Further DMs to @handle are not asked about again.
+ */
+void tw_account_allow_first_contact(TwAccount *account, const char *handle);
+
+/**
  * tw_account_dup_duration_text:
  * @seconds: a duration
  *

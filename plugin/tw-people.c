@@ -309,3 +309,28 @@ tw_account_set_blocked(TwAccount *account, const char *handle, gboolean blocked)
 					    block_request_free);
 	return TRUE;
 }
+
+void
+tw_people_note_wrote(TwAccount *account, const char *handle)
+{
+	if (account->state != NULL && handle != NULL)
+		tw_state_note_correspondent(account->state, handle);
+}
+
+gboolean
+tw_account_has_written(TwAccount *account, const char *handle)
+{
+	if (account->state == NULL || handle == NULL)
+		return FALSE;
+	return tw_state_is_correspondent(account->state, handle) ||
+	       tw_account_get_waiting_since(account, handle) != 0;
+}
+
+void
+tw_account_allow_first_contact(TwAccount *account, const char *handle)
+{
+	if (account->state == NULL || handle == NULL)
+		return;
+	if (tw_state_note_correspondent(account->state, handle))
+		tw_account_save_state(account);
+}

@@ -59,4 +59,14 @@ const char *tw_people_get_id(TwAccount *account, const char *handle);
  */
 char *tw_people_dup_handle_of(TwAccount *account, const char *user_id);
 
+/**
+ * tw_people_note_wrote:
+ * @account: the account
+ * @handle: a customer whose message was shown
+ *
+ * Remembers that @handle has written, so that answering them never asks
+ * for consent. The caller saves the state.
+ */
+void tw_people_note_wrote(TwAccount *account, const char *handle);
+
 G_END_DECLS

@@ -115,6 +115,7 @@ static void
 plugin_init(PurplePlugin *plugin)
 {
 	GList *auth_methods = NULL;
+	GList *first_contact = NULL;
 	const char *localedir = LOCALEDIR;
 
 #ifdef TW_TEST_LOCALEDIR_ENV
@@ -163,6 +164,20 @@ plugin_init(PurplePlugin *plugin)
 	add_option(purple_account_option_string_new(
 	    _("OAuth 1.0a access token (its secret is the password)"),
 	    TW_OPTION_ACCESS_TOKEN, ""));
+	/* The first item is the default. */
+	first_contact = g_list_append(
+	    first_contact,
+	    list_item(_("Ask before writing first to someone who never wrote"),
+		      TW_FIRST_CONTACT_ASK));
+	first_contact = g_list_append(
+	    first_contact,
+	    list_item(_("Write first without asking"), TW_FIRST_CONTACT_ALLOW));
+	first_contact =
+	    g_list_append(first_contact, list_item(_("Never write first"),
+						   TW_FIRST_CONTACT_REFUSE));
+	add_option(purple_account_option_list_new(
+	    _("First DM to someone who never wrote"), TW_OPTION_FIRST_CONTACT,
+	    first_contact));
 	add_option(purple_account_option_int_new(
 	    _("Shortest seconds between checks (0 = automatic)"),
 	    TW_OPTION_POLL_INTERVAL, TW_DEFAULT_POLL_INTERVAL));

@@ -23,6 +23,7 @@
 #include "tw-oauth.h"
 #include "tw-prpl-authorize.h"
 #include "tw-prpl-chat.h"
+#include "tw-prpl-consent.h"
 #include "tw-prpl-people.h"
 #include "tw-prpl-settings.h"
 #include "tw-state.h"
@@ -350,6 +351,7 @@ tw_prpl_close(PurpleConnection *connection)
 	TwAccount *tw = purple_connection_get_protocol_data(connection);
 
 	tw_prpl_authorize_finish(connection);
+	tw_prpl_consent_forget(connection);
 	purple_connection_set_protocol_data(connection, NULL);
 	tw_account_free(tw);
 }
@@ -362,8 +364,9 @@ tw_prpl_send_im(PurpleConnection *connection, const char *who,
 
 	if (tw == NULL)
 		return -ENOTCONN;
-	/* 0 tells libpurple not to echo: an empty message is not sent. */
-	return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
+	/* 0 tells libpurple not to echo: an empty message is not sent, and
+	 * one waiting for consent is echoed when it is. */
+	return tw_prpl_consent_send_im(connection, tw, who, message);
 }
 
 const char *

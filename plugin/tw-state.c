@@ -41,6 +41,9 @@ struct _TwState {
 	/* peer handle or group id -> Unix µs of its oldest unanswered
 	 * customer message (gint64 *) */
 	GHashTable *waiting;
+	/* lower-case handles of people who wrote, or whom the user agreed to
+	 * write first */
+	GHashTable *correspondents;
 };
 
 static void
@@ -265,6 +268,7 @@ load_sync_file(TwState *state)
 	    read_json_object(state->sync_path, &exists);
 	JsonArray *delivered;
 	JsonArray *flags;
+	JsonArray *correspondents;
 
 	state->is_new = !exists;
 	if (object == NULL)
@@ -287,6 +291,16 @@ load_sync_file(TwState *state)
 	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(object, "waiting")))
 		load_waiting(state,
 			     json_object_get_object_member(object, "waiting"));
+	correspondents = get_array_member(object, "correspondents");
+	for (guint i = 0; correspondents != NULL &&
+			  i < json_array_get_length(correspondents);
+	     i++) {
+		const char *handle =
+		    json_array_get_string_element(correspondents, i);
+
+		if (handle != NULL)
+			tw_state_note_correspondent(state, handle);
+	}
 	delivered = get_array_member(object, "delivered");
 	for (guint i = 0;
 	     delivered != NULL && i < json_array_get_length(delivered); i++) {
@@ -334,6 +348,8 @@ tw_state_open(const char *directory, const char *username, GError **error)
 				  (GDestroyNotify)g_hash_table_unref);
 	state->waiting =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	state->correspondents =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -352,6 +368,7 @@ tw_state_free(TwState *state)
 	g_hash_table_destroy(state->flags);
 	g_hash_table_destroy(state->groups);
 	g_hash_table_destroy(state->waiting);
+	g_hash_table_destroy(state->correspondents);
 	g_free(state->token_path);
 	g_free(state->sync_path);
 	g_free(state);
@@ -639,6 +656,35 @@ tw_state_get_waiting(TwState *state)
 	return state->waiting;
 }
 
+gboolean
+tw_state_note_correspondent(TwState *state, const char *handle)
+{
+	return g_hash_table_add(state->correspondents,
+				g_ascii_strdown(handle, -1));
+}
+
+gboolean
+tw_state_is_correspondent(TwState *state, const char *handle)
+{
+	g_autofree char *key = g_ascii_strdown(handle, -1);
+
+	return g_hash_table_contains(state->correspondents, key);
+}
+
+static void
+build_correspondents(TwState *state, JsonBuilder *builder)
+{
+	GHashTableIter iter;
+	gpointer handle;
+
+	json_builder_set_member_name(builder, "correspondents");
+	json_builder_begin_array(builder);
+	g_hash_table_iter_init(&iter, state->correspondents);
+	while (g_hash_table_iter_next(&iter, &handle, NULL))
+		json_builder_add_string_value(builder, handle);
+	json_builder_end_array(builder);
+}
+
 static void
 build_waiting(TwState *state, JsonBuilder *builder)
 {
@@ -761,6 +807,7 @@ tw_state_save(TwState *state, GError **error)
 	build_outbox(state, builder);
 	build_groups(state, builder);
 	build_waiting(state, builder);
+	build_correspondents(state, builder);
 	json_builder_set_member_name(builder, "delivered");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {

@@ -330,6 +330,26 @@ GHashTable *tw_state_group_get_members(TwState *state,
 				       const char *conversation_id);
 
 /**
+ * tw_state_note_correspondent:
+ * @state: the state
+ * @handle: a person who wrote to the account (any case), or whom the user
+ *   agreed to write to first
+ *
+ * Returns: whether @handle is new to the record
+ */
+gboolean tw_state_note_correspondent(TwState *state, const char *handle);
+
+/**
+ * tw_state_is_correspondent:
+ * @state: the state
+ * @handle: a handle, any case
+ *
+ * Returns: whether @handle has written to the account (or may be written
+ * to first), as far as this plugin has seen
+ */
+gboolean tw_state_is_correspondent(TwState *state, const char *handle);
+
+/**
  * tw_state_note_waiting:
  * @state: the state
  * @conversation: peer handle or group id

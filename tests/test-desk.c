@@ -1,7 +1,7 @@
 /*
  * The support-desk tools through the headless runner against the
- * in-process sandbox: saved replies ("/reply NAME", "/reply") and the
- * conversations waiting for an answer.
+ * in-process sandbox: saved replies ("/reply NAME", "/reply"), the
+ * conversations waiting for an answer, and consent before a first DM.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -413,6 +413,192 @@ test_waiting_shown(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* A runner with the first-contact rule @rule (the test world allows). */
+static TwTestRunner *
+start_with_rule(Desk *desk, const char *rule)
+{
+	g_autofree char *option = g_strconcat("first-contact=", rule, NULL);
+	TwTestRunner *runner =
+	    tw_test_world_start_runner(&desk->world, desk->world.refresh_token,
+				       NULL, "--option", option, NULL);
+
+	tw_test_assert_signed_on(runner);
+	return runner;
+}
+
+static void
+answer_action(TwTestRunner *runner, JsonObject *question, guint action)
+{
+	g_autofree char *command = g_strdup_printf(
+	    "{\"cmd\":\"answer\",\"id\":%" G_GINT64_FORMAT ",\"action\":%u}",
+	    json_object_get_int_member(question, "id"), action);
+
+	tw_test_runner_send(runner, command);
+}
+
+static guint
+count_sent(Desk *desk, const char *path)
+{
+	g_autoptr(GPtrArray) sent = tw_test_sent_texts(&desk->world, path);
+
+	return sent->len;
+}
+
+/* A first DM waits for a yes: nothing reaches X before it, everything
+ * typed meanwhile goes with it, in order, and is shown as sent; the next
+ * DM to the same person is not asked about. */
+static void
+test_first_contact_asks(Desk *desk, gconstpointer data)
+{
+	g_autofree char *bob =
+	    tw_sandbox_add_user(desk->world.sandbox, "Bob_B", "Bob Buyer");
+	g_autofree char *path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", bob);
+	TwTestRunner *runner = start_with_rule(desk, "ask");
+	JsonObject *question;
+	JsonArray *actions;
+	g_autoptr(GPtrArray) sent = NULL;
+	gint64 deadline;
+
+	tw_test_send_command(runner, "bob_b", "Hello Bob");
+	question = tw_test_runner_wait_event(runner, "request-action", "who",
+					     "bob_b", WAIT_MS);
+	g_assert_nonnull(question);
+	g_assert_cmpstr(json_object_get_string_member(question, "primary"), ==,
+			"Send a first DM to @bob_b?");
+	g_assert_nonnull(
+	    strstr(json_object_get_string_member(question, "secondary"),
+		   "has never written to this account"));
+	actions = json_object_get_array_member(question, "actions");
+	g_assert_cmpstr(json_array_get_string_element(actions, 0), ==, "Send");
+	g_assert_cmpstr(json_array_get_string_element(actions, 1), ==,
+			"Don't send");
+	tw_test_send_command(runner, "bob_b", "Are you there?");
+	tw_test_let_it_run(1000);
+	g_assert_cmpuint(count_sent(desk, path), ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 1);
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "send"), ==,
+			 0);
+
+	answer_action(runner, question, 0);
+	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	while (count_sent(desk, path) < 2) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+	sent = tw_test_sent_texts(&desk->world, path);
+	g_assert_cmpstr(g_ptr_array_index(sent, 0), ==, "Hello Bob");
+	g_assert_cmpstr(g_ptr_array_index(sent, 1), ==, "Are you there?");
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "send"), ==,
+			 2);
+
+	tw_test_send_command(runner, "bob_b", "Third");
+	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	while (count_sent(desk, path) < 3) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+static JsonObject *
+wait_error_message(TwTestRunner *runner)
+{
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+	for (;;) {
+		GPtrArray *events = tw_test_runner_get_events(runner);
+
+		for (guint i = 0; i < events->len; i++) {
+			JsonObject *event = g_ptr_array_index(events, i);
+
+			if (g_strcmp0(
+				json_object_get_string_member_with_default(
+				    event, "event", NULL),
+				"message") == 0 &&
+			    tw_test_event_has_flag(event, "error"))
+				return event;
+		}
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+}
+
+/* "Don't send": nothing reaches X, and the window says so. */
+static void
+test_first_contact_declined(Desk *desk, gconstpointer data)
+{
+	g_autofree char *bob =
+	    tw_sandbox_add_user(desk->world.sandbox, "Bob_B", "Bob Buyer");
+	g_autofree char *path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", bob);
+	TwTestRunner *runner = start_with_rule(desk, "ask");
+	JsonObject *question;
+	JsonObject *note;
+
+	tw_test_send_command(runner, "bob_b", "Buy our new plan!");
+	question = tw_test_runner_wait_event(runner, "request-action", "who",
+					     "bob_b", WAIT_MS);
+	g_assert_nonnull(question);
+	answer_action(runner, question, 1);
+	note = wait_error_message(runner);
+	g_assert_nonnull(strstr(json_object_get_string_member(note, "plain"),
+				"Not sent: @bob_b has never written to this "
+				"account."));
+	tw_test_let_it_run(1000);
+	g_assert_cmpuint(count_sent(desk, path), ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/* A reply to someone who wrote is never asked about. */
+static void
+test_first_contact_reply_not_asked(Desk *desk, gconstpointer data)
+{
+	TwTestRunner *runner = start_with_rule(desk, "ask");
+	g_autofree char *id = tw_test_create_message(
+	    &desk->world, desk->alice, desk->world.account_id,
+	    "My parcel arrived broken", 0);
+	g_autoptr(GPtrArray) sent = NULL;
+
+	wait_message(runner, "My parcel arrived broken");
+	tw_test_send_command(runner, "alice_c",
+			     "Sorry! A new one is on its way.");
+	sent = wait_sent(desk, 1);
+	g_assert_cmpuint(sent->len, ==, 1);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/* first-contact=refuse: no question, nothing sent, a note in the window. */
+static void
+test_first_contact_refused(Desk *desk, gconstpointer data)
+{
+	g_autofree char *bob =
+	    tw_sandbox_add_user(desk->world.sandbox, "Bob_B", "Bob Buyer");
+	g_autofree char *path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", bob);
+	TwTestRunner *runner = start_with_rule(desk, "refuse");
+	JsonObject *note;
+
+	tw_test_send_command(runner, "bob_b", "Buy our new plan!");
+	note = wait_error_message(runner);
+	g_assert_nonnull(strstr(json_object_get_string_member(note, "plain"),
+				"it does not write first"));
+	tw_test_let_it_run(1000);
+	g_assert_cmpuint(count_sent(desk, path), ==, 0);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -433,5 +619,14 @@ main(int argc, char **argv)
 		   test_waiting_survives_restart, desk_tear_down);
 	g_test_add("/desk/waiting-shown", Desk, NULL, desk_set_up,
 		   test_waiting_shown, desk_tear_down);
+	g_test_add("/desk/first-contact-asks", Desk, NULL, desk_set_up,
+		   test_first_contact_asks, desk_tear_down);
+	g_test_add("/desk/first-contact-declined", Desk, NULL, desk_set_up,
+		   test_first_contact_declined, desk_tear_down);
+	g_test_add("/desk/first-contact-reply-not-asked", Desk, NULL,
+		   desk_set_up, test_first_contact_reply_not_asked,
+		   desk_tear_down);
+	g_test_add("/desk/first-contact-refused", Desk, NULL, desk_set_up,
+		   test_first_contact_refused, desk_tear_down);
 	return g_test_run();
 }

@@ -540,6 +540,8 @@ start_runner(TwTestWorld *world, gboolean debug)
 			      TW_SANDBOX_CLIENT_ID,
 			      "--reconnect-delay",
 			      "1",
+			      "--option",
+			      "first-contact=allow",
 			      debug ? "--debug" : NULL,
 			      NULL};
 

@@ -71,6 +71,7 @@ tw_test_crowd_set_up(TwTestCrowd *crowd, guint accounts, guint window_seconds)
 		add_string(builder, "api-base",
 			   tw_sandbox_get_base_url(crowd->sandbox));
 		add_string(builder, "client-id", TW_SANDBOX_CLIENT_ID);
+		add_string(builder, "first-contact", "allow");
 		json_builder_set_member_name(builder, "history-days");
 		json_builder_add_int_value(builder, 1);
 		json_builder_end_object(builder);

@@ -64,6 +64,10 @@ tw_test_world_start_runner(TwTestWorld *world, const char *password,
 	g_ptr_array_add(args, "--reconnect-delay");
 	g_ptr_array_add(args, "1");
 	g_ptr_array_add(args, "--debug");
+	/* The tests write to people who never wrote; test-desk's consent
+	 * tests ask for the default rule again after this. */
+	g_ptr_array_add(args, "--option");
+	g_ptr_array_add(args, "first-contact=allow");
 	va_start(list, first_extra);
 	for (const char *arg = first_extra; arg != NULL;
 	     arg = va_arg(list, const char *))

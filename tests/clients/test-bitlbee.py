@@ -263,6 +263,7 @@ class Scenario:
         self.irc.root_command(f"account {tag} set api-base {self.sandbox.base_url}", "api-base = ")
         self.irc.root_command(f"account {tag} set client-id {self.sandbox.client_id}",
                               "client-id = ")
+        self.irc.root_command(f"account {tag} set first-contact allow", "first-contact = ")
         return tag
 
     # Steps ----------------------------------------------------------------

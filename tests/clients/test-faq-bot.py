@@ -110,7 +110,8 @@ class BotRun:
                   encoding="utf-8") as config:
             json.dump({"accounts": [{"username": sandbox.account, "password": token,
                                      "options": {"api-base": sandbox.base_url,
-                                                 "client-id": sandbox.client_id}}]}, config)
+                                                 "client-id": sandbox.client_id,
+                                                 "first-contact": "allow"}}]}, config)
         env = dict(os.environ, TWDM_RUNNER=os.environ["TW_TEST_RUNNER"], TWDM_BOT_NOW=now)
         self.log_path = os.path.join(scenario.workdir, f"bot-{len(scenario.runs)}.log")
         self.polls_before = scenario.count_polls()

@@ -49,6 +49,7 @@ def write_pidgin_config(config_dir, sandbox):
   <settings>
    <setting name='api-base' type='string'>{escape(sandbox.base_url)}</setting>
    <setting name='client-id' type='string'>{escape(sandbox.client_id)}</setting>
+   <setting name='first-contact' type='string'>allow</setting>
   </settings>
   <settings ui='gtk-gaim'>
    <setting name='auto-login' type='bool'>1</setting>

@@ -1,0 +1,179 @@
+/*
+ * tw-prpl-consent: consent before a first DM (see tw-prpl-consent.h).
+ * X lets anyone write to anyone who accepts DMs; a business that writes
+ * first to people who never asked is sending spam, and gets reported.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include "tw-prpl-consent.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "purple-twdm.h"
+#include "tw-prpl-settings.h"
+
+/* One open question: the messages typed for @who until it is answered. */
+typedef struct {
+	PurpleConnection *connection;
+	char *who;
+	GPtrArray *messages;
+	void *ui_handle;
+} Consent;
+
+static GList *pending;
+
+static void
+consent_free(Consent *consent)
+{
+	g_free(consent->who);
+	g_ptr_array_unref(consent->messages);
+	g_free(consent);
+}
+
+static Consent *
+find_pending(PurpleConnection *connection, const char *who)
+{
+	for (GList *link = pending; link != NULL; link = link->next) {
+		Consent *consent = link->data;
+
+		if (consent->connection == connection &&
+		    g_ascii_strcasecmp(consent->who, who) == 0)
+			return consent;
+	}
+	return NULL;
+}
+
+static PurpleConversation *
+find_conversation(PurpleConnection *connection, const char *who)
+{
+	PurpleAccount *account = purple_connection_get_account(connection);
+	PurpleConversation *conv = purple_find_conversation_with_account(
+	    PURPLE_CONV_TYPE_IM, who, account);
+
+	if (conv == NULL)
+		conv =
+		    purple_conversation_new(PURPLE_CONV_TYPE_IM, account, who);
+	return conv;
+}
+
+static void
+consent_send(Consent *consent, int action)
+{
+	TwAccount *tw =
+	    purple_connection_get_protocol_data(consent->connection);
+	PurpleConversation *conv =
+	    find_conversation(consent->connection, consent->who);
+	PurpleAccount *account =
+	    purple_connection_get_account(consent->connection);
+
+	pending = g_list_remove(pending, consent);
+	tw_account_allow_first_contact(tw, consent->who);
+	for (guint i = 0; i < consent->messages->len; i++) {
+		const char *message = consent->messages->pdata[i];
+
+		/* libpurple did not echo it when it was typed: do it now. */
+		if (tw_account_send_im(tw, consent->who, message) > 0)
+			purple_conv_im_write(
+			    PURPLE_CONV_IM(conv),
+			    purple_account_get_username(account), message,
+			    PURPLE_MESSAGE_SEND, time(NULL));
+	}
+	consent_free(consent);
+}
+
+static void
+consent_decline(Consent *consent, int action)
+{
+	g_autofree char *note = g_strdup_printf(
+	    g_dngettext(GETTEXT_PACKAGE,
+			"Not sent: @%s has never written to this account. "
+			"(%u message)",
+			"Not sent: @%s has never written to this account. "
+			"(%u messages)",
+			consent->messages->len),
+	    consent->who, consent->messages->len);
+
+	pending = g_list_remove(pending, consent);
+	purple_conv_present_error(
+	    consent->who, purple_connection_get_account(consent->connection),
+	    note);
+	consent_free(consent);
+}
+
+static void
+ask(PurpleConnection *connection, const char *who, const char *message)
+{
+	PurpleAccount *account = purple_connection_get_account(connection);
+	Consent *consent = g_new0(Consent, 1);
+	g_autofree char *primary =
+	    g_strdup_printf(_("Send a first DM to @%s?"), who);
+	g_autofree char *secondary = g_strdup_printf(
+	    _("@%s has never written to this account. DMs are for answering "
+	      "people: an unsolicited message feels like spam, and gets "
+	      "accounts reported. Nothing is sent unless you choose Send."),
+	    who);
+
+	consent->connection = connection;
+	consent->who = g_strdup(who);
+	consent->messages = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(consent->messages, g_strdup(message));
+	pending = g_list_prepend(pending, consent);
+	/* bitlbee asks this as a yes/no question: the first action is yes. */
+	consent->ui_handle = purple_request_action(
+	    connection, _("Twitter DM"), primary, secondary, 1, account, who,
+	    find_conversation(connection, who), consent, 2, _("_Send"),
+	    G_CALLBACK(consent_send), _("_Don't send"),
+	    G_CALLBACK(consent_decline));
+}
+
+int
+tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
+			const char *who, const char *message)
+{
+	PurpleAccount *account = purple_connection_get_account(connection);
+	const char *rule = purple_account_get_string(
+	    account, TW_OPTION_FIRST_CONTACT, TW_DEFAULT_FIRST_CONTACT);
+	Consent *open;
+
+	if (g_strcmp0(rule, TW_FIRST_CONTACT_ALLOW) == 0 ||
+	    tw_account_has_written(tw, who))
+		return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
+	if (g_strcmp0(rule, TW_FIRST_CONTACT_REFUSE) == 0) {
+		g_autofree char *note = g_strdup_printf(
+		    _("Not sent: @%s has never written to this account, and "
+		      "it does not write first (the \"first-contact\" "
+		      "option)."),
+		    who);
+
+		purple_conv_present_error(who, account, note);
+		return 0;
+	}
+	/* Typed again before answering: one question for all of it. */
+	open = find_pending(connection, who);
+	if (open != NULL)
+		g_ptr_array_add(open->messages, g_strdup(message));
+	else
+		ask(connection, who, message);
+	return 0;
+}
+
+void
+tw_prpl_consent_forget(PurpleConnection *connection)
+{
+	GList *link = pending;
+
+	while (link != NULL) {
+		Consent *consent = link->data;
+		GList *next = link->next;
+
+		if (consent->connection == connection) {
+			pending = g_list_delete_link(pending, link);
+			purple_request_close(PURPLE_REQUEST_ACTION,
+					     consent->ui_handle);
+			consent_free(consent);
+		}
+		link = next;
+	}
+}

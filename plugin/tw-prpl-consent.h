@@ -1,0 +1,41 @@
+/*
+ * tw-prpl-consent: consent before a first DM. A DM to someone who has
+ * never written to the account is held until the user agrees (the
+ * first-contact option: ask, allow, refuse); replies are never asked
+ * about.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <purple.h>
+
+#include "tw-account.h"
+
+G_BEGIN_DECLS
+
+/**
+ * tw_prpl_consent_send_im:
+ * @connection: the connection
+ * @tw: its account
+ * @who: the recipient's handle
+ * @message: the HTML typed
+ *
+ * PurplePluginProtocolInfo.send_im behind the first-contact rule: sends,
+ * asks first (the message waits, and is echoed once sent), or refuses
+ * with a note in the conversation.
+ *
+ * Returns: 1 when sent now (libpurple echoes it), 0 when not (yet)
+ */
+int tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
+			    const char *who, const char *message);
+
+/**
+ * tw_prpl_consent_forget:
+ * @connection: a connection that closes
+ *
+ * Withdraws its open questions; their messages are not sent.
+ */
+void tw_prpl_consent_forget(PurpleConnection *connection);
+
+G_END_DECLS
