@@ -322,8 +322,8 @@ tw_account_has_written(TwAccount *account, const char *handle)
 {
 	if (account->state == NULL || handle == NULL)
 		return FALSE;
-	return tw_state_is_correspondent(account->state, handle) ||
-	       tw_account_get_waiting_since(account, handle) != 0;
+	/* Everyone who waits has written: the record has them too. */
+	return tw_state_is_correspondent(account->state, handle);
 }
 
 void

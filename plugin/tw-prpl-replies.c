@@ -15,6 +15,7 @@
 #include "tw-account.h"
 #include "tw-prpl-settings.h"
 #include "tw-replies.h"
+#include "tw-text.h"
 
 static PurpleCmdId reply_command;
 
@@ -55,11 +56,19 @@ dup_display_name(PurpleConversation *conv)
 	return g_strdup(who);
 }
 
+/* Plain text as the markup a conversation window sends and shows. */
+static char *
+dup_html_of(const char *text)
+{
+	g_autofree char *escaped = tw_text_escape(text);
+
+	return purple_strreplace(escaped, "\n", "<br>");
+}
+
 static void
 write_system(PurpleConversation *conv, const char *text)
 {
-	g_autofree char *escaped = g_markup_escape_text(text, -1);
-	g_autofree char *html = purple_strreplace(escaped, "\n", "<br>");
+	g_autofree char *html = dup_html_of(text);
 
 	purple_conversation_write(conv, NULL, html,
 				  PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
@@ -104,7 +113,6 @@ reply_cb(PurpleConversation *conv, const gchar *command, gchar **args,
 	    g_strdup(args != NULL && args[0] != NULL ? args[0] : ""));
 	g_autofree char *display_name = NULL;
 	g_autofree char *text = NULL;
-	g_autofree char *escaped = NULL;
 	g_autofree char *html = NULL;
 	const char *saved;
 
@@ -127,8 +135,7 @@ reply_cb(PurpleConversation *conv, const gchar *command, gchar **args,
 	}
 	display_name = dup_display_name(conv);
 	text = tw_replies_expand(saved, display_name);
-	escaped = g_markup_escape_text(text, -1);
-	html = purple_strreplace(escaped, "\n", "<br>");
+	html = dup_html_of(text);
 	/* The window's own send: shown, logged and queued like typed text. */
 	if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_IM)
 		purple_conv_im_send(PURPLE_CONV_IM(conv), html);

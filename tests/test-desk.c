@@ -150,8 +150,9 @@ test_reply_sends(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* The first message line carrying @flag ("system", "error"). */
 static JsonObject *
-wait_system_message(TwTestRunner *runner)
+wait_message_with_flag(TwTestRunner *runner, const char *flag)
 {
 	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
 
@@ -165,7 +166,7 @@ wait_system_message(TwTestRunner *runner)
 				json_object_get_string_member_with_default(
 				    event, "event", NULL),
 				"message") == 0 &&
-			    tw_test_event_has_flag(event, "system"))
+			    tw_test_event_has_flag(event, flag))
 				return event;
 		}
 		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
@@ -189,7 +190,7 @@ test_reply_lists(Desk *desk, gconstpointer data)
 	result = run_command(runner, "/reply");
 	g_assert_cmpstr(json_object_get_string_member(result, "status"), ==,
 			"ok");
-	list = wait_system_message(runner);
+	list = wait_message_with_flag(runner, "system");
 	text = json_object_get_string_member(list, "plain");
 	g_assert_nonnull(strstr(text, "thanks: Thank you, {name}!"));
 	g_assert_nonnull(strstr(text, "hours: We answer 9:00-17:00."));
@@ -217,7 +218,7 @@ test_reply_errors(Desk *desk, gconstpointer data)
 	    "There is no saved reply named \"thanks\"; /reply alone "
 	    "lists them.");
 	run_command(runner, "/reply");
-	list = wait_system_message(runner);
+	list = wait_message_with_flag(runner, "system");
 	g_assert_nonnull(strstr(json_object_get_string_member(list, "plain"),
 				"No saved replies yet."));
 
@@ -506,29 +507,6 @@ test_first_contact_asks(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
-static JsonObject *
-wait_error_message(TwTestRunner *runner)
-{
-	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-
-	for (;;) {
-		GPtrArray *events = tw_test_runner_get_events(runner);
-
-		for (guint i = 0; i < events->len; i++) {
-			JsonObject *event = g_ptr_array_index(events, i);
-
-			if (g_strcmp0(
-				json_object_get_string_member_with_default(
-				    event, "event", NULL),
-				"message") == 0 &&
-			    tw_test_event_has_flag(event, "error"))
-				return event;
-		}
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
-}
-
 /* "Don't send": nothing reaches X, and the window says so. */
 static void
 test_first_contact_declined(Desk *desk, gconstpointer data)
@@ -546,7 +524,7 @@ test_first_contact_declined(Desk *desk, gconstpointer data)
 					     "bob_b", WAIT_MS);
 	g_assert_nonnull(question);
 	answer_action(runner, question, 1);
-	note = wait_error_message(runner);
+	note = wait_message_with_flag(runner, "error");
 	g_assert_nonnull(strstr(json_object_get_string_member(note, "plain"),
 				"Not sent: @bob_b has never written to this "
 				"account."));
@@ -588,7 +566,7 @@ test_first_contact_refused(Desk *desk, gconstpointer data)
 	JsonObject *note;
 
 	tw_test_send_command(runner, "bob_b", "Buy our new plan!");
-	note = wait_error_message(runner);
+	note = wait_message_with_flag(runner, "error");
 	g_assert_nonnull(strstr(json_object_get_string_member(note, "plain"),
 				"it does not write first"));
 	tw_test_let_it_run(1000);
