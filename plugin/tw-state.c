@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "tw-state.h"
+#include "tw-state-private.h"
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
@@ -18,33 +18,6 @@
 G_DEFINE_QUARK(tw - state - error - quark, tw_state_error)
 
 #define STATE_FILE_VERSION 1
-
-struct _TwState {
-	char *token_path;
-	char *sync_path;
-	gboolean is_new;
-	char *refresh_token;
-	/* fingerprints of replaced refresh tokens, oldest first */
-	GPtrArray *spent_tokens;
-	/* fingerprint of a refresh token sent to X whose answer was not
-	 * recorded yet, or NULL */
-	char *rotating;
-	/* event id -> created_at (gint64 *) */
-	GHashTable *delivered;
-	gint64 newest_delivered;
-	gint64 first_sign_on;
-	GQueue outbox;     /* TwStateOutgoing, oldest first */
-	GHashTable *flags; /* set of names */
-	guint64 next_outgoing;
-	/* group conversation id -> (member user id -> handle) */
-	GHashTable *groups;
-	/* peer handle or group id -> Unix µs of its oldest unanswered
-	 * customer message (gint64 *) */
-	GHashTable *waiting;
-	/* lower-case handles of people who wrote, or whom the user agreed to
-	 * write first */
-	GHashTable *correspondents;
-};
 
 static void
 outgoing_free(TwStateOutgoing *outgoing)
@@ -111,8 +84,8 @@ read_json_object(const char *path, gboolean *exists)
 	return NULL;
 }
 
-static JsonArray *
-get_array_member(JsonObject *object, const char *name)
+JsonArray *
+tw_state_get_array_member(JsonObject *object, const char *name)
 {
 	JsonNode *node = json_object_get_member(object, name);
 
@@ -146,7 +119,7 @@ load_token_file(TwState *state)
 		object, "refresh_token", NULL));
 	if (state->refresh_token != NULL && state->refresh_token[0] == '\0')
 		g_clear_pointer(&state->refresh_token, g_free);
-	spent = get_array_member(object, "spent");
+	spent = tw_state_get_array_member(object, "spent");
 	for (guint i = 0; spent != NULL && i < json_array_get_length(spent);
 	     i++) {
 		const char *fingerprint =
@@ -245,22 +218,6 @@ load_groups(TwState *state, JsonObject *groups)
 }
 
 static void
-load_waiting(TwState *state, JsonObject *waiting)
-{
-	g_autoptr(GList) names = json_object_get_members(waiting);
-
-	for (GList *name = names; name != NULL; name = name->next) {
-		JsonNode *node = json_object_get_member(waiting, name->data);
-
-		if (JSON_NODE_HOLDS_VALUE(node) &&
-		    json_node_get_value_type(node) == G_TYPE_INT64 &&
-		    json_node_get_int(node) > 0)
-			tw_state_note_waiting(state, name->data,
-					      json_node_get_int(node));
-	}
-}
-
-static void
 load_sync_file(TwState *state)
 {
 	gboolean exists;
@@ -268,15 +225,14 @@ load_sync_file(TwState *state)
 	    read_json_object(state->sync_path, &exists);
 	JsonArray *delivered;
 	JsonArray *flags;
-	JsonArray *correspondents;
 
 	state->is_new = !exists;
 	if (object == NULL)
 		return;
 	state->first_sign_on = json_object_get_int_member_with_default(
 	    object, "first_sign_on", state->first_sign_on);
-	load_outbox(state, get_array_member(object, "outbox"));
-	flags = get_array_member(object, "flags");
+	load_outbox(state, tw_state_get_array_member(object, "outbox"));
+	flags = tw_state_get_array_member(object, "flags");
 	for (guint i = 0; flags != NULL && i < json_array_get_length(flags);
 	     i++) {
 		const char *name = json_array_get_string_element(flags, i);
@@ -287,21 +243,8 @@ load_sync_file(TwState *state)
 	load_groups(state, json_object_has_member(object, "groups")
 			       ? json_object_get_object_member(object, "groups")
 			       : NULL);
-	if (json_object_has_member(object, "waiting") &&
-	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(object, "waiting")))
-		load_waiting(state,
-			     json_object_get_object_member(object, "waiting"));
-	correspondents = get_array_member(object, "correspondents");
-	for (guint i = 0; correspondents != NULL &&
-			  i < json_array_get_length(correspondents);
-	     i++) {
-		const char *handle =
-		    json_array_get_string_element(correspondents, i);
-
-		if (handle != NULL)
-			tw_state_note_correspondent(state, handle);
-	}
-	delivered = get_array_member(object, "delivered");
+	tw_state_desk_load(state, object);
+	delivered = tw_state_get_array_member(object, "delivered");
 	for (guint i = 0;
 	     delivered != NULL && i < json_array_get_length(delivered); i++) {
 		JsonArray *pair = json_array_get_array_element(delivered, i);
@@ -346,10 +289,7 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	state->groups =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 				  (GDestroyNotify)g_hash_table_unref);
-	state->waiting =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	state->correspondents =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tw_state_desk_init(state);
 	load_token_file(state);
 	load_sync_file(state);
 	return state;
@@ -367,8 +307,7 @@ tw_state_free(TwState *state)
 	g_queue_clear_full(&state->outbox, (GDestroyNotify)outgoing_free);
 	g_hash_table_destroy(state->flags);
 	g_hash_table_destroy(state->groups);
-	g_hash_table_destroy(state->waiting);
-	g_hash_table_destroy(state->correspondents);
+	tw_state_desk_clear(state);
 	g_free(state->token_path);
 	g_free(state->sync_path);
 	g_free(state);
@@ -622,85 +561,6 @@ tw_state_group_get_members(TwState *state, const char *conversation_id)
 	return g_hash_table_lookup(state->groups, conversation_id);
 }
 
-gboolean
-tw_state_note_waiting(TwState *state, const char *conversation, gint64 since)
-{
-	gint64 *known = g_hash_table_lookup(state->waiting, conversation);
-
-	if (known != NULL && *known <= since)
-		return FALSE;
-	if (known == NULL) {
-		known = g_new(gint64, 1);
-		g_hash_table_replace(state->waiting, g_strdup(conversation),
-				     known);
-	}
-	*known = since;
-	return TRUE;
-}
-
-gboolean
-tw_state_clear_waiting(TwState *state, const char *conversation,
-		       gint64 answered_at)
-{
-	gint64 *known = g_hash_table_lookup(state->waiting, conversation);
-
-	/* An answer older than the question does not answer it. */
-	if (known == NULL || (answered_at > 0 && answered_at < *known))
-		return FALSE;
-	return g_hash_table_remove(state->waiting, conversation);
-}
-
-GHashTable *
-tw_state_get_waiting(TwState *state)
-{
-	return state->waiting;
-}
-
-gboolean
-tw_state_note_correspondent(TwState *state, const char *handle)
-{
-	return g_hash_table_add(state->correspondents,
-				g_ascii_strdown(handle, -1));
-}
-
-gboolean
-tw_state_is_correspondent(TwState *state, const char *handle)
-{
-	g_autofree char *key = g_ascii_strdown(handle, -1);
-
-	return g_hash_table_contains(state->correspondents, key);
-}
-
-static void
-build_correspondents(TwState *state, JsonBuilder *builder)
-{
-	GHashTableIter iter;
-	gpointer handle;
-
-	json_builder_set_member_name(builder, "correspondents");
-	json_builder_begin_array(builder);
-	g_hash_table_iter_init(&iter, state->correspondents);
-	while (g_hash_table_iter_next(&iter, &handle, NULL))
-		json_builder_add_string_value(builder, handle);
-	json_builder_end_array(builder);
-}
-
-static void
-build_waiting(TwState *state, JsonBuilder *builder)
-{
-	GHashTableIter iter;
-	gpointer conversation, since;
-
-	json_builder_set_member_name(builder, "waiting");
-	json_builder_begin_object(builder);
-	g_hash_table_iter_init(&iter, state->waiting);
-	while (g_hash_table_iter_next(&iter, &conversation, &since)) {
-		json_builder_set_member_name(builder, conversation);
-		json_builder_add_int_value(builder, *(gint64 *)since);
-	}
-	json_builder_end_object(builder);
-}
-
 static void
 build_outbox(TwState *state, JsonBuilder *builder)
 {
@@ -806,8 +666,7 @@ tw_state_save(TwState *state, GError **error)
 	json_builder_add_int_value(builder, state->first_sign_on);
 	build_outbox(state, builder);
 	build_groups(state, builder);
-	build_waiting(state, builder);
-	build_correspondents(state, builder);
+	tw_state_desk_build(state, builder);
 	json_builder_set_member_name(builder, "delivered");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < entries->len; i++) {
