@@ -35,13 +35,20 @@ done
 # The include graph: one line "unit header-unit" for each #include "x.h"
 # of a header in plugin/, and "unit unit" so that every unit is a node.
 # TwAccount's files are one unit here: its core drives its concerns and
-# they call back into the core through tw-account-private.h. Among the
+# they call back into the core through tw-account-private.h; tw-state's
+# files, which share tw-state-private.h, are one unit too. Among the
 # concerns themselves (the second graph) there must be no cycle either.
 account_concerns="tw-session tw-sync tw-outbox tw-people tw-groups tw-account-status tw-waiting"
 unit_of() {
 	case " $account_concerns tw-account-private " in
 	*" $1 "*) echo tw-account ;;
-	*) echo "$1" ;;
+	*)
+		case $1 in
+		# the state's files share its private header: one unit
+		tw-state-private | tw-state-desk) echo tw-state ;;
+		*) echo "$1" ;;
+		esac
+		;;
 	esac
 }
 is_concern() {
