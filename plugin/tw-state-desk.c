@@ -1,12 +1,28 @@
 /*
  * tw-state-desk: the support desk's records in the sync file: who waits for
- * an answer since when, and who has written (or may be written to first).
+ * an answer since when, who has written (or may be written to first), and
+ * the recent sends the blast limit counts.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
 
 #include "tw-state-private.h"
+
+/* One message sent: where, when, and its text's fingerprint. */
+typedef struct {
+	char *fingerprint;
+	char *conversation;
+	gint64 at;
+} TwStateSend;
+
+static void
+send_free(TwStateSend *send)
+{
+	g_free(send->fingerprint);
+	g_free(send->conversation);
+	g_free(send);
+}
 
 void
 tw_state_desk_init(TwState *state)
@@ -22,6 +38,81 @@ tw_state_desk_clear(TwState *state)
 {
 	g_hash_table_destroy(state->waiting);
 	g_hash_table_destroy(state->correspondents);
+	g_queue_clear_full(&state->recent_sends, (GDestroyNotify)send_free);
+}
+
+void
+tw_state_note_send(TwState *state, const char *fingerprint,
+		   const char *conversation, gint64 at, gint64 horizon)
+{
+	TwStateSend *send;
+
+	while ((send = g_queue_peek_head(&state->recent_sends)) != NULL &&
+	       send->at < horizon)
+		send_free(g_queue_pop_head(&state->recent_sends));
+	send = g_new0(TwStateSend, 1);
+	send->fingerprint = g_strdup(fingerprint);
+	send->conversation = g_strdup(conversation);
+	send->at = at;
+	g_queue_push_tail(&state->recent_sends, send);
+}
+
+guint
+tw_state_count_send_recipients(TwState *state, const char *fingerprint,
+			       gint64 since)
+{
+	g_autoptr(GHashTable) recipients =
+	    g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (GList *link = state->recent_sends.head; link != NULL;
+	     link = link->next) {
+		TwStateSend *send = link->data;
+
+		if (send->at >= since &&
+		    g_str_equal(send->fingerprint, fingerprint))
+			g_hash_table_add(recipients, send->conversation);
+	}
+	return g_hash_table_size(recipients);
+}
+
+static void
+load_recent_sends(TwState *state, JsonArray *sends)
+{
+	for (guint i = 0; sends != NULL && i < json_array_get_length(sends);
+	     i++) {
+		JsonArray *triple = json_array_get_array_element(sends, i);
+		TwStateSend *send;
+
+		if (triple == NULL || json_array_get_length(triple) != 3 ||
+		    json_array_get_string_element(triple, 0) == NULL ||
+		    json_array_get_string_element(triple, 1) == NULL)
+			continue;
+		send = g_new0(TwStateSend, 1);
+		send->fingerprint =
+		    g_strdup(json_array_get_string_element(triple, 0));
+		send->conversation =
+		    g_strdup(json_array_get_string_element(triple, 1));
+		send->at = json_array_get_int_element(triple, 2);
+		g_queue_push_tail(&state->recent_sends, send);
+	}
+}
+
+static void
+build_recent_sends(TwState *state, JsonBuilder *builder)
+{
+	json_builder_set_member_name(builder, "recent_sends");
+	json_builder_begin_array(builder);
+	for (GList *link = state->recent_sends.head; link != NULL;
+	     link = link->next) {
+		TwStateSend *send = link->data;
+
+		json_builder_begin_array(builder);
+		json_builder_add_string_value(builder, send->fingerprint);
+		json_builder_add_string_value(builder, send->conversation);
+		json_builder_add_int_value(builder, send->at);
+		json_builder_end_array(builder);
+	}
+	json_builder_end_array(builder);
 }
 
 gboolean
@@ -108,20 +199,8 @@ tw_state_desk_load(TwState *state, JsonObject *object)
 		if (handle != NULL)
 			tw_state_note_correspondent(state, handle);
 	}
-}
-
-static void
-build_correspondents(TwState *state, JsonBuilder *builder)
-{
-	GHashTableIter iter;
-	gpointer handle;
-
-	json_builder_set_member_name(builder, "correspondents");
-	json_builder_begin_array(builder);
-	g_hash_table_iter_init(&iter, state->correspondents);
-	while (g_hash_table_iter_next(&iter, &handle, NULL))
-		json_builder_add_string_value(builder, handle);
-	json_builder_end_array(builder);
+	load_recent_sends(state,
+			  tw_state_get_array_member(object, "recent_sends"));
 }
 
 static void
@@ -144,5 +223,7 @@ void
 tw_state_desk_build(TwState *state, JsonBuilder *builder)
 {
 	build_waiting(state, builder);
-	build_correspondents(state, builder);
+	tw_state_build_key_array(builder, "correspondents",
+				 state->correspondents);
+	build_recent_sends(state, builder);
 }

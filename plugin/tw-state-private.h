@@ -37,6 +37,8 @@ struct _TwState {
 	/* lower-case handles of people who wrote, or whom the user agreed to
 	 * write first */
 	GHashTable *correspondents;
+	/* TwStateSend, oldest first: recent sends, for the blast limit */
+	GQueue recent_sends;
 };
 
 /**
@@ -47,6 +49,17 @@ struct _TwState {
  * Returns: (transfer none) (nullable): the member when it is an array
  */
 JsonArray *tw_state_get_array_member(JsonObject *object, const char *name);
+
+/**
+ * tw_state_build_key_array:
+ * @builder: a builder inside an object
+ * @name: the member name
+ * @table: a set (keys are strings), borrowed
+ *
+ * Adds the member @name: an array of the keys of @table.
+ */
+void tw_state_build_key_array(JsonBuilder *builder, const char *name,
+			      GHashTable *table);
 
 /**
  * tw_state_desk_init:

@@ -94,6 +94,21 @@ tw_state_get_array_member(JsonObject *object, const char *name)
 		   : NULL;
 }
 
+void
+tw_state_build_key_array(JsonBuilder *builder, const char *name,
+			 GHashTable *table)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	json_builder_set_member_name(builder, name);
+	json_builder_begin_array(builder);
+	g_hash_table_iter_init(&iter, table);
+	while (g_hash_table_iter_next(&iter, &key, NULL))
+		json_builder_add_string_value(builder, key);
+	json_builder_end_array(builder);
+}
+
 static char *
 serialize(JsonBuilder *builder)
 {
@@ -173,6 +188,11 @@ load_outbox(TwState *state, JsonArray *outbox)
 		outgoing->attempted =
 		    json_object_get_boolean_member_with_default(
 			entry, "attempted", FALSE);
+		outgoing->held = json_object_get_boolean_member_with_default(
+		    entry, "held", FALSE);
+		outgoing->automatic =
+		    json_object_get_boolean_member_with_default(
+			entry, "automatic", FALSE);
 		g_queue_push_tail(&state->outbox, outgoing);
 	}
 }
@@ -492,10 +512,36 @@ tw_state_outbox_push(TwState *state, const char *conversation, const char *text)
 	return outgoing;
 }
 
+/* The link of the first message that may be sent: a held message holds
+ * back the rest of its conversation, so that its order is kept. */
+static GList *
+outbox_sendable_link(TwState *state)
+{
+	g_autoptr(GHashTable) held = NULL;
+
+	for (GList *link = state->outbox.head; link != NULL;
+	     link = link->next) {
+		TwStateOutgoing *outgoing = link->data;
+
+		if (outgoing->held) {
+			if (held == NULL)
+				held =
+				    g_hash_table_new(g_str_hash, g_str_equal);
+			g_hash_table_add(held, outgoing->conversation);
+		} else if (held == NULL || !g_hash_table_contains(
+					       held, outgoing->conversation)) {
+			return link;
+		}
+	}
+	return NULL;
+}
+
 TwStateOutgoing *
 tw_state_outbox_peek(TwState *state)
 {
-	return g_queue_peek_head(&state->outbox);
+	GList *link = outbox_sendable_link(state);
+
+	return link != NULL ? link->data : NULL;
 }
 
 guint
@@ -507,10 +553,57 @@ tw_state_outbox_get_length(TwState *state)
 void
 tw_state_outbox_pop(TwState *state)
 {
-	TwStateOutgoing *outgoing = g_queue_pop_head(&state->outbox);
+	GList *link = outbox_sendable_link(state);
 
-	if (outgoing != NULL)
-		outgoing_free(outgoing);
+	if (link == NULL)
+		return;
+	outgoing_free(link->data);
+	g_queue_delete_link(&state->outbox, link);
+}
+
+guint
+tw_state_outbox_count_held(TwState *state)
+{
+	guint count = 0;
+
+	for (GList *link = state->outbox.head; link != NULL; link = link->next)
+		count += ((TwStateOutgoing *)link->data)->held;
+	return count;
+}
+
+guint
+tw_state_outbox_release_held(TwState *state)
+{
+	guint count = 0;
+
+	for (GList *link = state->outbox.head; link != NULL;
+	     link = link->next) {
+		TwStateOutgoing *outgoing = link->data;
+
+		count += outgoing->held;
+		outgoing->held = FALSE;
+	}
+	return count;
+}
+
+guint
+tw_state_outbox_drop_held(TwState *state)
+{
+	guint count = 0;
+	GList *link = state->outbox.head;
+
+	while (link != NULL) {
+		GList *next = link->next;
+		TwStateOutgoing *outgoing = link->data;
+
+		if (outgoing->held) {
+			outgoing_free(outgoing);
+			g_queue_delete_link(&state->outbox, link);
+			count++;
+		}
+		link = next;
+	}
+	return count;
 }
 
 gboolean
@@ -581,21 +674,15 @@ build_outbox(TwState *state, JsonBuilder *builder)
 		json_builder_add_int_value(builder, outgoing->queued_at);
 		json_builder_set_member_name(builder, "attempted");
 		json_builder_add_boolean_value(builder, outgoing->attempted);
+		json_builder_set_member_name(builder, "held");
+		json_builder_add_boolean_value(builder, outgoing->held);
+		json_builder_set_member_name(builder, "automatic");
+		json_builder_add_boolean_value(builder, outgoing->automatic);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 
-	json_builder_set_member_name(builder, "flags");
-	json_builder_begin_array(builder);
-	{
-		GHashTableIter iter;
-		gpointer name;
-
-		g_hash_table_iter_init(&iter, state->flags);
-		while (g_hash_table_iter_next(&iter, &name, NULL))
-			json_builder_add_string_value(builder, name);
-	}
-	json_builder_end_array(builder);
+	tw_state_build_key_array(builder, "flags", state->flags);
 }
 
 static void

@@ -225,6 +225,10 @@ guint tw_state_get_delivered_count(TwState *state);
  * @queued_at: when the user sent it, Unix microseconds
  * @attempted: %TRUE once a POST may have reached X: after a crash the
  *   conversation must be checked before sending again
+ * @held: %TRUE while the blast limit holds it: it waits for the user to
+ *   release it, and so does what follows it in its conversation
+ * @automatic: %TRUE for an auto-reply (away message): it does not answer
+ *   whoever waits in the conversation
  *
  * A message in the outbox.
  */
@@ -234,6 +238,8 @@ typedef struct {
 	char *text;
 	gint64 queued_at;
 	gboolean attempted;
+	gboolean held;
+	gboolean automatic;
 } TwStateOutgoing;
 
 /**
@@ -253,7 +259,8 @@ TwStateOutgoing *tw_state_outbox_push(TwState *state, const char *conversation,
  * tw_state_outbox_peek:
  * @state: the state
  *
- * Returns: (transfer none) (nullable): the oldest queued message
+ * Returns: (transfer none) (nullable): the oldest queued message that may
+ *   be sent: not held, and not behind a held message of its conversation
  */
 TwStateOutgoing *tw_state_outbox_peek(TwState *state);
 
@@ -269,9 +276,37 @@ guint tw_state_outbox_get_length(TwState *state);
  * tw_state_outbox_pop:
  * @state: the state
  *
- * Removes the oldest queued message (sent, or given up).
+ * Removes the message tw_state_outbox_peek() returns (sent, or given up).
  */
 void tw_state_outbox_pop(TwState *state);
+
+/**
+ * tw_state_outbox_count_held:
+ * @state: the state
+ *
+ * Returns: how many queued messages the blast limit holds
+ */
+guint tw_state_outbox_count_held(TwState *state);
+
+/**
+ * tw_state_outbox_release_held:
+ * @state: the state
+ *
+ * Releases every held message: they are sent in their order.
+ *
+ * Returns: how many were released
+ */
+guint tw_state_outbox_release_held(TwState *state);
+
+/**
+ * tw_state_outbox_drop_held:
+ * @state: the state
+ *
+ * Removes every held message: they are never sent.
+ *
+ * Returns: how many were removed
+ */
+guint tw_state_outbox_drop_held(TwState *state);
 
 /**
  * tw_state_get_flag:
@@ -376,6 +411,31 @@ gboolean tw_state_note_waiting(TwState *state, const char *conversation,
  */
 gboolean tw_state_clear_waiting(TwState *state, const char *conversation,
 				gint64 answered_at);
+
+/**
+ * tw_state_note_send:
+ * @state: the state
+ * @fingerprint: the fingerprint of a message's text (its text is not kept)
+ * @conversation: where it goes: a peer handle or a group id
+ * @at: when, Unix µs
+ * @horizon: Unix µs; records older than this are forgotten
+ *
+ * Records a message sent, for the blast limit.
+ */
+void tw_state_note_send(TwState *state, const char *fingerprint,
+			const char *conversation, gint64 at, gint64 horizon);
+
+/**
+ * tw_state_count_send_recipients:
+ * @state: the state
+ * @fingerprint: a text's fingerprint
+ * @since: Unix µs
+ *
+ * Returns: the number of different conversations a text with
+ *   @fingerprint was sent to since @since
+ */
+guint tw_state_count_send_recipients(TwState *state, const char *fingerprint,
+				     gint64 since);
 
 /**
  * tw_state_get_waiting:

@@ -644,3 +644,21 @@ tw_text_split(const char *text, guint max_chars)
 	}
 	return parts;
 }
+
+char *
+tw_text_dup_likeness_key(const char *text)
+{
+	g_autofree char *normal =
+	    g_utf8_normalize(text, -1, G_NORMALIZE_ALL_COMPOSE);
+	g_autofree char *folded =
+	    g_utf8_casefold(normal != NULL ? normal : "", -1);
+	GString *key = g_string_new(NULL);
+
+	for (const char *p = folded; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (!g_unichar_isspace(c))
+			g_string_append_unichar(key, c);
+	}
+	return g_string_free(key, FALSE);
+}

@@ -66,4 +66,15 @@ char *tw_text_outgoing_to_plain(const char *html);
  */
 GPtrArray *tw_text_split(const char *text, guint max_chars);
 
+/**
+ * tw_text_dup_likeness_key:
+ * @text: plain text
+ *
+ * Texts that differ only in case, Unicode form or white space get the same
+ * key: "Big SALE  today" and "big sale today" are alike.
+ *
+ * Returns: (transfer full): the key
+ */
+char *tw_text_dup_likeness_key(const char *text);
+
 G_END_DECLS

@@ -356,6 +356,84 @@ test_waiting(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* A held message is skipped, and so is what follows it in its
+ * conversation, so that its order is kept; held and automatic marks
+ * survive a restart; releasing sends them in order, dropping removes only
+ * them. */
+static void
+test_outbox_held(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		tw_state_outbox_push(state, "alice", "offer")->held = TRUE;
+		tw_state_outbox_push(state, "alice", "after the offer");
+		tw_state_outbox_push(state, "bob", "away")->automatic = TRUE;
+		tw_state_outbox_push(state, "carol", "offer")->held = TRUE;
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		TwStateOutgoing *head = tw_state_outbox_peek(state);
+
+		g_assert_cmpuint(tw_state_outbox_count_held(state), ==, 2);
+		g_assert_cmpstr(head->conversation, ==, "bob");
+		g_assert_true(head->automatic);
+		tw_state_outbox_pop(state);
+		g_assert_null(tw_state_outbox_peek(state));
+		g_assert_cmpuint(tw_state_outbox_release_held(state), ==, 2);
+		head = tw_state_outbox_peek(state);
+		g_assert_cmpstr(head->text, ==, "offer");
+		g_assert_false(head->held);
+		g_assert_false(head->automatic);
+		tw_state_outbox_pop(state);
+		g_assert_cmpstr(tw_state_outbox_peek(state)->text, ==,
+				"after the offer");
+		tw_state_outbox_push(state, "dave", "offer")->held = TRUE;
+		g_assert_cmpuint(tw_state_outbox_drop_held(state), ==, 1);
+		g_assert_cmpuint(tw_state_outbox_get_length(state), ==, 2);
+	}
+}
+
+/* The blast limit's record: different conversations counted once each,
+ * only since the given time, only for the same fingerprint; old records are
+ * forgotten, and the rest survives a restart. */
+static void
+test_recent_sends(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		tw_state_note_send(state, "f1", "alice", 100, 0);
+		tw_state_note_send(state, "f1", "alice", 200, 0);
+		tw_state_note_send(state, "f1", "bob", 300, 0);
+		tw_state_note_send(state, "f2", "carol", 300, 0);
+		g_assert_cmpuint(tw_state_count_send_recipients(state, "f1", 0),
+				 ==, 2);
+		g_assert_cmpuint(
+		    tw_state_count_send_recipients(state, "f1", 250), ==, 1);
+		g_assert_cmpuint(tw_state_count_send_recipients(state, "f3", 0),
+				 ==, 0);
+		/* Forgets what is older than 150. */
+		tw_state_note_send(state, "f1", "dave", 400, 150);
+		g_assert_cmpuint(tw_state_count_send_recipients(state, "f1", 0),
+				 ==, 3);
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpuint(tw_state_count_send_recipients(state, "f1", 0),
+				 ==, 3);
+		g_assert_cmpuint(tw_state_count_send_recipients(state, "f2", 0),
+				 ==, 1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -374,6 +452,8 @@ main(int argc, char **argv)
 	ADD("/state/unwritable-directory", test_unwritable_directory);
 	ADD("/state/outbox/survives-restart", test_outbox_survives_restart);
 	ADD("/state/waiting", test_waiting);
+	ADD("/state/outbox/held", test_outbox_held);
+	ADD("/state/recent-sends", test_recent_sends);
 #undef ADD
 	return g_test_run();
 }

@@ -461,6 +461,23 @@ test_split_random(void)
 		g_test_add_data_func(path, &cases[i], func);                   \
 	}
 
+/* Case, Unicode form and white space do not matter; anything else does. */
+static void
+test_likeness_key(void)
+{
+	g_autofree char *a = tw_text_dup_likeness_key("Big SALE  today!");
+	g_autofree char *b = tw_text_dup_likeness_key("big sale\ntoday!");
+	g_autofree char *c = tw_text_dup_likeness_key("Big sale today?");
+	g_autofree char *d = tw_text_dup_likeness_key("Caf\u00e9");
+	g_autofree char *e = tw_text_dup_likeness_key("CAFE\u0301");
+	g_autofree char *empty = tw_text_dup_likeness_key(" \t\n");
+
+	g_assert_cmpstr(a, ==, b);
+	g_assert_cmpstr(a, !=, c);
+	g_assert_cmpstr(d, ==, e);
+	g_assert_cmpstr(empty, ==, "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -476,6 +493,7 @@ main(int argc, char **argv)
 	ADD_TABLE("/text/split/cut", cut_cases, test_split_cut);
 	ADD_TABLE("/text/split/count", split_count_cases, test_split_count);
 	g_test_add_func("/text/split/random", test_split_random);
+	g_test_add_func("/text/likeness-key", test_likeness_key);
 
 	return g_test_run();
 }
