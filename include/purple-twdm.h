@@ -138,3 +138,15 @@
 #define TW_FIRST_CONTACT_REFUSE "refuse"
 /** Default of #TW_OPTION_FIRST_CONTACT. */
 #define TW_DEFAULT_FIRST_CONTACT TW_FIRST_CONTACT_ASK
+
+/**
+ * TW_OPTION_BLAST_LIMIT:
+ *
+ * Account option (int): the most people one text (or texts alike but for
+ * case and white space) goes to within an hour; further sends of it are
+ * held until the user releases them. Answers to customers waiting for one
+ * do not count; 0 turns the limit off.
+ */
+#define TW_OPTION_BLAST_LIMIT "blast-limit"
+/** Default of #TW_OPTION_BLAST_LIMIT. */
+#define TW_DEFAULT_BLAST_LIMIT 5

@@ -51,6 +51,7 @@ struct _TwAccount {
 	char *ca_file;
 	guint poll_interval;
 	guint history_days;
+	guint blast_limit;
 	TwAccountAuthMethod auth_method;
 	char *authorize_url;
 	char *redirect_uri;

@@ -256,6 +256,7 @@ tw_account_new(const TwAccountConfig *config,
 	account->ca_file = g_strdup(config->ca_file);
 	account->poll_interval = config->poll_interval;
 	account->history_days = MIN(config->history_days, 30);
+	account->blast_limit = config->blast_limit;
 	account->auth_method = config->auth_method;
 	account->authorize_url = g_strdup(config->authorize_url);
 	account->redirect_uri = g_strdup(config->redirect_uri);

@@ -60,6 +60,8 @@ typedef enum {
  * @ca_file: (nullable): extra CA bundle
  * @poll_interval: shortest seconds between polls, 0 = automatic
  * @history_days: backfill on the first sign-on ever, 0 to 30
+ * @blast_limit: the most people one text (or a text alike) goes to within
+ *   an hour before further sends are held; 0 = no limit
  * @auth_method: how the account signs in
  * @authorize_url: (nullable): OAuth 2.0 authorize endpoint
  * @redirect_uri: (nullable): OAuth 2.0 callback URL
@@ -82,6 +84,7 @@ typedef struct {
 	const char *ca_file;
 	guint poll_interval;
 	guint history_days;
+	guint blast_limit;
 	TwAccountAuthMethod auth_method;
 	const char *authorize_url;
 	const char *redirect_uri;
@@ -183,6 +186,10 @@ typedef struct {
  *   password
  * @group_changed: (nullable): someone joined or left a group; called
  *   in delivery order with the messages
+ * @held: (nullable): the blast limit holds messages, @count of them now
+ *   (also at sign-on for those of an earlier run): ask the user whether to
+ *   send them (tw_account_release_held()) or not
+ *   (tw_account_discard_held())
  *
  * How the account talks to the UI layer. All callbacks run on the event
  * loop, never from inside a TwAccount call.
@@ -201,6 +208,7 @@ typedef struct {
 	void (*oauth1_token_changed)(gpointer ui, const char *token,
 				     const char *token_secret);
 	void (*group_changed)(gpointer ui, const TwAccountGroupChange *change);
+	void (*held)(gpointer ui, guint count);
 } TwAccountCallbacks;
 
 typedef struct _TwAccount TwAccount;
@@ -248,6 +256,51 @@ void tw_account_connect(TwAccount *account);
  */
 guint tw_account_send_im(TwAccount *account, const char *peer,
 			 const char *html);
+
+/**
+ * tw_account_send_auto_reply:
+ * @account: the account
+ * @peer: recipient handle
+ * @html: the away message, as libpurple hands it over
+ *
+ * Queues an automatic reply: like tw_account_send_im(), but it does not end
+ * the peer's wait for an answer, and the blast limit neither counts nor
+ * holds it.
+ *
+ * Returns: the number of DMs queued
+ */
+guint tw_account_send_auto_reply(TwAccount *account, const char *peer,
+				 const char *html);
+
+/**
+ * tw_account_get_held_count:
+ * @account: the account
+ *
+ * Returns: how many queued DMs the blast limit holds (they are kept on
+ *   disk with the outbox)
+ */
+guint tw_account_get_held_count(TwAccount *account);
+
+/**
+ * tw_account_release_held:
+ * @account: the account
+ *
+ * The user wants the held messages sent: they are, in their order, once
+ * the send in flight (if any) is done.
+ *
+ * Returns: how many were held
+ */
+guint tw_account_release_held(TwAccount *account);
+
+/**
+ * tw_account_discard_held:
+ * @account: the account
+ *
+ * The user does not want the held messages sent: they leave the outbox.
+ *
+ * Returns: how many were dropped
+ */
+guint tw_account_discard_held(TwAccount *account);
 
 /**
  * TwAccountUserFunc:

@@ -5,8 +5,9 @@
  * sent again. Sends are paced by the send pace and back off 1, 2, 4 paces
  * after transient errors; own events that may be the echo of an
  * unconfirmed send are held back (tw_outbox_event_must_wait()).
- * tw_account_send_im() and tw_account_send_group() (tw-account.h) are
- * defined here.
+ * The blast limit's held messages wait in the same queue (tw-blast.h).
+ * tw_account_send_im(), tw_account_send_group() and the held messages'
+ * calls (tw-account.h) are defined here.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "tw-blast.h"
 #include "tw-loop.h"
 #include "tw-people.h"
 #include "tw-session.h"
@@ -41,6 +43,14 @@ struct _TwOutbox {
 	gboolean send_wait_told;
 	/* groups being created: their first message's id is not known */
 	guint groups_being_created;
+	/* the blast limit: conversations where a message was held and the
+	 * user not told yet, the timer that tells, whether the held
+	 * messages of an earlier run were told, and a release waiting for
+	 * the send in flight */
+	GPtrArray *held_untold;
+	guint tell_timer;
+	gboolean held_of_earlier_run_told;
+	gboolean release_requested;
 };
 
 /* Why the head of the outbox waits. */
@@ -57,13 +67,20 @@ static void send_schedule(TwAccount *account, guint delay_ms);
 TwOutbox *
 tw_outbox_new(TwAccount *account)
 {
+	TwOutbox *outbox = g_new0(TwOutbox, 1);
+
 	(void)account;
-	return g_new0(TwOutbox, 1);
+	outbox->held_untold = g_ptr_array_new_with_free_func(g_free);
+	return outbox;
 }
 
 void
 tw_outbox_free(TwOutbox *outbox)
 {
+	if (outbox == NULL)
+		return;
+	tw_clear_timeout(&outbox->tell_timer);
+	g_ptr_array_unref(outbox->held_untold);
 	g_free(outbox);
 }
 
@@ -71,6 +88,7 @@ void
 tw_outbox_stop(TwAccount *account)
 {
 	tw_clear_timeout(&account->outbox->send_timer);
+	tw_clear_timeout(&account->outbox->tell_timer);
 	account->outbox->send_call = account->outbox->lookup_call = 0;
 	account->outbox->verify_call = 0;
 }
@@ -258,9 +276,16 @@ send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 	/* Its id is delivered: the poll must not show it again; and it
 	 * answers whoever waited there. */
 	if (event_id != NULL) {
+		const char *group_id = outgoing_group_id(outgoing);
+
 		tw_state_mark_delivered(account->state, event_id, 0);
-		tw_waiting_note_message(account, outgoing->conversation, 0,
-					TRUE);
+		/* An away message is no answer. */
+		if (!outgoing->automatic)
+			tw_waiting_note_message(account,
+						group_id != NULL
+						    ? group_id
+						    : outgoing->conversation,
+						0, TRUE);
 	}
 	tw_state_outbox_pop(account->state);
 	tw_account_save_state(account);
@@ -505,6 +530,98 @@ send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
 	    account->api, group_id, outgoing->text, send_done, account, NULL);
 }
 
+/* Held messages are released between sends, never under one: the send in
+ * flight is the entry tw_state_outbox_peek() returned, and releasing
+ * earlier ones would change what the peek returns when it is done. */
+static void
+apply_release(TwAccount *account)
+{
+	TwOutbox *outbox = account->outbox;
+
+	if (!outbox->release_requested || outbox->send_call != 0 ||
+	    outbox->lookup_call != 0 || outbox->verify_call != 0 ||
+	    account->state == NULL)
+		return;
+	outbox->release_requested = FALSE;
+	if (tw_state_outbox_release_held(account->state) > 0)
+		tw_account_save_state(account);
+}
+
+static gboolean
+tell_held_cb(gpointer data)
+{
+	TwAccount *account = data;
+	TwOutbox *outbox = account->outbox;
+	guint held = tw_account_get_held_count(account);
+
+	outbox->tell_timer = 0;
+	for (guint i = 0; i < outbox->held_untold->len; i++) {
+		g_autofree char *text = g_strdup_printf(
+		    g_dngettext(
+			GETTEXT_PACKAGE,
+			"Not sent yet: the same text already went to %u "
+			"person within the hour. It is held until you send or "
+			"drop the held messages.",
+			"Not sent yet: the same text already went to %u "
+			"people within the hour. It is held until you send or "
+			"drop the held messages.",
+			account->blast_limit),
+		    account->blast_limit);
+
+		tw_account_notice(account, TW_ACCOUNT_NOTICE_SEND_WAITING,
+				  outbox->held_untold->pdata[i], text);
+	}
+	g_ptr_array_set_size(outbox->held_untold, 0);
+	if (held > 0 && account->callbacks->held != NULL)
+		account->callbacks->held(account->ui, held);
+	return G_SOURCE_REMOVE;
+}
+
+/* The user hears of held messages from the event loop, not from inside
+ * the send call that held them. */
+static void
+tell_held(TwAccount *account)
+{
+	if (account->outbox->tell_timer == 0)
+		account->outbox->tell_timer =
+		    tw_timeout_add(0, tell_held_cb, account);
+}
+
+guint
+tw_account_get_held_count(TwAccount *account)
+{
+	return account->state != NULL
+		   ? tw_state_outbox_count_held(account->state)
+		   : 0;
+}
+
+guint
+tw_account_release_held(TwAccount *account)
+{
+	guint held = tw_account_get_held_count(account);
+
+	if (held == 0)
+		return 0;
+	account->outbox->release_requested = TRUE;
+	apply_release(account);
+	tw_outbox_kick(account);
+	return held;
+}
+
+guint
+tw_account_discard_held(TwAccount *account)
+{
+	guint dropped;
+
+	account->outbox->release_requested = FALSE;
+	if (account->state == NULL)
+		return 0;
+	dropped = tw_state_outbox_drop_held(account->state);
+	if (dropped > 0)
+		tw_account_save_state(account);
+	return dropped;
+}
+
 void
 tw_outbox_send_next(TwAccount *account)
 {
@@ -512,6 +629,13 @@ tw_outbox_send_next(TwAccount *account)
 	const char *peer_id;
 	const char *group_id;
 
+	apply_release(account);
+	/* Held messages from an earlier run are asked about again. */
+	if (account->signed_on && !account->outbox->held_of_earlier_run_told) {
+		account->outbox->held_of_earlier_run_told = TRUE;
+		if (tw_account_get_held_count(account) > 0)
+			tell_held(account);
+	}
 	if (!account->signed_on || account->failed ||
 	    account->outbox->send_call != 0 ||
 	    account->outbox->lookup_call != 0 ||
@@ -585,23 +709,35 @@ tw_outbox_send_next(TwAccount *account)
 }
 
 /* Queues @html in parts X accepts, for @conversation (a handle, or the
- * group prefix and id). Returns how many. */
+ * group prefix and id); held by the blast limit unless @automatic.
+ * Returns how many. */
 static guint
-queue_message(TwAccount *account, const char *conversation, const char *html)
+queue_message(TwAccount *account, const char *conversation, const char *html,
+	      gboolean automatic)
 {
 	g_autofree char *plain = tw_text_outgoing_to_plain(html);
 	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	gboolean held;
 
-	if (account->state == NULL)
+	if (account->state == NULL || parts->len == 0)
 		return 0;
-	for (guint i = 0; i < parts->len; i++)
-		tw_state_outbox_push(account->state, conversation,
-				     parts->pdata[i]);
-	if (parts->len == 0)
-		return 0;
+	held = !automatic && tw_blast_note_send(account, conversation, plain);
+	for (guint i = 0; i < parts->len; i++) {
+		TwStateOutgoing *outgoing = tw_state_outbox_push(
+		    account->state, conversation, parts->pdata[i]);
+
+		outgoing->held = held;
+		outgoing->automatic = automatic;
+	}
 	/* On disk before the user is told it went out. */
 	tw_account_save_state(account);
-	tw_outbox_kick(account);
+	if (held) {
+		g_ptr_array_add(account->outbox->held_untold,
+				g_strdup(conversation));
+		tell_held(account);
+	} else {
+		tw_outbox_kick(account);
+	}
 	return parts->len;
 }
 
@@ -610,7 +746,16 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 {
 	g_autofree char *handle = g_ascii_strdown(peer, -1);
 
-	return queue_message(account, handle, html);
+	return queue_message(account, handle, html, FALSE);
+}
+
+guint
+tw_account_send_auto_reply(TwAccount *account, const char *peer,
+			   const char *html)
+{
+	g_autofree char *handle = g_ascii_strdown(peer, -1);
+
+	return queue_message(account, handle, html, TRUE);
 }
 
 guint
@@ -620,5 +765,5 @@ tw_account_send_group(TwAccount *account, const char *conversation_id,
 	g_autofree char *conversation =
 	    g_strconcat(TW_ACCOUNT_GROUP_PREFIX, conversation_id, NULL);
 
-	return queue_message(account, conversation, html);
+	return queue_message(account, conversation, html, FALSE);
 }
