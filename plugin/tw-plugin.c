@@ -179,6 +179,9 @@ plugin_init(PurplePlugin *plugin)
 	    _("First DM to someone who never wrote"), TW_OPTION_FIRST_CONTACT,
 	    first_contact));
 	add_option(purple_account_option_int_new(
+	    _("Most people one text goes to within an hour (0 = no limit)"),
+	    TW_OPTION_BLAST_LIMIT, TW_DEFAULT_BLAST_LIMIT));
+	add_option(purple_account_option_int_new(
 	    _("Shortest seconds between checks (0 = automatic)"),
 	    TW_OPTION_POLL_INTERVAL, TW_DEFAULT_POLL_INTERVAL));
 	add_option(purple_account_option_int_new(

@@ -1,8 +1,8 @@
 /*
  * tw-prpl-actions: the account menu: checking for new messages now, the
- * rate-limit status dialog, the conversations waiting for an answer and the
- * "DM us" link; and the same waiting list for other plugins and the runner
- * (plugin IPC).
+ * rate-limit status dialog, the conversations waiting for an answer, the
+ * "DM us" link and the messages the blast limit holds; and the same waiting
+ * list for other plugins and the runner (plugin IPC).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -15,6 +15,7 @@
 
 #include "tw-account.h"
 #include "tw-api.h"
+#include "tw-prpl-blast.h"
 
 static void
 action_check_now(PurplePluginAction *action)
@@ -178,5 +179,9 @@ tw_prpl_actions(PurplePlugin *plugin, gpointer context)
 	actions = g_list_append(
 	    actions,
 	    purple_plugin_action_new(_("Copy my DM link"), action_dm_link));
+	actions = g_list_append(
+	    actions,
+	    purple_plugin_action_new(_("Messages held by the blast limit"),
+				     tw_prpl_blast_action));
 	return actions;
 }

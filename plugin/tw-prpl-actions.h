@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * (tw_account_poll_now()), "Show rate-limit status"
  * (tw_account_dup_status_text()), "Conversations waiting for an answer"
  * (tw_account_dup_waiting()), all as plain messages (bitlbee shows only
- * these), and "Copy my DM link".
+ * these), "Copy my DM link" and "Messages held by the blast limit"
+ * (tw_prpl_blast_action()).
  *
  * Returns: (transfer full): the actions
  */

@@ -22,6 +22,8 @@
 #include "tw-http.h"
 #include "tw-oauth.h"
 #include "tw-prpl-authorize.h"
+#include "tw-prpl-away.h"
+#include "tw-prpl-blast.h"
 #include "tw-prpl-chat.h"
 #include "tw-prpl-consent.h"
 #include "tw-prpl-people.h"
@@ -268,6 +270,7 @@ static const TwAccountCallbacks account_callbacks = {
     .authorize_finished = tw_prpl_on_authorize_finished,
     .oauth1_token_changed = tw_prpl_on_oauth1_token_changed,
     .group_changed = tw_prpl_on_group_changed,
+    .held = tw_prpl_blast_on_held,
 };
 
 /****************************************************************************
@@ -286,9 +289,9 @@ tw_prpl_login(PurpleAccount *account)
 	TwAccount *tw;
 	int history_days;
 
-	connection->flags |= PURPLE_CONNECTION_NO_BGCOLOR |
-			     PURPLE_CONNECTION_NO_FONTSIZE |
-			     PURPLE_CONNECTION_NO_IMAGES;
+	connection->flags |=
+	    PURPLE_CONNECTION_NO_BGCOLOR | PURPLE_CONNECTION_NO_FONTSIZE |
+	    PURPLE_CONNECTION_NO_IMAGES | PURPLE_CONNECTION_AUTO_RESP;
 	config.username =
 	    tw_prpl_normalize(account, purple_account_get_username(account));
 	config.password = purple_account_get_password(account);
@@ -338,6 +341,9 @@ tw_prpl_login(PurpleAccount *account)
 					      TW_DEFAULT_HISTORY_DAYS);
 	config.history_days =
 	    (guint)CLAMP(history_days, 0, TW_MAX_HISTORY_DAYS);
+	config.blast_limit =
+	    (guint)MAX(0, purple_account_get_int(account, TW_OPTION_BLAST_LIMIT,
+						 TW_DEFAULT_BLAST_LIMIT));
 
 	tw = tw_account_new(&config, &account_callbacks, connection);
 	purple_connection_set_protocol_data(connection, tw);
@@ -352,6 +358,8 @@ tw_prpl_close(PurpleConnection *connection)
 
 	tw_prpl_authorize_finish(connection);
 	tw_prpl_consent_forget(connection);
+	tw_prpl_blast_forget(connection);
+	tw_prpl_away_forget(connection);
 	purple_connection_set_protocol_data(connection, NULL);
 	tw_account_free(tw);
 }
@@ -364,6 +372,10 @@ tw_prpl_send_im(PurpleConnection *connection, const char *who,
 
 	if (tw == NULL)
 		return -ENOTCONN;
+	/* libpurple's auto-reply answers someone who just wrote: no
+	 * consent is asked, and it is sent once per away period. */
+	if (flags & PURPLE_MESSAGE_AUTO_RESP)
+		return tw_prpl_away_send_im(connection, tw, who, message);
 	/* 0 tells libpurple not to echo: an empty message is not sent, and
 	 * one waiting for consent is echoed when it is. */
 	return tw_prpl_consent_send_im(connection, tw, who, message);
@@ -389,6 +401,13 @@ tw_prpl_status_types(PurpleAccount *account)
 				  _("Does not accept your messages"), FALSE,
 				  FALSE, FALSE, "message", _("Message"),
 				  purple_value_new(PURPLE_TYPE_STRING), NULL));
+	/* X has no presence: "away" is the user's own, for libpurple's
+	 * auto-reply with its message. */
+	types = g_list_append(types,
+			      purple_status_type_new_with_attrs(
+				  PURPLE_STATUS_AWAY, NULL, NULL, TRUE, TRUE,
+				  FALSE, "message", _("Message"),
+				  purple_value_new(PURPLE_TYPE_STRING), NULL));
 	types =
 	    g_list_append(types, purple_status_type_new(PURPLE_STATUS_OFFLINE,
 							NULL, NULL, TRUE));
@@ -398,6 +417,7 @@ tw_prpl_status_types(PurpleAccount *account)
 void
 tw_prpl_set_status(PurpleAccount *account, PurpleStatus *status)
 {
+	tw_prpl_away_status_changed(account, status);
 }
 
 /****************************************************************************

@@ -127,6 +127,14 @@ tw_runner_command_send(JsonObject *command)
 	html = tw_runner_command_html(command);
 	if (html == NULL)
 		return;
+	/* What libpurple's auto-reply does, as it does it (serv_got_im()):
+	 * lets a test resend the away message without waiting ten minutes. */
+	if (json_object_get_boolean_member_with_default(command, "auto_reply",
+							FALSE)) {
+		serv_send_im(purple_account_get_connection(account), to, html,
+			     PURPLE_MESSAGE_AUTO_RESP);
+		return;
+	}
 	conv = purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, to,
 						     account);
 	if (conv == NULL)
@@ -258,6 +266,49 @@ tw_runner_command_slash(JsonObject *command)
 			     tw_runner_command_status_name(status));
 	if (error != NULL)
 		tw_runner_add_string(builder, "error", error);
+	tw_runner_event_emit(builder);
+}
+
+/* As choosing a status in Pidgin's status box, with Preferences' "Auto-reply"
+ * ("auto_reply": never, away or awayidle) when given. */
+static void
+tw_runner_command_status(JsonObject *command)
+{
+	PurpleAccount *account = tw_runner_command_account(command);
+	const char *id = tw_runner_get_string(command, "status");
+	const char *message = tw_runner_get_string(command, "message");
+	const char *auto_reply = tw_runner_get_string(command, "auto_reply");
+	const char *const auto_replies[] = {"never", "away", "awayidle"};
+	JsonBuilder *builder;
+
+	if (account == NULL)
+		return;
+	if (id == NULL || purple_account_get_status_type(account, id) == NULL) {
+		tw_runner_emit_command_error(
+		    "\"status\" must name a status of the account");
+		return;
+	}
+	if (auto_reply != NULL) {
+		if (!g_strv_contains(auto_replies, auto_reply)) {
+			tw_runner_emit_command_error(
+			    "\"auto_reply\" must be never, away or awayidle");
+			return;
+		}
+		purple_prefs_set_string("/purple/away/auto_reply", auto_reply);
+	}
+	if (message != NULL)
+		purple_account_set_status(account, id, TRUE, "message", message,
+					  NULL);
+	else
+		purple_account_set_status(account, id, TRUE, NULL);
+	builder = tw_runner_event_new("status");
+	tw_runner_add_account(builder, account);
+	tw_runner_add_string(
+	    builder, "status",
+	    purple_status_get_id(purple_account_get_active_status(account)));
+	tw_runner_add_string(
+	    builder, "auto_reply",
+	    purple_prefs_get_string("/purple/away/auto_reply"));
 	tw_runner_event_emit(builder);
 }
 
@@ -803,6 +854,7 @@ static const struct {
     {"chat-send", tw_runner_command_chat_send},
     {"command", tw_runner_command_slash},
     {"waiting", tw_runner_command_waiting},
+    {"status", tw_runner_command_status},
     {"answer", tw_runner_command_answer},
     {"disconnect", tw_runner_command_disconnect},
     {"connect", tw_runner_command_connect},
