@@ -19,6 +19,7 @@
 #define ACTION_STATUS    "Show rate-limit status"
 #define ACTION_WAITING   "Conversations waiting for an answer"
 #define ACTION_DM_LINK   "Copy my DM link"
+#define ACTION_HELD      "Messages held by the blast limit"
 #define CHECK_NOW_MS     50000
 
 static void
@@ -118,7 +119,7 @@ test_actions_listed(TwTestWorld *world, gconstpointer data)
 					  TW_TEST_ACCOUNT, WAIT_MS);
 	g_assert_nonnull(event);
 	actions = json_object_get_array_member(event, "actions");
-	g_assert_cmpuint(json_array_get_length(actions), ==, 4);
+	g_assert_cmpuint(json_array_get_length(actions), ==, 5);
 	g_assert_cmpstr(json_array_get_string_element(actions, 0), ==,
 			ACTION_CHECK_NOW);
 	g_assert_cmpstr(json_array_get_string_element(actions, 1), ==,
@@ -127,6 +128,15 @@ test_actions_listed(TwTestWorld *world, gconstpointer data)
 			ACTION_WAITING);
 	g_assert_cmpstr(json_array_get_string_element(actions, 3), ==,
 			ACTION_DM_LINK);
+	g_assert_cmpstr(json_array_get_string_element(actions, 4), ==,
+			ACTION_HELD);
+	/* Nothing held: it says so, and asks nothing. */
+	run_action(runner, ACTION_HELD);
+	g_assert_nonnull(tw_test_runner_wait_event(
+	    runner, "notify", "primary", "No messages are held.", WAIT_MS));
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 

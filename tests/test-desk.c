@@ -427,16 +427,6 @@ start_with_rule(Desk *desk, const char *rule)
 	return runner;
 }
 
-static void
-answer_action(TwTestRunner *runner, JsonObject *question, guint action)
-{
-	g_autofree char *command = g_strdup_printf(
-	    "{\"cmd\":\"answer\",\"id\":%" G_GINT64_FORMAT ",\"action\":%u}",
-	    json_object_get_int_member(question, "id"), action);
-
-	tw_test_runner_send(runner, command);
-}
-
 static guint
 count_sent(Desk *desk, const char *path)
 {
@@ -483,7 +473,7 @@ test_first_contact_asks(Desk *desk, gconstpointer data)
 	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "send"), ==,
 			 0);
 
-	answer_action(runner, question, 0);
+	tw_test_runner_answer_action(runner, question, 0);
 	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
 	while (count_sent(desk, path) < 2) {
 		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
@@ -523,7 +513,7 @@ test_first_contact_declined(Desk *desk, gconstpointer data)
 	question = tw_test_runner_wait_event(runner, "request-action", "who",
 					     "bob_b", WAIT_MS);
 	g_assert_nonnull(question);
-	answer_action(runner, question, 1);
+	tw_test_runner_answer_action(runner, question, 1);
 	note = wait_message_with_flag(runner, "error");
 	g_assert_nonnull(strstr(json_object_get_string_member(note, "plain"),
 				"Not sent: @bob_b has never written to this "

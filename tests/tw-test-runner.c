@@ -199,6 +199,17 @@ tw_test_runner_send(TwTestRunner *runner, const char *command_json)
 	g_assert_no_error(error);
 }
 
+void
+tw_test_runner_answer_action(TwTestRunner *runner, JsonObject *question,
+			     guint action)
+{
+	g_autofree char *command = g_strdup_printf(
+	    "{\"cmd\":\"answer\",\"id\":%" G_GINT64_FORMAT ",\"action\":%u}",
+	    json_object_get_int_member(question, "id"), action);
+
+	tw_test_runner_send(runner, command);
+}
+
 static gboolean
 event_matches(JsonObject *object, const char *event, const char *member,
 	      const char *value)

@@ -58,6 +58,17 @@ TwTestRunner *tw_test_runner_start_with_env(const char *user_dir,
 void tw_test_runner_send(TwTestRunner *runner, const char *command_json);
 
 /**
+ * tw_test_runner_answer_action:
+ * @runner: the runner
+ * @question: a `request` event of kind action, borrowed
+ * @action: the index of the action to choose
+ *
+ * Answers the question with its @action-th choice.
+ */
+void tw_test_runner_answer_action(TwTestRunner *runner, JsonObject *question,
+				  guint action);
+
+/**
  * tw_test_runner_wait_event:
  * @runner: the runner
  * @event: value of the "event" member to wait for
