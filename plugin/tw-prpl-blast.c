@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tw-account.h"
+#include "tw-prpl-question.h"
 
 /* connection -> the open question's UI handle */
 static GHashTable *open_questions;
@@ -74,18 +75,18 @@ ask(PurpleConnection *connection, guint count)
 		open_questions = g_hash_table_new(NULL, NULL);
 	if (g_hash_table_contains(open_questions, connection))
 		return;
-	/* bitlbee asks this as a yes/no question: the first action is yes,
-	 * the second no; Pidgin also offers the third, the default. */
+	/* bitlbee asks this as a question answered with yes (send) or no
+	 * (drop); Pidgin and Finch also offer the third, the default. */
 	handle = purple_request_action(
 	    connection, _("Twitter DM"), primary,
 	    _("DMs are for answering people. The same text sent to many who "
 	      "did not ask for it reads as a campaign, and gets accounts "
 	      "reported and limited. Send the held messages only if every "
 	      "recipient expects them; they are kept until you decide."),
-	    2, account, NULL, NULL, connection, 3, _("_Send them"),
-	    G_CALLBACK(answer_send), _("_Don't send them"),
-	    G_CALLBACK(answer_drop), _("_Keep them held"),
-	    G_CALLBACK(answer_keep));
+	    2, account, NULL, NULL, connection, 3,
+	    tw_prpl_question_yes(_("_Send them")), G_CALLBACK(answer_send),
+	    tw_prpl_question_no(_("_Don't send them")), G_CALLBACK(answer_drop),
+	    _("_Keep them held"), G_CALLBACK(answer_keep));
 	if (handle != NULL)
 		g_hash_table_insert(open_questions, connection, handle);
 }

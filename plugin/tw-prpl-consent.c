@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "purple-twdm.h"
+#include "tw-prpl-question.h"
 #include "tw-prpl-settings.h"
 
 /* One open question: the messages typed for @who until it is answered. */
@@ -120,12 +121,12 @@ ask(PurpleConnection *connection, const char *who, const char *message)
 	consent->messages = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(consent->messages, g_strdup(message));
 	pending = g_list_prepend(pending, consent);
-	/* bitlbee asks this as a yes/no question: the first action is yes. */
+	/* bitlbee asks this as a question answered with yes or no. */
 	consent->ui_handle = purple_request_action(
 	    connection, _("Twitter DM"), primary, secondary, 1, account, who,
-	    find_conversation(connection, who), consent, 2, _("_Send"),
-	    G_CALLBACK(consent_send), _("_Don't send"),
-	    G_CALLBACK(consent_decline));
+	    find_conversation(connection, who), consent, 2,
+	    tw_prpl_question_yes(_("_Send")), G_CALLBACK(consent_send),
+	    tw_prpl_question_no(_("_Don't send")), G_CALLBACK(consent_decline));
 }
 
 int

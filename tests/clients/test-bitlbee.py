@@ -10,6 +10,7 @@ customers.
 SPDX-License-Identifier: GPL-2.0-or-later
 """
 
+import json
 import os
 import re
 import socket
@@ -263,7 +264,8 @@ class Scenario:
         self.irc.root_command(f"account {tag} set api-base {self.sandbox.base_url}", "api-base = ")
         self.irc.root_command(f"account {tag} set client-id {self.sandbox.client_id}",
                               "client-id = ")
-        self.irc.root_command(f"account {tag} set first-contact allow", "first-contact = ")
+        # A low limit, so that the second person one text goes to is held.
+        self.irc.root_command(f"account {tag} set blast-limit 1", "blast-limit = ")
         return tag
 
     # Steps ----------------------------------------------------------------
@@ -307,6 +309,49 @@ class Scenario:
         echoes = self.irc.matching(lambda line: line.is_privmsg(NICK, "alice_c")
                                    and line.text.startswith("Yes, <b>"))
         assert not echoes, f"the IRC reply came back: {[l.raw for l in echoes]}"
+
+    def first_contact(self):
+        """A first DM to someone who never wrote is asked about from root:
+        "no" sends nothing, "yes" sends it."""
+        self.irc.root_command("add twdm bobbuyer", "Adding `bobbuyer' to contact list")
+        declined = "Hello Bob, have you seen our new offers?"
+        self.irc.say("bobbuyer", declined)
+        self.answer_question("Send a first DM to @bobbuyer?", "no")
+        agreed = "Hello Bob, your parcel is ready to collect"
+        self.irc.say("bobbuyer", agreed)
+        self.answer_question("Send a first DM to @bobbuyer?", "yes")
+        self.sandbox.wait_for_sent(agreed, f"/2/dm_conversations/with/{self.bob_id}/messages")
+        assert not self.posts_with(declined), f"sent although declined: {declined!r}"
+
+    def blast_hold(self):
+        """With blast-limit 1 the same text (but for case and spaces) to a
+        second person is held until root's question is answered yes."""
+        text = "hello BOB,  your parcel is READY to collect"
+        self.irc.say("alice_c", text)
+        self.answer_question("1 message is held", "yes", before_answer=lambda: self.assert_held(text))
+        self.sandbox.wait_for_sent(text, f"/2/dm_conversations/with/{self.alice_id}/messages")
+
+    def assert_held(self, text):
+        """Nothing with text was posted yet."""
+        assert not self.posts_with(text), f"sent before the question was answered: {text!r}"
+
+    def answer_question(self, question, answer, before_answer=None):
+        """Waits for root to ask a libpurple request_action whose text has
+        question, then answers it with bitlbee's yes or no command."""
+        since = self.irc.mark()
+        self.irc.wait_for(lambda line: line.is_privmsg("root", ROOT) and question in line.text,
+                          f"root asking {question!r}", since)
+        if before_answer is not None:
+            before_answer()
+        verdict = "Accepted: " if answer == "yes" else "Rejected: "
+        self.irc.root_command(answer, verdict)
+
+    def posts_with(self, text):
+        """The DM POSTs the sandbox was sent with exactly this text, answered
+        or not."""
+        return [request for request in self.sandbox.requests()
+                if request["method"] == "POST" and "/messages" in request["path"]
+                and json.loads(request["body"] or "{}").get("text") == text]
 
     def group_chat(self):
         """A group DM becomes an IRC channel; a line typed there reaches the
@@ -468,6 +513,10 @@ def main():
          scenario.customer_message),
         ("bitlbee: a reply typed on IRC reaches X", scenario.reply),
         ("bitlbee: a DM sent from another device is shown", scenario.other_device),
+        ("bitlbee: a first DM to someone who never wrote waits for root's yes",
+         scenario.first_contact),
+        ("bitlbee: the same text to too many people is held until root's yes",
+         scenario.blast_hold),
         ("bitlbee: a group DM is an IRC channel, and lines typed there reach it",
          scenario.group_chat),
         ("bitlbee: a restart replays nothing and loses nothing", scenario.restart),
