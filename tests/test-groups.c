@@ -183,16 +183,6 @@ count_chat_lines(TwTestRunner *runner, const char *flag, const char *needle)
 	return count;
 }
 
-static void
-chat_send(TwTestRunner *runner, const char *conversation, const char *text)
-{
-	g_autofree char *command = g_strdup_printf(
-	    "{\"cmd\":\"chat-send\",\"conversation\":\"%s\",\"text\":\"%s\"}",
-	    conversation, text);
-
-	tw_test_runner_send(runner, command);
-}
-
 typedef struct {
 	TwTestWorld *world;
 	const char *path;
@@ -296,7 +286,8 @@ test_chat_line_reaches_group_endpoint(GroupWorld *fixture, gconstpointer data)
 	wait_chat_message(runner, "anyone there?");
 	path =
 	    g_strdup_printf("/2/dm_conversations/%s/messages", fixture->group);
-	chat_send(runner, fixture->group, "Yes, looking into it");
+	tw_test_chat_send_command(runner, fixture->group,
+				  "Yes, looking into it");
 	sent = wait_sent(&fixture->world, path, 1);
 	g_assert_cmpuint(sent->len, ==, 1);
 	g_assert_cmpstr(sent->pdata[0], ==, "Yes, looking into it");
@@ -410,7 +401,8 @@ test_create_group_from_client(GroupWorld *fixture, gconstpointer data)
 						   "/2/dm_conversations"),
 			 ==, 0);
 
-	chat_send(runner, pending, "Kick-off for the group order");
+	tw_test_chat_send_command(runner, pending,
+				  "Kick-off for the group order");
 	event = tw_test_runner_wait_event(runner, "chat-title", "title",
 					  "Alice, Bob", WAIT_MS);
 	g_assert_nonnull(event);
@@ -470,7 +462,7 @@ test_invite_into_new_group(GroupWorld *fixture, gconstpointer data)
 					  "carol_c", WAIT_MS);
 	g_assert_nonnull(event);
 	g_assert_cmpstr(member(event, "conversation"), ==, pending);
-	chat_send(runner, pending, "Welcome, all three");
+	tw_test_chat_send_command(runner, pending, "Welcome, all three");
 	event = tw_test_runner_wait_event(runner, "chat-title", "title",
 					  "Alice, Bob, Carol", WAIT_MS);
 	g_assert_nonnull(event);
@@ -523,7 +515,7 @@ test_participant_limits(GroupWorld *fixture, gconstpointer data)
 	g_assert_nonnull(
 	    tw_test_runner_wait_event(runner, "chat-joined", "conversation",
 				      "new:alice_c,nobody_here", WAIT_MS));
-	chat_send(runner, "new:alice_c,nobody_here", "hello");
+	tw_test_chat_send_command(runner, "new:alice_c,nobody_here", "hello");
 	event = wait_error_notice(runner);
 	g_assert_nonnull(event);
 	g_assert_nonnull(strstr(member(event, "secondary"), "@nobody_here"));

@@ -71,23 +71,34 @@ start(Guard *guard)
 }
 
 static guint
-count_sent(Guard *guard, guint customer)
+count_sent_to(Guard *guard, const char *path)
 {
-	g_autoptr(GPtrArray) sent =
-	    tw_test_sent_texts(&guard->world, guard->paths[customer]);
+	g_autoptr(GPtrArray) sent = tw_test_sent_texts(&guard->world, path);
 
 	return sent->len;
+}
+
+static guint
+count_sent(Guard *guard, guint customer)
+{
+	return count_sent_to(guard, guard->paths[customer]);
+}
+
+static void
+wait_sent_to(Guard *guard, const char *path, guint count)
+{
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+	while (count_sent_to(guard, path) < count) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
 }
 
 static void
 wait_sent(Guard *guard, guint customer, guint count)
 {
-	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-
-	while (count_sent(guard, customer) < count) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	wait_sent_to(guard, guard->paths[customer], count);
 }
 
 /* The offer, the same text to BLAST_LIMIT customers, each sent, differing
@@ -313,6 +324,49 @@ test_blast_answers_not_counted(Guard *guard, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* A group counts as one recipient, whatever its size: the offer to a group
+ * of BLAST_LIMIT + 1 customers and to BLAST_LIMIT - 1 more people is sent
+ * (it would be held if the group counted as its members), and the next
+ * person is held (it would not be if the group did not count). */
+static void
+test_blast_group_counts_as_one(Guard *guard, gconstpointer data)
+{
+	TwTestRunner *runner = start(guard);
+	g_autoptr(GPtrArray) members = g_ptr_array_new();
+	g_autofree char *group = NULL;
+	g_autofree char *path = NULL;
+	const char *offer = "Big sale today: 50% off!";
+
+	g_ptr_array_add(members, guard->world.account_id);
+	for (guint i = 0; i < BLAST_LIMIT; i++)
+		g_ptr_array_add(members, guard->ids[i]);
+	group = tw_sandbox_create_group(guard->world.sandbox,
+					guard->ids[BLAST_LIMIT + 1], members,
+					"Hello all, about the group order");
+	path = g_strdup_printf("/2/dm_conversations/%s/messages", group);
+	g_assert_nonnull(tw_test_runner_wait_event(
+	    runner, "chat-joined", "conversation", group, WAIT_MS));
+	/* Answered, the group waits no more: the offer to it counts. */
+	tw_test_chat_send_command(runner, group,
+				  "Hi all, the order ships on Monday.");
+	wait_sent_to(guard, path, 1);
+	tw_test_let_it_run(1500);
+	tw_test_chat_send_command(runner, group, offer);
+	wait_sent_to(guard, path, 2);
+	/* The group's members as 1:1 customers: BLAST_LIMIT - 1 more. */
+	for (guint i = 0; i < BLAST_LIMIT - 1; i++) {
+		tw_test_send_command(runner, guard->handles[i], offer);
+		wait_sent(guard, i, 1);
+	}
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
+	tw_test_send_command(runner, guard->handles[BLAST_LIMIT - 1], offer);
+	wait_held_question(runner, HELD_ONE);
+	g_assert_cmpuint(count_sent(guard, BLAST_LIMIT - 1), ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 static void
 set_status(TwTestRunner *runner, const char *status, const char *message)
 {
@@ -403,6 +457,9 @@ main(int argc, char **argv)
 		   guard_tear_down);
 	g_test_add("/guard/blast-answers-not-counted", Guard, NULL,
 		   guard_set_up, test_blast_answers_not_counted,
+		   guard_tear_down);
+	g_test_add("/guard/blast-group-counts-as-one", Guard, NULL,
+		   guard_set_up, test_blast_group_counts_as_one,
 		   guard_tear_down);
 	g_test_add("/guard/away-once-per-period", Guard, NULL, guard_set_up,
 		   test_away_once_per_period, guard_tear_down);

@@ -147,8 +147,11 @@ tw_test_create_message(TwTestWorld *world, const char *sender,
 	return tw_sandbox_create_message_full(world->sandbox, &message);
 }
 
-void
-tw_test_send_command(TwTestRunner *runner, const char *to, const char *text)
+/* {"cmd": @cmd, "account": the support account, @key: @target, "text":
+ * @text}, JSON-escaped. */
+static void
+send_text_command(TwTestRunner *runner, const char *cmd, const char *key,
+		  const char *target, const char *text)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
@@ -156,17 +159,31 @@ tw_test_send_command(TwTestRunner *runner, const char *to, const char *text)
 
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "cmd");
-	json_builder_add_string_value(builder, "send");
+	json_builder_add_string_value(builder, cmd);
 	json_builder_set_member_name(builder, "account");
 	json_builder_add_string_value(builder, TW_TEST_ACCOUNT);
-	json_builder_set_member_name(builder, "to");
-	json_builder_add_string_value(builder, to);
+	json_builder_set_member_name(builder, key);
+	json_builder_add_string_value(builder, target);
 	json_builder_set_member_name(builder, "text");
 	json_builder_add_string_value(builder, text);
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
 	line = json_to_string(root, FALSE);
 	tw_test_runner_send(runner, line);
+}
+
+void
+tw_test_send_command(TwTestRunner *runner, const char *to, const char *text)
+{
+	send_text_command(runner, "send", "to", to, text);
+}
+
+void
+tw_test_chat_send_command(TwTestRunner *runner, const char *conversation,
+			  const char *text)
+{
+	send_text_command(runner, "chat-send", "conversation", conversation,
+			  text);
 }
 
 void

@@ -116,6 +116,17 @@ void tw_test_send_command(TwTestRunner *runner, const char *to,
 			  const char *text);
 
 /**
+ * tw_test_chat_send_command:
+ * @runner: a runner
+ * @conversation: a group's conversation id (or a "new:" list of handles)
+ * @text: plain text
+ *
+ * Sends {"cmd":"chat-send"} for the support account, JSON-escaping @text.
+ */
+void tw_test_chat_send_command(TwTestRunner *runner, const char *conversation,
+			       const char *text);
+
+/**
  * tw_test_let_it_run:
  * @milliseconds: how long to keep the main loop running
  */
