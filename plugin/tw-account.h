@@ -518,6 +518,44 @@ char *tw_account_dup_status_text(TwAccount *account);
 gboolean tw_account_has_written(TwAccount *account, const char *handle);
 
 /**
+ * TW_ACCOUNT_WROTE_PAGE:
+ *
+ * How many of a conversation's newest events tw_account_check_wrote()
+ * reads: X bills each event read, and a customer's message is almost
+ * always among the last few.
+ */
+#define TW_ACCOUNT_WROTE_PAGE 10
+
+/**
+ * TwAccountWroteFunc:
+ * @handle: the handle asked about, lower case, without '@'
+ * @wrote: whether X's history of the conversation has a message from them
+ *   (%FALSE too when X could not be asked)
+ * @user_data: the data given with the call
+ */
+typedef void (*TwAccountWroteFunc)(const char *handle, gboolean wrote,
+				   gpointer user_data);
+
+/**
+ * tw_account_check_wrote:
+ * @account: the account
+ * @handle: a handle, any case, that tw_account_has_written() does not know
+ * @func: called once with the answer, unless the account is freed first
+ * @user_data: for @func
+ *
+ * Asks X whether @handle wrote to the account before the plugin watched
+ * it: one read of the newest #TW_ACCOUNT_WROTE_PAGE events of the
+ * conversation (X keeps 30 days), after a user lookup when the handle's id
+ * is not known. When they did, tw_account_has_written() says so from then
+ * on, across restarts.
+ *
+ * Returns: %FALSE when no check could start (signed off, not a valid
+ * handle); @func is not called then
+ */
+gboolean tw_account_check_wrote(TwAccount *account, const char *handle,
+				TwAccountWroteFunc func, gpointer user_data);
+
+/**
  * tw_account_allow_first_contact:
  * @account: the account
  * @handle: a handle the user agreed to write to first

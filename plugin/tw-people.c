@@ -1,9 +1,11 @@
 /*
  * tw-people: the people an account meets: the users X described (from
  * includes and lookups), their handles, icons, lookups by handle and
- * blocking. tw_account_find_user(), tw_account_look_up_user(),
- * tw_account_fetch_icon() and tw_account_set_blocked() (tw-account.h) are
- * defined here.
+ * blocking, and whether someone has written (the plugin's record, or X's
+ * history of the conversation). tw_account_find_user(),
+ * tw_account_look_up_user(), tw_account_fetch_icon(),
+ * tw_account_set_blocked(), tw_account_has_written() and
+ * tw_account_check_wrote() (tw-account.h) are defined here.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -324,6 +326,105 @@ tw_account_has_written(TwAccount *account, const char *handle)
 		return FALSE;
 	/* Everyone who waits has written: the record has them too. */
 	return tw_state_is_correspondent(account->state, handle);
+}
+
+typedef struct {
+	TwAccount *account;
+	char *handle;
+	TwAccountWroteFunc func;
+	gpointer user_data;
+} WroteCheck;
+
+static void
+wrote_check_free(gpointer data)
+{
+	WroteCheck *check = data;
+
+	g_free(check->handle);
+	g_free(check);
+}
+
+static void
+wrote_events_done(TwApiReply *reply, gpointer data)
+{
+	WroteCheck *check = data;
+	const char *user_id = g_hash_table_lookup(
+	    check->account->people->handle_ids, check->handle);
+	gboolean wrote = FALSE;
+
+	/* The read counts against the same window as the polls. */
+	tw_pace_take_headers(&check->account->read_pace, &reply->rate_limit,
+			     g_get_real_time());
+	for (guint i = 0; reply->page != NULL && user_id != NULL &&
+			  i < reply->page->events->len;
+	     i++) {
+		const TwDmEvent *event = reply->page->events->pdata[i];
+
+		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
+		    g_strcmp0(event->sender_id, user_id) == 0)
+			wrote = TRUE;
+	}
+	if (reply->error != NULL)
+		g_debug("%s: could not ask X whether @%s wrote: %s",
+			check->account->username, check->handle,
+			reply->error->message);
+	if (wrote &&
+	    tw_state_note_correspondent(check->account->state, check->handle))
+		tw_account_save_state(check->account);
+	check->func(check->handle, wrote, check->user_data);
+}
+
+static void
+wrote_check_start(WroteCheck *check, const char *user_id)
+{
+	tw_api_list_conversation_events(
+	    check->account->api, user_id, TW_ACCOUNT_WROTE_PAGE, NULL,
+	    wrote_events_done, check, wrote_check_free);
+}
+
+static void
+wrote_lookup_done(TwApiReply *reply, gpointer data)
+{
+	WroteCheck *check = data;
+	WroteCheck *next;
+
+	if (reply->user == NULL) {
+		check->func(check->handle, FALSE, check->user_data);
+		return;
+	}
+	tw_people_remember(check->account, reply->user);
+	next = g_new0(WroteCheck, 1);
+	next->account = check->account;
+	next->handle = g_strdup(check->handle);
+	next->func = check->func;
+	next->user_data = check->user_data;
+	wrote_check_start(next, reply->user->id);
+}
+
+gboolean
+tw_account_check_wrote(TwAccount *account, const char *handle,
+		       TwAccountWroteFunc func, gpointer user_data)
+{
+	g_autofree char *clean = clean_handle(handle);
+	WroteCheck *check;
+	const char *user_id;
+
+	if (!account->signed_on || account->failed || clean == NULL ||
+	    account->state == NULL)
+		return FALSE;
+	check = g_new0(WroteCheck, 1);
+	check->account = account;
+	check->handle = g_strdup(clean);
+	check->func = func;
+	check->user_data = user_data;
+	user_id = g_hash_table_lookup(account->people->handle_ids, clean);
+	if (user_id != NULL)
+		wrote_check_start(check, user_id);
+	else
+		tw_api_get_user_by_username(account->api, clean,
+					    wrote_lookup_done, check,
+					    wrote_check_free);
+	return TRUE;
 }
 
 void

@@ -15,15 +15,19 @@
 #include "tw-prpl-question.h"
 #include "tw-prpl-settings.h"
 
-/* One open question: the messages typed for @who until it is answered. */
+/* One first DM waiting for X's answer (did @who write?) and then for the
+ * user's: the messages typed for @who meanwhile. */
 typedef struct {
 	PurpleConnection *connection;
 	char *who;
 	GPtrArray *messages;
-	void *ui_handle;
+	void *ui_handle; /* the open question, once asked */
+	guint id;        /* names it to X's answer, which may come after it */
+	gboolean refuse; /* first-contact=refuse: no question, a note */
 } Consent;
 
 static GList *pending;
+static guint last_id;
 
 static void
 consent_free(Consent *consent)
@@ -84,6 +88,17 @@ consent_send(Consent *consent, int action)
 	consent_free(consent);
 }
 
+/* Ends @consent without sending, saying why in the conversation. */
+static void
+drop(Consent *consent, const char *note)
+{
+	pending = g_list_remove(pending, consent);
+	purple_conv_present_error(
+	    consent->who, purple_connection_get_account(consent->connection),
+	    note);
+	consent_free(consent);
+}
+
 static void
 consent_decline(Consent *consent, int action)
 {
@@ -96,18 +111,15 @@ consent_decline(Consent *consent, int action)
 			consent->messages->len),
 	    consent->who, consent->messages->len);
 
-	pending = g_list_remove(pending, consent);
-	purple_conv_present_error(
-	    consent->who, purple_connection_get_account(consent->connection),
-	    note);
-	consent_free(consent);
+	drop(consent, note);
 }
 
 static void
-ask(PurpleConnection *connection, const char *who, const char *message)
+ask(Consent *consent)
 {
+	PurpleConnection *connection = consent->connection;
+	const char *who = consent->who;
 	PurpleAccount *account = purple_connection_get_account(connection);
-	Consent *consent = g_new0(Consent, 1);
 	g_autofree char *primary =
 	    g_strdup_printf(_("Send a first DM to @%s?"), who);
 	g_autofree char *secondary = g_strdup_printf(
@@ -116,17 +128,47 @@ ask(PurpleConnection *connection, const char *who, const char *message)
 	      "accounts reported. Nothing is sent unless you choose Send."),
 	    who);
 
-	consent->connection = connection;
-	consent->who = g_strdup(who);
-	consent->messages = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(consent->messages, g_strdup(message));
-	pending = g_list_prepend(pending, consent);
 	/* bitlbee asks this as a question answered with yes or no. */
 	consent->ui_handle = purple_request_action(
 	    connection, _("Twitter DM"), primary, secondary, 1, account, who,
 	    find_conversation(connection, who), consent, 2,
 	    tw_prpl_question_yes(_("_Send")), G_CALLBACK(consent_send),
 	    tw_prpl_question_no(_("_Don't send")), G_CALLBACK(consent_decline));
+}
+
+static void
+refuse(Consent *consent)
+{
+	g_autofree char *note = g_strdup_printf(
+	    _("Not sent: @%s has never written to this account, and "
+	      "it does not write first (the \"first-contact\" "
+	      "option)."),
+	    consent->who);
+
+	drop(consent, note);
+}
+
+/* X's answer: someone who wrote before the plugin watched is answered
+ * without a question. */
+static void
+checked(const char *handle, gboolean wrote, gpointer data)
+{
+	Consent *consent = NULL;
+
+	for (GList *link = pending; link != NULL; link = link->next) {
+		Consent *candidate = link->data;
+
+		if (candidate->id == GPOINTER_TO_UINT(data))
+			consent = candidate;
+	}
+	if (consent == NULL)
+		return;
+	if (wrote)
+		consent_send(consent, 0);
+	else if (consent->refuse)
+		refuse(consent);
+	else
+		ask(consent);
 }
 
 int
@@ -136,27 +178,29 @@ tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
 	PurpleAccount *account = purple_connection_get_account(connection);
 	const char *rule = purple_account_get_string(
 	    account, TW_OPTION_FIRST_CONTACT, TW_DEFAULT_FIRST_CONTACT);
-	Consent *open;
+	Consent *consent;
 
 	if (g_strcmp0(rule, TW_FIRST_CONTACT_ALLOW) == 0 ||
 	    tw_account_has_written(tw, who))
 		return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
-	if (g_strcmp0(rule, TW_FIRST_CONTACT_REFUSE) == 0) {
-		g_autofree char *note = g_strdup_printf(
-		    _("Not sent: @%s has never written to this account, and "
-		      "it does not write first (the \"first-contact\" "
-		      "option)."),
-		    who);
-
-		purple_conv_present_error(who, account, note);
+	/* Typed again before an answer: it goes with the first. */
+	consent = find_pending(connection, who);
+	if (consent != NULL) {
+		g_ptr_array_add(consent->messages, g_strdup(message));
 		return 0;
 	}
-	/* Typed again before answering: one question for all of it. */
-	open = find_pending(connection, who);
-	if (open != NULL)
-		g_ptr_array_add(open->messages, g_strdup(message));
-	else
-		ask(connection, who, message);
+	consent = g_new0(Consent, 1);
+	consent->connection = connection;
+	consent->who = g_strdup(who);
+	consent->messages = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(consent->messages, g_strdup(message));
+	consent->id = ++last_id;
+	consent->refuse = g_strcmp0(rule, TW_FIRST_CONTACT_REFUSE) == 0;
+	pending = g_list_prepend(pending, consent);
+	/* Perhaps they wrote before the plugin watched: X's history says. */
+	if (!tw_account_check_wrote(tw, who, checked,
+				    GUINT_TO_POINTER(consent->id)))
+		checked(who, FALSE, GUINT_TO_POINTER(consent->id));
 	return 0;
 }
 
@@ -171,8 +215,9 @@ tw_prpl_consent_forget(PurpleConnection *connection)
 
 		if (consent->connection == connection) {
 			pending = g_list_delete_link(pending, link);
-			purple_request_close(PURPLE_REQUEST_ACTION,
-					     consent->ui_handle);
+			if (consent->ui_handle != NULL)
+				purple_request_close(PURPLE_REQUEST_ACTION,
+						     consent->ui_handle);
 			consent_free(consent);
 		}
 		link = next;

@@ -544,6 +544,67 @@ test_first_contact_reply_not_asked(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* Carol wrote two days ago, before the plugin watched the account (it
+ * shows no history by default): X's history of the conversation says so,
+ * read once with a small page, and she is answered without a question. */
+static void
+test_first_contact_wrote_before(Desk *desk, gconstpointer data)
+{
+	g_autofree char *carol =
+	    tw_sandbox_add_user(desk->world.sandbox, "Carol_C", "Carol");
+	g_autofree char *path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", carol);
+	g_autofree char *history =
+	    g_strdup_printf("/2/dm_conversations/with/%s/dm_events", carol);
+	g_autofree char *id =
+	    tw_test_create_message(&desk->world, carol, desk->world.account_id,
+				   "Is my order still coming?",
+				   g_get_real_time() - 2 * G_TIME_SPAN_DAY);
+	TwTestRunner *runner = start_with_rule(desk, "ask");
+	g_autoptr(GPtrArray) requests = NULL;
+	gint64 deadline;
+
+	tw_test_send_command(runner, "carol_c", "Yes, it ships tomorrow.");
+	tw_test_send_command(runner, "carol_c", "Sorry for the wait.");
+	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	while (count_sent(desk, path) < 2) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "send"), ==,
+			 2);
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
+			 0);
+	requests = tw_sandbox_dup_requests(desk->world.sandbox);
+	for (guint i = 0; i < requests->len; i++) {
+		const TwSandboxRequest *request = requests->pdata[i];
+
+		if (g_str_has_prefix(request->path, history))
+			g_assert_nonnull(
+			    strstr(request->query, "max_results=10"));
+	}
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(desk->world.sandbox, "GET", history), ==,
+	    1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+
+	/* Remembered: after a restart, no question and no second read. */
+	runner = start_with_rule(desk, "ask");
+	tw_test_send_command(runner, "carol_c", "It left the warehouse.");
+	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	while (count_sent(desk, path) < 3) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(desk->world.sandbox, "GET", history), ==,
+	    1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 /* first-contact=refuse: no question, nothing sent, a note in the window. */
 static void
 test_first_contact_refused(Desk *desk, gconstpointer data)
@@ -596,5 +657,7 @@ main(int argc, char **argv)
 		   desk_tear_down);
 	g_test_add("/desk/first-contact-refused", Desk, NULL, desk_set_up,
 		   test_first_contact_refused, desk_tear_down);
+	g_test_add("/desk/first-contact-wrote-before", Desk, NULL, desk_set_up,
+		   test_first_contact_wrote_before, desk_tear_down);
 	return g_test_run();
 }
