@@ -265,6 +265,11 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		respond_control_id(msg, "refresh_token", id);
 	} else if (g_str_equal(name, "messages")) {
 		g_autoptr(GPtrArray) urls = object_strings(object, "urls");
+		JsonObject *media_object =
+		    json_object_has_member(object, "media")
+			? json_object_get_object_member(object, "media")
+			: NULL;
+		TwSandboxMedia media = {0};
 		TwSandboxMessage message = {
 		    .sender_id = object_string(object, "sender_id"),
 		    .conversation_id = object_string(object, "conversation_id"),
@@ -276,6 +281,20 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		    .urls = urls,
 		};
 
+		if (media_object) {
+			media.type = object_string(media_object, "type");
+			media.width = (guint)CLAMP(
+			    object_int(media_object, "width", 0), 0, G_MAXUINT);
+			media.height =
+			    (guint)CLAMP(object_int(media_object, "height", 0),
+					 0, G_MAXUINT);
+			media.duration_ms = (guint)CLAMP(
+			    object_int(media_object, "duration_ms", 0), 0,
+			    G_MAXUINT);
+			media.alt_text =
+			    object_string(media_object, "alt_text");
+			message.media = &media;
+		}
 		if (!object_time(object, "created_at", &message.created_at)) {
 			respond_control_error(msg, SOUP_STATUS_BAD_REQUEST,
 					      "bad created_at");

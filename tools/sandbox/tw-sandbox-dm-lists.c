@@ -15,23 +15,6 @@
 #define MAX_MAX_RESULTS     100
 #define HISTORY_SECONDS     (30 * 24 * 3600)
 
-static const char *const media_field_names[] = {
-    "alt_text",
-    "duration_ms",
-    "height",
-    "media_key",
-    "non_public_metrics",
-    "organic_metrics",
-    "preview_image_url",
-    "promoted_metrics",
-    "public_metrics",
-    "type",
-    "url",
-    "variants",
-    "width",
-    NULL,
-};
-
 /* ------------------------------------------------------------------------ */
 /* DM events                                                                 */
 
@@ -53,6 +36,7 @@ typedef struct {
 	guint expansions;
 	guint user_fields;
 	guint event_types;
+	guint media_fields;
 	guint max_results;
 	gboolean has_cursor;
 	guint64 cursor;
@@ -70,8 +54,9 @@ parse_event_fields(Request *request, EventQuery *event_query, GPtrArray *errors)
 	    errors);
 	event_query->user_fields = tw_sandbox_parse_list_parameter(
 	    request->query, "user.fields", tw_sandbox_user_field_names, errors);
-	tw_sandbox_parse_list_parameter(request->query, "media.fields",
-					media_field_names, errors);
+	event_query->media_fields = tw_sandbox_parse_list_parameter(
+	    request->query, "media.fields", tw_sandbox_media_field_names,
+	    errors);
 	tw_sandbox_check_not_empty(request->query, "tweet.fields", errors);
 	tw_sandbox_check_not_empty(request->query, "post.fields", errors);
 }
@@ -232,9 +217,9 @@ list_events_locked(Request *request, const EventScope *scope)
 			tw_sandbox_add_event_object(builder, page->pdata[i],
 						    event_query.event_fields);
 		json_builder_end_array(builder);
-		tw_sandbox_add_includes_locked(sandbox, builder, page,
-					       event_query.expansions,
-					       event_query.user_fields);
+		tw_sandbox_add_includes_locked(
+		    sandbox, builder, page, event_query.expansions,
+		    event_query.user_fields, event_query.media_fields);
 	}
 	json_builder_set_member_name(builder, "meta");
 	json_builder_begin_object(builder);
@@ -342,9 +327,9 @@ tw_sandbox_handle_dm_event(Request *request, char **captured)
 		json_builder_set_member_name(builder, "data");
 		tw_sandbox_add_event_object(builder, event,
 					    event_query.event_fields);
-		tw_sandbox_add_includes_locked(sandbox, builder, page,
-					       event_query.expansions,
-					       event_query.user_fields);
+		tw_sandbox_add_includes_locked(
+		    sandbox, builder, page, event_query.expansions,
+		    event_query.user_fields, event_query.media_fields);
 	} else {
 		json_builder_set_member_name(builder, "errors");
 		json_builder_begin_array(builder);

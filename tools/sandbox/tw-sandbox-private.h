@@ -62,6 +62,18 @@ typedef struct {
 	char *display_url;
 } UrlEntity;
 
+/* An attachment's details, for includes.media. */
+typedef struct {
+	char *key;
+	char *type;
+	char *dm_id;
+	char *media_id;
+	guint width;
+	guint height;
+	guint duration_ms;
+	char *alt_text;
+} Media;
+
 typedef struct {
 	char *id;
 	guint64 number;
@@ -72,6 +84,7 @@ typedef struct {
 	GPtrArray *participant_ids;
 	GPtrArray *urls;
 	char *media_key;
+	Media *media; /* a customer's attachment, NULL for a sent media_id */
 	char *referenced_tweet_id;
 	gint64 created_at;
 	/* Monotonic time before which /2/dm_events does not show it. */
@@ -201,6 +214,7 @@ typedef struct {
 	const char *text;
 	const GPtrArray *urls;
 	const char *media_id;
+	const TwSandboxMedia *media;
 	gint64 created_at;
 	guint visible_after_ms;
 } NewMessage;
@@ -456,7 +470,24 @@ void tw_sandbox_add_unique(GPtrArray *ids, const char *id);
 /* includes.users and includes.media for the expansions asked for. */
 void tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 				    const GPtrArray *events, guint expansions,
-				    guint user_fields);
+				    guint user_fields, guint media_fields);
+
+/* The media.fields X knows, in bit order. */
+extern const char *const tw_sandbox_media_field_names[];
+
+/* Media for a message that will be DM @dm_number; NULL for an unknown
+ * type. */
+Media *tw_sandbox_media_new(const TwSandboxMedia *spec, guint64 dm_number);
+
+/* Frees @media. */
+void tw_sandbox_media_free(Media *media);
+
+/* The link X appends to a DM's text to stand for its media. */
+char *tw_sandbox_media_dup_text_link(guint64 dm_number);
+
+/* An includes.media object with the requested @fields. */
+void tw_sandbox_add_media_object(JsonBuilder *builder, const Media *media,
+				 guint fields);
 
 /* 24 characters like X's "18LAA5G1SL0NR5OG0G00ZZZZ": a marker, the cursor
  * event number in 13 base32hex digits, the direction, a check digit and

@@ -573,10 +573,12 @@ tw_sandbox_add_unique(GPtrArray *ids, const char *id)
 void
 tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 			       const GPtrArray *events, guint expansions,
-			       guint user_fields)
+			       guint user_fields, guint media_fields)
 {
 	g_autoptr(GPtrArray) user_ids = g_ptr_array_new();
 	g_autoptr(GPtrArray) media_keys = g_ptr_array_new();
+	/* key -> the event whose details describe it, NULL for a bare key */
+	g_autoptr(GHashTable) media = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; i < events->len; i++) {
 		const Event *event = events->pdata[i];
@@ -592,9 +594,14 @@ tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 				tw_sandbox_add_unique(
 				    user_ids, event->participant_ids->pdata[j]);
 		}
-		if (expansions & FIELD(tw_sandbox_event_expansion_names,
-				       "attachments.media_keys"))
+		if ((expansions & FIELD(tw_sandbox_event_expansion_names,
+					"attachments.media_keys")) &&
+		    event->media_key) {
 			tw_sandbox_add_unique(media_keys, event->media_key);
+			if (event->media)
+				g_hash_table_insert(media, event->media_key,
+						    event->media);
+		}
 	}
 	if (user_ids->len == 0 && media_keys->len == 0)
 		return;
@@ -605,6 +612,14 @@ tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 		json_builder_set_member_name(builder, "media");
 		json_builder_begin_array(builder);
 		for (guint i = 0; i < media_keys->len; i++) {
+			const Media *details =
+			    g_hash_table_lookup(media, media_keys->pdata[i]);
+
+			if (details) {
+				tw_sandbox_add_media_object(builder, details,
+							    media_fields);
+				continue;
+			}
 			json_builder_begin_object(builder);
 			tw_sandbox_add_string_member(builder, "media_key",
 						     media_keys->pdata[i]);

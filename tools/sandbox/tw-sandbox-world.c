@@ -236,6 +236,7 @@ event_free(Event *event)
 	if (event->urls)
 		g_ptr_array_unref(event->urls);
 	g_free(event->media_key);
+	tw_sandbox_media_free(event->media);
 	g_free(event->referenced_tweet_id);
 	g_free(event);
 }
@@ -310,6 +311,7 @@ tw_sandbox_config_init(TwSandboxConfig *config)
 	    .visibility_delay_ms = 0,
 	    .client_id = TW_SANDBOX_CLIENT_ID,
 	    .client_secret = NULL,
+	    .media_text_link = TRUE,
 	};
 }
 
@@ -678,10 +680,28 @@ tw_sandbox_add_message_event_locked(TwSandbox *sandbox,
 	event->sender_id = g_strdup(message->sender_id);
 	event->urls =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)url_entity_free);
-	event->text = wrap_links_locked(sandbox, message->text, message->urls,
-					event->urls);
+	if (message->media)
+		event->media =
+		    tw_sandbox_media_new(message->media, event->number);
+	if (event->media && sandbox->config.media_text_link) {
+		g_autoptr(GPtrArray) urls =
+		    g_ptr_array_new_with_free_func(g_free);
+
+		for (guint i = 0; message->urls && i < message->urls->len; i++)
+			g_ptr_array_add(urls,
+					g_strdup(message->urls->pdata[i]));
+		g_ptr_array_add(urls,
+				tw_sandbox_media_dup_text_link(event->number));
+		event->text = wrap_links_locked(sandbox, message->text, urls,
+						event->urls);
+	} else {
+		event->text = wrap_links_locked(sandbox, message->text,
+						message->urls, event->urls);
+	}
 	event->referenced_tweet_id = referenced_tweet_for(event->urls);
-	if (message->media_id)
+	if (event->media)
+		event->media_key = g_strdup(event->media->key);
+	else if (message->media_id)
 		event->media_key = g_strdup_printf("3_%s", message->media_id);
 	event->visible_after = g_get_monotonic_time() + (gint64)delay_ms * 1000;
 	tw_sandbox_insert_event_locked(sandbox, event);
@@ -818,6 +838,7 @@ tw_sandbox_create_message_locked(TwSandbox *sandbox,
 	new_message.sender_id = message->sender_id;
 	new_message.text = message->text;
 	new_message.urls = message->urls;
+	new_message.media = message->media;
 	new_message.created_at = message->created_at;
 	new_message.visible_after_ms = message->visible_after_ms;
 	event = tw_sandbox_add_message_event_locked(sandbox, conversation,

@@ -44,6 +44,9 @@ typedef struct _TwSandbox TwSandbox;
  *   long as the token that replaced it was never used (a grace some OAuth
  *   servers give for answers lost in transit; whether X does is
  *   unconfirmed, so the default is strict single use)
+ * @media_text_link: a message with media gets a trailing t.co link that
+ *   stands for the media, as v1.1 did (whether v2 does is unconfirmed; on
+ *   by default, so the plugin is tested not to show it twice)
  */
 typedef struct {
 	guint rate_window_seconds;
@@ -58,6 +61,7 @@ typedef struct {
 	const char *client_id;
 	const char *client_secret;
 	gboolean refresh_reuse_until_used;
+	gboolean media_text_link;
 } TwSandboxConfig;
 
 /** The client id tw_sandbox_config_init() sets. */
@@ -201,6 +205,24 @@ char *tw_sandbox_create_message(TwSandbox *sandbox, const char *sender_id,
 				const char *recipient_id, const char *text);
 
 /**
+ * TwSandboxMedia:
+ * @type: "photo", "video" or "animated_gif"
+ * @width: pixels
+ * @height: pixels
+ * @duration_ms: a video's length; 0 for a photo
+ * @alt_text: (nullable): the sender's description
+ *
+ * A DM attachment as a customer sends it.
+ */
+typedef struct {
+	const char *type;
+	guint width;
+	guint height;
+	guint duration_ms;
+	const char *alt_text;
+} TwSandboxMedia;
+
+/**
  * TwSandboxMessage:
  * @sender_id: who writes
  * @conversation_id: (nullable): target conversation (1:1 "a-b" or group)
@@ -212,6 +234,7 @@ char *tw_sandbox_create_message(TwSandbox *sandbox, const char *sender_id,
  *   (overrides the configured delay when non-zero)
  * @urls: (nullable) (element-type utf8): expanded URLs to append to the text
  *   as t.co links with entities
+ * @media: (nullable): one attachment, listed in includes.media
  */
 typedef struct {
 	const char *sender_id;
@@ -221,6 +244,7 @@ typedef struct {
 	gint64 created_at;
 	guint visible_after_ms;
 	const GPtrArray *urls;
+	const TwSandboxMedia *media;
 } TwSandboxMessage;
 
 /**
