@@ -13,6 +13,7 @@
 
 #include "tw-auth.h"
 #include "tw-json.h"
+#include "tw-media.h"
 #include "tw-oauth.h"
 
 G_DEFINE_QUARK(tw - api - error - quark, tw_api_error)
@@ -21,7 +22,8 @@ G_DEFINE_QUARK(tw - api - error - quark, tw_api_error)
 	"id,event_type,text,sender_id,dm_conversation_id,created_at,"          \
 	"attachments,participant_ids,referenced_tweets,entities"
 #define DM_EXPANSIONS "sender_id,participant_ids,attachments.media_keys"
-#define MEDIA_FIELDS  "type,url,preview_image_url,width,height,alt_text"
+#define MEDIA_FIELDS                                                           \
+	"type,url,preview_image_url,variants,duration_ms,width,height,alt_text"
 
 typedef enum {
 	PARSE_NOTHING,
@@ -263,6 +265,8 @@ parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 		break;
 	case PARSE_PAGE:
 		reply->page = tw_json_parse_dm_page(body, length, &error);
+		if (reply->page != NULL)
+			tw_media_attach_page(reply->page);
 		break;
 	case PARSE_USER:
 		reply->user = tw_json_parse_user(body, length, &error);

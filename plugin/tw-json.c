@@ -525,6 +525,93 @@ tw_dm_page_read_users(JsonObject *root, GHashTable *users)
 	}
 }
 
+static TwMediaType
+tw_media_type_from_name(const char *name)
+{
+	if (g_strcmp0(name, "photo") == 0)
+		return TW_MEDIA_PHOTO;
+	if (g_strcmp0(name, "video") == 0)
+		return TW_MEDIA_VIDEO;
+	if (g_strcmp0(name, "animated_gif") == 0)
+		return TW_MEDIA_ANIMATED_GIF;
+	return TW_MEDIA_UNKNOWN;
+}
+
+/* The mp4 variant with the highest bit rate; HLS playlists are for
+ * players, not for a link in a chat line. */
+static char *
+tw_media_dup_best_video(JsonObject *object)
+{
+	JsonArray *variants = tw_member_array(object, "variants");
+	guint length = variants != NULL ? json_array_get_length(variants) : 0;
+	const char *best = NULL;
+	gint64 best_rate = -1;
+
+	for (guint i = 0; i < length; i++) {
+		JsonNode *node = json_array_get_element(variants, i);
+		JsonObject *variant = JSON_NODE_HOLDS_OBJECT(node)
+					  ? json_node_get_object(node)
+					  : NULL;
+		const char *url;
+		gint64 rate = 0;
+
+		if (variant == NULL ||
+		    g_strcmp0(tw_member_string(variant, "content_type"),
+			      "video/mp4") != 0)
+			continue;
+		url = tw_member_string(variant, "url");
+		tw_member_int(variant, "bit_rate", &rate);
+		if (url != NULL && *url != '\0' && rate > best_rate) {
+			best = url;
+			best_rate = rate;
+		}
+	}
+	return g_strdup(best);
+}
+
+/* includes.media, like the users, only decorate a page: an entry without
+ * a key is skipped; the event still names its key. */
+static void
+tw_dm_page_read_media(JsonObject *root, GHashTable *media_by_key)
+{
+	JsonObject *includes = tw_member_object(root, "includes");
+	JsonArray *array =
+	    includes != NULL ? tw_member_array(includes, "media") : NULL;
+	guint length = array != NULL ? json_array_get_length(array) : 0;
+
+	for (guint i = 0; i < length; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+		JsonObject *object = JSON_NODE_HOLDS_OBJECT(node)
+					 ? json_node_get_object(node)
+					 : NULL;
+		g_autoptr(TwMedia) media = NULL;
+		char *key;
+
+		if (object == NULL)
+			continue;
+		media = tw_media_new();
+		media->media_key = tw_member_dup_nonempty(object, "media_key");
+		if (media->media_key == NULL)
+			continue;
+		media->type =
+		    tw_media_type_from_name(tw_member_string(object, "type"));
+		media->url = tw_member_dup_nonempty(object, "url");
+		media->preview_image_url =
+		    tw_member_dup_nonempty(object, "preview_image_url");
+		media->video_url = tw_media_dup_best_video(object);
+		media->alt_text = tw_member_dup_nonempty(object, "alt_text");
+		tw_member_int(object, "width", &media->width);
+		tw_member_int(object, "height", &media->height);
+		tw_member_int(object, "duration_ms", &media->duration_ms);
+		media->width = MAX(media->width, 0);
+		media->height = MAX(media->height, 0);
+		media->duration_ms = MAX(media->duration_ms, 0);
+		key = g_strdup(media->media_key);
+		g_hash_table_replace(media_by_key, key,
+				     g_steal_pointer(&media));
+	}
+}
+
 /* A 200 that carries only "errors" and no "data". */
 static void
 tw_set_errors_only_error(GError **error, JsonObject *root, const char *fallback)
@@ -571,6 +658,7 @@ tw_json_parse_dm_page(const char *body, gssize length, GError **error)
 	}
 
 	tw_dm_page_read_users(root, page->users);
+	tw_dm_page_read_media(root, page->media);
 
 	gint64 result_count = page->events->len;
 	if (meta != NULL) {

@@ -235,6 +235,25 @@ tw_dm_event_compare_oldest_first(gconstpointer a, gconstpointer b)
 	return tw_id_compare(left->id, right->id);
 }
 
+TwMedia *
+tw_media_new(void)
+{
+	return g_new0(TwMedia, 1);
+}
+
+void
+tw_media_free(TwMedia *media)
+{
+	if (media == NULL)
+		return;
+	g_free(media->media_key);
+	g_free(media->url);
+	g_free(media->preview_image_url);
+	g_free(media->video_url);
+	g_free(media->alt_text);
+	g_free(media);
+}
+
 TwDmPage *
 tw_dm_page_new(void)
 {
@@ -244,6 +263,8 @@ tw_dm_page_new(void)
 	    g_ptr_array_new_with_free_func((GDestroyNotify)tw_dm_event_free);
 	page->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)tw_user_free);
+	page->media = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)tw_media_free);
 	return page;
 }
 
@@ -255,6 +276,7 @@ tw_dm_page_free(TwDmPage *page)
 
 	g_clear_pointer(&page->events, g_ptr_array_unref);
 	g_clear_pointer(&page->users, g_hash_table_unref);
+	g_clear_pointer(&page->media, g_hash_table_unref);
 	g_free(page->next_token);
 	g_free(page);
 }

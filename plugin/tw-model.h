@@ -164,15 +164,62 @@ gint64 tw_dm_event_get_time(const TwDmEvent *event);
 int tw_dm_event_compare_oldest_first(gconstpointer a, gconstpointer b);
 
 /**
+ * TwMediaType:
+ * @TW_MEDIA_UNKNOWN: a type this plugin does not know; shown as a link
+ * @TW_MEDIA_PHOTO: a photo
+ * @TW_MEDIA_VIDEO: a video
+ * @TW_MEDIA_ANIMATED_GIF: a GIF, which X delivers as a looping mp4
+ */
+typedef enum {
+	TW_MEDIA_UNKNOWN,
+	TW_MEDIA_PHOTO,
+	TW_MEDIA_VIDEO,
+	TW_MEDIA_ANIMATED_GIF,
+} TwMediaType;
+
+/**
+ * TwMedia:
+ * @media_key: its key, as attachments.media_keys names it
+ * @type: what it is
+ * @url: (nullable): the photo itself
+ * @preview_image_url: (nullable): a still of a video or GIF
+ * @video_url: (nullable): the mp4 variant with the highest bit rate
+ * @width: pixels, 0 when unknown
+ * @height: pixels, 0 when unknown
+ * @duration_ms: a video's length, 0 when unknown
+ * @alt_text: (nullable): the sender's description of it
+ *
+ * One includes.media entry.
+ */
+typedef struct {
+	char *media_key;
+	TwMediaType type;
+	char *url;
+	char *preview_image_url;
+	char *video_url;
+	gint64 width;
+	gint64 height;
+	gint64 duration_ms;
+	char *alt_text;
+} TwMedia;
+
+/** Returns: (transfer full): an empty media entry. */
+TwMedia *tw_media_new(void);
+/** @media: (transfer full) (nullable): frees the entry. */
+void tw_media_free(TwMedia *media);
+
+/**
  * TwDmPage:
  * @events: (element-type TwDmEvent): newest first, as the API sends them
  * @users: (element-type utf8 TwUser): includes.users by id
+ * @media: (element-type utf8 TwMedia): includes.media by media key
  * @next_token: (nullable): token of the next (older) page
  * @result_count: meta.result_count
  */
 typedef struct {
 	GPtrArray *events;
 	GHashTable *users;
+	GHashTable *media;
 	char *next_token;
 	guint result_count;
 } TwDmPage;
@@ -259,6 +306,7 @@ void tw_send_result_free(TwSendResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwUser, tw_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmEvent, tw_dm_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmPage, tw_dm_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMedia, tw_media_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwToken, tw_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwProblem, tw_problem_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSendResult, tw_send_result_free)

@@ -285,6 +285,44 @@ test_first_sign_on_shows_nothing_older(TwTestWorld *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* A customer's photo with no words (and X's t.co link standing for it):
+ * one line naming the photo with its link and alt text, exactly once. */
+static void
+test_photo_only_dm_shown_once(TwTestWorld *world, gconstpointer data)
+{
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	TwTestRunner *runner = start_signed_on(world);
+	TwSandboxMedia photo = {.type = "photo",
+				.width = 1200,
+				.height = 900,
+				.alt_text = "A cracked screen"};
+	TwSandboxMessage message = {.sender_id = alice,
+				    .recipient_id = world->account_id,
+				    .text = "",
+				    .media = &photo};
+	g_autofree char *id =
+	    tw_sandbox_create_message_full(world->sandbox, &message);
+	g_autofree char *expected = g_strdup_printf(
+	    "[photo 1200x900] https://ton.twitter.com/1.1/ton/data/dm/%s/%" G_GUINT64_FORMAT
+	    "/photo.jpg (A cracked screen)",
+	    id, g_ascii_strtoull(id, NULL, 10) + 1);
+	g_autoptr(GPtrArray) texts = NULL;
+	JsonObject *event;
+
+	tw_test_wait_received(runner, 1);
+	/* Several more polls see it again: still once. */
+	tw_test_let_it_run(1500);
+	texts = received_texts(runner);
+	g_assert_cmpuint(texts->len, ==, 1);
+	g_assert_cmpstr(texts->pdata[0], ==, expected);
+	event = tw_test_runner_wait_event(runner, "message", "who", "alice_c",
+					  WAIT_MS);
+	g_assert_null(strstr(member(event, "text"), "t.co"));
+	g_assert_nonnull(strstr(member(event, "text"), "<a href="));
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 static void
 test_history_days_backfill(TwTestWorld *world, gconstpointer data)
 {
@@ -936,6 +974,8 @@ main(int argc, char **argv)
 	    test_long_backlog_across_windows);
 	ADD("/sync/receive/first-sign-on-shows-nothing-older",
 	    test_first_sign_on_shows_nothing_older);
+	ADD("/sync/receive/photo-only-dm-shown-once",
+	    test_photo_only_dm_shown_once);
 	ADD("/sync/receive/history-days-backfill", test_history_days_backfill);
 	ADD("/sync/receive/history-gap-is-told", test_history_gap_is_told);
 	ADD("/sync/receive/markup-shown-literally",

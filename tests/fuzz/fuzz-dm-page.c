@@ -1,7 +1,7 @@
 /*
  * Fuzz target: a DM list body through the whole receiving path of the
- * model layer: tw_json_parse_dm_page(), then every event's text to HTML
- * with its own URL entities, copies and id comparisons.
+ * model layer: tw_json_parse_dm_page(), media as lines, then every event's
+ * text to HTML with its own URL entities, copies and id comparisons.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -9,6 +9,7 @@
 
 #include "tw-fuzz.h"
 #include "tw-json.h"
+#include "tw-media.h"
 #include "tw-text.h"
 
 int
@@ -25,6 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_assert_true(error->domain == TW_JSON_ERROR);
 		return 0;
 	}
+	/* As tw-api does with every page: media become lines. */
+	tw_media_attach_page(page);
 	for (guint i = 0; i < page->events->len; i++) {
 		const TwDmEvent *event = page->events->pdata[i];
 		g_autoptr(TwDmEvent) copy = tw_dm_event_copy(event);
@@ -33,6 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Strict where a wrong shape would lose data. */
 		g_assert_true(tw_id_is_valid(event->id));
 		g_assert_cmpstr(copy->id, ==, event->id);
+		/* An attachment is never an empty message. */
+		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
+		    event->media_keys->len > 0)
+			g_assert_true(event->text != NULL &&
+				      event->text[0] != '\0');
 		html = tw_text_incoming_to_html(event->text, event->urls);
 		g_assert_true(g_utf8_validate(html, -1, NULL));
 		/* Whatever the text, no markup of its own survives. */

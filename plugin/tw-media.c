@@ -1,0 +1,165 @@
+/*
+ * tw-media: media as chat lines (see tw-media.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include "tw-media.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+static const char *
+kind_name(TwMediaType type)
+{
+	switch (type) {
+	case TW_MEDIA_PHOTO:
+		return C_("media kind", "photo");
+	case TW_MEDIA_VIDEO:
+		return C_("media kind", "video");
+	case TW_MEDIA_ANIMATED_GIF:
+		return "GIF";
+	case TW_MEDIA_UNKNOWN:
+		break;
+	}
+	return C_("media kind", "attachment");
+}
+
+static const char *
+best_link(const TwMedia *media)
+{
+	if (media->type == TW_MEDIA_PHOTO && media->url != NULL)
+		return media->url;
+	if (media->video_url != NULL)
+		return media->video_url;
+	if (media->url != NULL)
+		return media->url;
+	return media->preview_image_url;
+}
+
+char *
+tw_media_dup_line(const TwMedia *media)
+{
+	GString *line = g_string_new("[");
+	const char *link = best_link(media);
+
+	g_string_append(line, kind_name(media->type));
+	if (media->type == TW_MEDIA_VIDEO && media->duration_ms > 0) {
+		gint64 seconds = (media->duration_ms + 500) / 1000;
+
+		g_string_append_printf(line, " %" G_GINT64_FORMAT ":%02d",
+				       seconds / 60, (int)(seconds % 60));
+	} else if (media->width > 0 && media->height > 0) {
+		g_string_append_printf(
+		    line, " %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
+		    media->width, media->height);
+	}
+	g_string_append_c(line, ']');
+	if (link != NULL)
+		g_string_append_printf(line, " %s", link);
+	if (media->alt_text != NULL)
+		g_string_append_printf(line, " (%s)", media->alt_text);
+	return g_string_free(line, FALSE);
+}
+
+/* X's link for a DM's media (v1.1 and, per the reference, possibly v2):
+ * https://twitter.com/messages/media/<dm id>, or x.com's. */
+static gboolean
+is_media_link(const TwUrlEntity *entity)
+{
+	return entity->expanded_url != NULL &&
+	       strstr(entity->expanded_url, "/messages/media/") != NULL;
+}
+
+/* Drops the link at the very end of the text when it stands for the
+ * media, with the white space before it; by its text, since X's indices
+ * may be missing. */
+static void
+drop_trailing_media_link(TwDmEvent *event)
+{
+	for (guint i = 0; i < event->urls->len; i++) {
+		TwUrlEntity *entity = event->urls->pdata[i];
+		gsize text_length;
+		gsize url_length;
+
+		if (!is_media_link(entity))
+			continue;
+		g_strchomp(event->text);
+		text_length = strlen(event->text);
+		url_length = strlen(entity->url);
+		/* Only a link that ends the text: more after it is the
+		 * sender's own words. */
+		if (text_length < url_length ||
+		    strcmp(event->text + text_length - url_length,
+			   entity->url) != 0)
+			continue;
+		event->text[text_length - url_length] = '\0';
+		g_strchomp(event->text);
+		g_ptr_array_remove_index(event->urls, i);
+		return;
+	}
+}
+
+static void
+append_line(TwDmEvent *event, GString *text, const char *line, const char *link)
+{
+	const char *at;
+
+	if (text->len > 0)
+		g_string_append_c(text, '\n');
+	at = link != NULL ? strstr(line, link) : NULL;
+	if (at != NULL) {
+		TwUrlEntity *entity = g_new0(TwUrlEntity, 1);
+
+		entity->start = g_utf8_strlen(text->str, -1) +
+				g_utf8_strlen(line, at - line);
+		entity->end = entity->start + g_utf8_strlen(link, -1);
+		entity->url = g_strdup(link);
+		entity->expanded_url = g_strdup(link);
+		entity->display_url = g_strdup(link);
+		g_ptr_array_add(event->urls, entity);
+	}
+	g_string_append(text, line);
+}
+
+void
+tw_media_attach(TwDmEvent *event, GHashTable *media_by_key)
+{
+	GString *text;
+
+	if (event->type != TW_DM_EVENT_MESSAGE_CREATE ||
+	    event->media_keys->len == 0)
+		return;
+	if (event->text == NULL)
+		event->text = g_strdup("");
+	drop_trailing_media_link(event);
+	text = g_string_new(event->text);
+	for (guint i = 0; i < event->media_keys->len; i++) {
+		const char *key = event->media_keys->pdata[i];
+		const TwMedia *media =
+		    media_by_key != NULL
+			? g_hash_table_lookup(media_by_key, key)
+			: NULL;
+		g_autofree char *line = NULL;
+
+		if (media != NULL) {
+			line = tw_media_dup_line(media);
+			append_line(event, text, line, best_link(media));
+		} else {
+			TwMedia unknown = {.media_key = (char *)key};
+
+			line = tw_media_dup_line(&unknown);
+			append_line(event, text, line, NULL);
+		}
+	}
+	g_free(event->text);
+	event->text = g_string_free(text, FALSE);
+}
+
+void
+tw_media_attach_page(TwDmPage *page)
+{
+	for (guint i = 0; i < page->events->len; i++)
+		tw_media_attach(page->events->pdata[i], page->media);
+}

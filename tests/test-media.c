@@ -1,0 +1,204 @@
+/*
+ * Unit tests of tw-media with tw-json: includes.media parsed (the best mp4
+ * variant picked, odd entries skipped) and each attachment shown as a line
+ * that names it, with a link entity, and X's trailing media link dropped.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "tw-json.h"
+#include "tw-media.h"
+#include "tw-text.h"
+
+/* A page of one MessageCreate with @text, @entities (JSON, may be "")
+ * and media key @key, and @media (JSON) as includes.media. */
+static TwDmPage *
+parse_page(const char *text, const char *entities, const char *key,
+	   const char *media)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"data\":[{\"id\":\"101\",\"event_type\":\"MessageCreate\","
+	    "\"text\":\"%s\",\"sender_id\":\"7\","
+	    "\"dm_conversation_id\":\"1-7\"%s%s"
+	    ",\"attachments\":{\"media_keys\":[\"%s\"]}}],"
+	    "\"includes\":{\"media\":%s},\"meta\":{\"result_count\":1}}",
+	    text, *entities != '\0' ? "," : "", entities, key, media);
+	g_autoptr(GError) error = NULL;
+	TwDmPage *page = tw_json_parse_dm_page(body, -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(page);
+	tw_media_attach_page(page);
+	return page;
+}
+
+static const TwDmEvent *
+first_event(const TwDmPage *page)
+{
+	g_assert_cmpuint(page->events->len, ==, 1);
+	return page->events->pdata[0];
+}
+
+#define TCO_ENTITY                                                             \
+	"\"entities\":{\"urls\":[{\"start\":%u,\"end\":%u,"                    \
+	"\"url\":\"https://t.co/abc\",\"expanded_url\":"                       \
+	"\"https://twitter.com/messages/media/101\",\"display_url\":"          \
+	"\"pic.twitter.com/abc\"}]}"
+
+#define PHOTO                                                                  \
+	"[{\"media_key\":\"3_102\",\"type\":\"photo\",\"url\":"                \
+	"\"https://ton.twitter.com/1.1/ton/data/dm/101/102/p.jpg\","           \
+	"\"width\":1200,\"height\":900,\"alt_text\":\"A cracked screen\"}]"
+#define PHOTO_URL "https://ton.twitter.com/1.1/ton/data/dm/101/102/p.jpg"
+
+/* A photo alone: its line, not the t.co link nor an empty message. */
+static void
+test_photo_only(void)
+{
+	g_autofree char *entities = g_strdup_printf(TCO_ENTITY, 0, 16);
+	g_autoptr(TwDmPage) page =
+	    parse_page("https://t.co/abc", entities, "3_102", PHOTO);
+	const TwDmEvent *event = first_event(page);
+	const TwMedia *media = g_hash_table_lookup(page->media, "3_102");
+	const TwUrlEntity *link;
+	g_autofree char *html = NULL;
+
+	g_assert_nonnull(media);
+	g_assert_cmpint(media->type, ==, TW_MEDIA_PHOTO);
+	g_assert_cmpint(media->width, ==, 1200);
+	g_assert_cmpstr(event->text, ==,
+			"[photo 1200x900] " PHOTO_URL " (A cracked screen)");
+	g_assert_cmpuint(event->urls->len, ==, 1);
+	link = event->urls->pdata[0];
+	g_assert_cmpint(link->start, ==, strlen("[photo 1200x900] "));
+	g_assert_cmpint(link->end, ==,
+			strlen("[photo 1200x900] ") + strlen(PHOTO_URL));
+	html = tw_text_incoming_to_html(event->text, event->urls);
+	g_assert_nonnull(strstr(html, "<a href=\"" PHOTO_URL "\">"));
+	g_assert_null(strstr(html, "t.co"));
+}
+
+/* Words and a photo: the words, then the line; an earlier link stays. */
+static void
+test_text_and_photo(void)
+{
+	g_autofree char *entities = g_strdup_printf(
+	    "\"entities\":{\"urls\":[{\"start\":6,\"end\":22,\"url\":"
+	    "\"https://t.co/xyz\",\"expanded_url\":\"https://example.com/o\"},"
+	    "{\"start\":23,\"end\":39,\"url\":\"https://t.co/abc\","
+	    "\"expanded_url\":\"https://twitter.com/messages/media/101\"}]}");
+	g_autoptr(TwDmPage) page =
+	    parse_page("Order https://t.co/xyz https://t.co/abc", entities,
+		       "3_102", PHOTO);
+	const TwDmEvent *event = first_event(page);
+	const TwUrlEntity *order;
+
+	g_assert_cmpstr(event->text, ==,
+			"Order https://t.co/xyz\n[photo 1200x900] " PHOTO_URL
+			" (A cracked screen)");
+	g_assert_cmpuint(event->urls->len, ==, 2);
+	order = event->urls->pdata[0];
+	g_assert_cmpstr(order->expanded_url, ==, "https://example.com/o");
+}
+
+/* No t.co link (v2 may not add one): the text is kept whole. */
+static void
+test_no_media_link(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page("See the photo", "", "3_102", PHOTO);
+
+	g_assert_cmpstr(first_event(page)->text, ==,
+			"See the photo\n[photo 1200x900] " PHOTO_URL
+			" (A cracked screen)");
+}
+
+/* A video: its length and the highest mp4 variant, not the playlist. */
+static void
+test_video_best_variant(void)
+{
+	g_autoptr(TwDmPage) page = parse_page(
+	    "", "", "7_102",
+	    "[{\"media_key\":\"7_102\",\"type\":\"video\","
+	    "\"preview_image_url\":\"https://pbs.twimg.com/p.jpg\","
+	    "\"duration_ms\":42400,\"width\":1280,\"height\":720,"
+	    "\"variants\":[{\"content_type\":\"application/x-mpegURL\","
+	    "\"url\":\"https://video.twimg.com/pl.m3u8\"},"
+	    "{\"bit_rate\":632000,\"content_type\":\"video/mp4\","
+	    "\"url\":\"https://video.twimg.com/low.mp4\"},"
+	    "{\"bit_rate\":2176000,\"content_type\":\"video/mp4\","
+	    "\"url\":\"https://video.twimg.com/high.mp4\"},"
+	    "{\"bit_rate\":950000,\"content_type\":\"video/mp4\","
+	    "\"url\":\"https://video.twimg.com/mid.mp4\"}]}]");
+
+	g_assert_cmpstr(first_event(page)->text, ==,
+			"[video 0:42] https://video.twimg.com/high.mp4");
+}
+
+/* A GIF, and a type X may add later. */
+static void
+test_gif_and_unknown(void)
+{
+	g_autoptr(TwDmPage) gif = parse_page(
+	    "", "", "16_102",
+	    "[{\"media_key\":\"16_102\",\"type\":\"animated_gif\","
+	    "\"width\":320,\"height\":240,"
+	    "\"variants\":[{\"bit_rate\":0,\"content_type\":\"video/mp4\","
+	    "\"url\":\"https://video.twimg.com/g.mp4\"}]}]");
+	g_autoptr(TwDmPage) other =
+	    parse_page("", "", "9_102",
+		       "[{\"media_key\":\"9_102\",\"type\":\"hologram\","
+		       "\"url\":\"https://x.com/h\"}]");
+
+	g_assert_cmpstr(first_event(gif)->text, ==,
+			"[GIF 320x240] https://video.twimg.com/g.mp4");
+	g_assert_cmpstr(first_event(other)->text, ==,
+			"[attachment] https://x.com/h");
+}
+
+/* includes.media missing, or broken entries: the DM still says it had an
+ * attachment, and the page still parses. */
+static void
+test_media_missing(void)
+{
+	g_autoptr(TwDmPage) page = parse_page(
+	    "Here", "", "3_102",
+	    "[7, null, {\"type\":\"photo\"}, {\"media_key\":\"\"},"
+	    "{\"media_key\":\"3_999\",\"type\":\"photo\",\"width\":\"x\"}]");
+
+	g_assert_cmpuint(g_hash_table_size(page->media), ==, 1);
+	g_assert_cmpstr(first_event(page)->text, ==, "Here\n[attachment]");
+}
+
+/* The line by itself: sizes and alt text only when known. */
+static void
+test_line(void)
+{
+	TwMedia photo = {.type = TW_MEDIA_PHOTO, .url = "https://a/p.jpg"};
+	TwMedia video = {.type = TW_MEDIA_VIDEO,
+			 .duration_ms = 3725000,
+			 .preview_image_url = "https://a/v.jpg"};
+	g_autofree char *photo_line = tw_media_dup_line(&photo);
+	g_autofree char *video_line = tw_media_dup_line(&video);
+
+	g_assert_cmpstr(photo_line, ==, "[photo] https://a/p.jpg");
+	/* No mp4 variant: the preview is the best link there is. */
+	g_assert_cmpstr(video_line, ==, "[video 62:05] https://a/v.jpg");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/media/photo-only", test_photo_only);
+	g_test_add_func("/media/text-and-photo", test_text_and_photo);
+	g_test_add_func("/media/no-media-link", test_no_media_link);
+	g_test_add_func("/media/video-best-variant", test_video_best_variant);
+	g_test_add_func("/media/gif-and-unknown", test_gif_and_unknown);
+	g_test_add_func("/media/media-missing", test_media_missing);
+	g_test_add_func("/media/line", test_line);
+	return g_test_run();
+}
