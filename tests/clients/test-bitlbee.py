@@ -291,6 +291,25 @@ class Scenario:
         self.privmsg_from("alice_c", text, since)
         self.shown.append(text)
 
+    def photo_only(self):
+        """A DM that is only a photo arrives once as the line naming it,
+        with its link and alt text, not as a bare t.co link."""
+        since = self.irc.mark()
+        event_id = self.sandbox.write_dm(self.alice_id, self.sandbox.account_id, "",
+                                         media={"type": "photo", "width": 1200, "height": 900,
+                                                "alt_text": "A cracked screen"})
+        expected = (f"[photo 1200x900] https://ton.twitter.com/1.1/ton/data/dm/{event_id}/"
+                    f"{int(event_id) + 1}/photo.jpg (A cracked screen)")
+        self.privmsg_from("alice_c", expected, since)
+        polls = self.count_polls()
+        lib.wait_until(lambda: self.count_polls() >= polls + 5, "five more DM polls")
+        shown = self.irc.matching(lambda line: line.is_privmsg("alice_c") and "photo" in line.text,
+                                  since)
+        assert len(shown) == 1, f"shown {len(shown)} times: {[l.raw for l in shown]}"
+        assert not self.irc.matching(lambda line: line.is_privmsg("alice_c")
+                                     and "t.co" in line.text, since), "a t.co link was shown"
+        self.shown.append(expected)
+
     def reply(self):
         """A line typed on IRC reaches the sandbox as the right POST."""
         text = 'Yes, <b> & "quotes" stay as typed; it\'s on its way'
@@ -511,6 +530,7 @@ def main():
         ("bitlbee: sign on through the root channel", scenario.sign_on),
         ("bitlbee: a customer's DM arrives as a private message, text exact",
          scenario.customer_message),
+        ("bitlbee: a photo-only DM is one line with its link", scenario.photo_only),
         ("bitlbee: a reply typed on IRC reaches X", scenario.reply),
         ("bitlbee: a DM sent from another device is shown", scenario.other_device),
         ("bitlbee: a first DM to someone who never wrote waits for root's yes",
