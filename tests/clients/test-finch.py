@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from xml.sax.saxutils import escape
 
 sys.dont_write_bytecode = True
@@ -205,6 +206,22 @@ class Scenario:
         self.finch.wait_screen(lambda screen: f"Acme Support: {text}" in screen,
                                "the reply in the conversation window")
 
+    def photo_only(self):
+        """A DM that is only a photo shows once as the line naming it, not
+        as a bare t.co link."""
+        self.sandbox.write_dm(self.alice_id, self.sandbox.account_id, "",
+                              media={"type": "photo", "width": 1200, "height": 900})
+        # Finch wraps the long line at the space before the link.
+        self.finch.wait_screen(lambda screen: any(f"{name}: [photo 1200x900]" in screen
+                                                  for name in CUSTOMER_NAMES)
+                               and "https://ton.twitter.com/1.1/ton/data/dm/" in screen,
+                               "the photo's line")
+        # A few more polls: still once.
+        time.sleep(1.5)
+        screen = self.finch.screen()
+        assert screen.count("[photo 1200x900]") == 1, screen
+        assert "t.co" not in screen, screen
+
 
 def main():
     lib.require_environment("TW_TEST_SANDBOX_EXE", "TW_TEST_PLUGIN_DIR")
@@ -216,6 +233,7 @@ def main():
         ("finch: a customer's message appears in a conversation window",
          scenario.customer_message),
         ("finch: a reply typed in the window reaches X", scenario.reply),
+        ("finch: a photo-only DM is one line with its link", scenario.photo_only),
     ], scenario.diagnostics)
 
 
