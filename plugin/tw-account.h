@@ -603,7 +603,8 @@ GPtrArray *tw_account_dup_waiting(TwAccount *account);
 /**
  * tw_account_get_waiting_since:
  * @account: the account
- * @conversation: peer handle (any case) or group id
+ * @conversation: peer handle (any case), or group id (bare or with
+ *   #TW_ACCOUNT_GROUP_PREFIX)
  *
  * Returns: Unix microseconds of the oldest unanswered customer message in
  * @conversation, or 0 when it does not wait

@@ -7,8 +7,6 @@
 
 #include "tw-blast.h"
 
-#include <string.h>
-
 #include "tw-text.h"
 
 gboolean
@@ -22,10 +20,7 @@ tw_blast_note_send(TwAccount *account, const char *conversation,
 	if (account->state == NULL || account->blast_limit == 0)
 		return FALSE;
 	/* An answer to someone who asked is what DMs are for. */
-	if (tw_account_get_waiting_since(
-		account, g_str_has_prefix(conversation, TW_ACCOUNT_GROUP_PREFIX)
-			     ? conversation + strlen(TW_ACCOUNT_GROUP_PREFIX)
-			     : conversation) != 0)
+	if (tw_account_get_waiting_since(account, conversation) != 0)
 		return FALSE;
 	key = tw_text_dup_likeness_key(text);
 	if (*key == '\0')

@@ -147,7 +147,8 @@ tw_media_attach(TwDmEvent *event, GHashTable *media_by_key)
 			line = tw_media_dup_line(media);
 			append_line(event, text, line, best_link(media));
 		} else {
-			TwMedia unknown = {.media_key = (char *)key};
+			/* Not described: it was there all the same. */
+			const TwMedia unknown = {.type = TW_MEDIA_UNKNOWN};
 
 			line = tw_media_dup_line(&unknown);
 			append_line(event, text, line, NULL);

@@ -276,15 +276,10 @@ send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 	/* Its id is delivered: the poll must not show it again; and it
 	 * answers whoever waited there. */
 	if (event_id != NULL) {
-		const char *group_id = outgoing_group_id(outgoing);
-
 		tw_state_mark_delivered(account->state, event_id, 0);
 		/* An away message is no answer. */
 		if (!outgoing->automatic)
-			tw_waiting_note_message(account,
-						group_id != NULL
-						    ? group_id
-						    : outgoing->conversation,
+			tw_waiting_note_message(account, outgoing->conversation,
 						0, TRUE);
 	}
 	tw_state_outbox_pop(account->state);

@@ -7,6 +7,18 @@
 
 #include "tw-waiting.h"
 
+#include <string.h>
+
+/* The record's key for @conversation: a handle in lower case, or a group's
+ * id, also when named as the outbox names it (TW_ACCOUNT_GROUP_PREFIX). */
+static char *
+dup_key(const char *conversation)
+{
+	if (g_str_has_prefix(conversation, TW_ACCOUNT_GROUP_PREFIX))
+		conversation += strlen(TW_ACCOUNT_GROUP_PREFIX);
+	return g_ascii_strdown(conversation, -1);
+}
+
 void
 tw_waiting_note_message(TwAccount *account, const char *conversation,
 			gint64 time, gboolean outgoing)
@@ -15,7 +27,7 @@ tw_waiting_note_message(TwAccount *account, const char *conversation,
 
 	if (account->state == NULL || conversation == NULL)
 		return;
-	key = g_ascii_strdown(conversation, -1);
+	key = dup_key(conversation);
 	if (outgoing)
 		tw_state_clear_waiting(account->state, key, time);
 	else
@@ -73,8 +85,7 @@ tw_account_get_waiting_since(TwAccount *account, const char *conversation)
 
 	if (account->state == NULL || conversation == NULL)
 		return 0;
-	/* Handles are kept in lower case; group ids are digits. */
-	key = g_ascii_strdown(conversation, -1);
+	key = dup_key(conversation);
 	since = g_hash_table_lookup(tw_state_get_waiting(account->state), key);
 	return since != NULL ? *since : 0;
 }

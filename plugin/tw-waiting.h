@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 /**
  * tw_waiting_note_message:
  * @account: the account
- * @conversation: peer handle or group id
+ * @conversation: peer handle, or group id (bare or with
+ *   #TW_ACCOUNT_GROUP_PREFIX, as the outbox names it)
  * @time: Unix microseconds the message was written
  * @outgoing: whether the account wrote it (an answer)
  *
