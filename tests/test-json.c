@@ -319,6 +319,22 @@ test_dm_page_length(void)
 	g_assert_null(broken);
 }
 
+/* Every escape JSON has still reads, with a surrogate pair as one emoji. */
+static void
+test_dm_page_escapes(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwDmPage) page = tw_json_parse_dm_page(
+	    "{\"data\":[{\"id\":\"1\",\"event_type\":\"MessageCreate\","
+	    "\"text\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}]}",
+	    -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(page->events->len, ==, 1);
+	g_assert_cmpstr(((TwDmEvent *)page->events->pdata[0])->text, ==,
+			"\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80");
+}
+
 static void
 test_dm_page_trailing_white_space(void)
 {
@@ -357,6 +373,18 @@ static const BadBodyCase bad_dm_page_cases[] = {
      * (found by fuzz-token). */
     {"broken-comment", "{/{/}{}", TW_JSON_ERROR_MALFORMED},
     {"comment", "{/* none */\"meta\":{\"result_count\":0}}",
+     TW_JSON_ERROR_MALFORMED},
+    /* json-glib 1.6 reads these escapes as bytes that are not UTF-8
+     * (found by fuzz-dm-page). */
+    {"octal-escape", "{\"data\":[],\"x\":\"\\777\"}", TW_JSON_ERROR_MALFORMED},
+    {"unknown-escape", "{\"data\":[],\"x\":\"\\q\"}", TW_JSON_ERROR_MALFORMED},
+    {"short-unicode-escape", "{\"data\":[],\"x\":\"\\u12\"}",
+     TW_JSON_ERROR_MALFORMED},
+    {"lone-low-surrogate", "{\"data\":[],\"x\":\"\\udc00x\"}",
+     TW_JSON_ERROR_MALFORMED},
+    {"lone-high-surrogate", "{\"data\":[],\"x\":\"\\ud83dx\"}",
+     TW_JSON_ERROR_MALFORMED},
+    {"high-surrogate-then-letter", "{\"data\":[],\"x\":\"\\ud83d\\u0041\"}",
      TW_JSON_ERROR_MALFORMED},
     {"array", "[{\"id\":\"1\",\"event_type\":\"MessageCreate\"}]",
      TW_JSON_ERROR_SHAPE},
@@ -957,6 +985,7 @@ main(int argc, char **argv)
 	g_test_add_func("/json/dm-page/tolerant", test_dm_page_tolerant);
 	g_test_add_func("/json/dm-page/null-data", test_dm_page_null_data);
 	g_test_add_func("/json/dm-page/length", test_dm_page_length);
+	g_test_add_func("/json/dm-page/escapes", test_dm_page_escapes);
 	g_test_add_func("/json/dm-page/trailing-white-space",
 			test_dm_page_trailing_white_space);
 	g_test_add_func("/json/dm-page/truncated",
