@@ -293,6 +293,9 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 			    G_MAXUINT);
 			media.alt_text =
 			    object_string(media_object, "alt_text");
+			media.bytes =
+			    (gsize)CLAMP(object_int(media_object, "bytes", 0),
+					 0, 64 * 1024 * 1024);
 			message.media = &media;
 		}
 		if (!object_time(object, "created_at", &message.created_at)) {

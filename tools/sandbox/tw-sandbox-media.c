@@ -2,7 +2,10 @@
  * tw-sandbox-media: DM attachments as X describes them in includes.media:
  * a photo's ton URL, a video's or GIF's preview and mp4/HLS variants,
  * sizes, length and alt text, each only when media.fields asks for it.
- * The URLs are X's forms; nothing is served at them.
+ * The URLs are X's forms. A photo's file is served by the v2 download,
+ * GET /2/dm_conversations/media/:dm_id/:media_id/:resource_id, to members
+ * of its conversation with an OAuth 2.0 token (X's 2.167 spec: dm.read);
+ * the other URLs are not served.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,6 +14,9 @@
 #include "tw-sandbox-private.h"
 
 #include <string.h>
+
+/* The resource name of a photo in its ton URL. */
+#define PHOTO_RESOURCE "photo.jpg"
 
 const char *const tw_sandbox_media_field_names[] = {
     "alt_text",
@@ -59,6 +65,7 @@ tw_sandbox_media_new(const TwSandboxMedia *spec, guint64 dm_number)
 	media->height = spec->height;
 	media->duration_ms = spec->duration_ms;
 	media->alt_text = g_strdup(spec->alt_text);
+	media->bytes = spec->bytes;
 	return media;
 }
 
@@ -141,7 +148,7 @@ tw_sandbox_add_media_object(JsonBuilder *builder, const Media *media,
 	tw_sandbox_add_string_member(builder, "type", media->type);
 	if (photo && wants(fields, "url")) {
 		g_autofree char *url = g_strdup_printf(
-		    "https://ton.twitter.com/1.1/ton/data/dm/%s/%s/photo.jpg",
+		    "https://ton.twitter.com/1.1/ton/data/dm/%s/%s/" PHOTO_RESOURCE,
 		    media->dm_id, media->media_id);
 
 		tw_sandbox_add_string_member(builder, "url", url);
@@ -171,4 +178,43 @@ tw_sandbox_add_media_object(JsonBuilder *builder, const Media *media,
 		tw_sandbox_add_string_member(builder, "alt_text",
 					     media->alt_text);
 	json_builder_end_object(builder);
+}
+
+void
+tw_sandbox_handle_media_download(Request *request, char **captured)
+{
+	TwSandbox *sandbox = request->sandbox;
+	SoupMessageHeaders *headers =
+	    soup_server_message_get_request_headers(request->msg);
+	const char *authorization =
+	    soup_message_headers_get_one(headers, "Authorization");
+	Event *event = g_hash_table_lookup(sandbox->events_by_id, captured[0]);
+	const Conversation *conversation =
+	    event != NULL ? tw_sandbox_find_conversation_locked(
+				sandbox, event->conversation_id)
+			  : NULL;
+	g_autoptr(GBytes) png = NULL;
+
+	/* OAuth 1.0a is not accepted here (2.167: OAuth 2.0 only). */
+	if (authorization != NULL &&
+	    g_ascii_strncasecmp(authorization, "OAuth ", 6) == 0) {
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_FORBIDDEN, NULL);
+		return;
+	}
+	if (event == NULL || event->media == NULL || conversation == NULL ||
+	    !tw_sandbox_conversation_has_member(conversation,
+						request->user_id) ||
+	    !g_str_equal(event->media->type, "photo") ||
+	    !g_str_equal(event->media->media_id, captured[1]) ||
+	    !g_str_equal(captured[2], PHOTO_RESOURCE)) {
+		tw_sandbox_respond_generic_problem(request->msg,
+						   SOUP_STATUS_NOT_FOUND, NULL);
+		return;
+	}
+	png = tw_sandbox_make_png(event->media->key, event->media->bytes);
+	soup_server_message_set_status(request->msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(
+	    request->msg, "image/png", SOUP_MEMORY_COPY,
+	    g_bytes_get_data(png, NULL), g_bytes_get_size(png));
 }

@@ -72,6 +72,7 @@ typedef struct {
 	guint height;
 	guint duration_ms;
 	char *alt_text;
+	gsize bytes; /* the file's size; 0 = the bare image */
 } Media;
 
 typedef struct {
@@ -593,6 +594,12 @@ void tw_sandbox_handle_users_by(Request *request, char **captured);
 
 /* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
 void tw_sandbox_handle_avatar(Request *request, char **captured);
+void tw_sandbox_handle_media_download(Request *request, char **captured);
+
+/* A 48x48 solid-colour PNG, colour from @seed (one stored deflate block, so
+ * no image library is needed), padded with a private chunk to @size bytes
+ * when @size is larger. */
+GBytes *tw_sandbox_make_png(const char *seed, gsize size);
 
 /* tw-sandbox-dm-lists.c */
 

@@ -269,14 +269,12 @@ append_png_chunk(GByteArray *png, const char *type, const guint8 *data,
 	append_be32(png, crc);
 }
 
-/* A small solid-colour PNG (one stored deflate block), colour from the id,
- * so each user gets a recognisable picture without an image library. */
-static GBytes *
-make_avatar_png(const char *user_id)
+GBytes *
+tw_sandbox_make_png(const char *seed, gsize size)
 {
 	static const guint8 signature[] = {0x89, 'P',  'N',  'G',
 					   '\r', '\n', 0x1a, '\n'};
-	guint hash = g_str_hash(user_id);
+	guint hash = g_str_hash(seed);
 	guint8 rgb[3] = {0x40 + (hash & 0x7f), 0x40 + ((hash >> 8) & 0x7f),
 			 0x40 + ((hash >> 16) & 0x7f)};
 	g_autoptr(GByteArray) png = g_byte_array_new();
@@ -314,6 +312,13 @@ make_avatar_png(const char *user_id)
 	g_byte_array_append(png, signature, sizeof signature);
 	append_png_chunk(png, "IHDR", header, sizeof header);
 	append_png_chunk(png, "IDAT", zlib->data, zlib->len);
+	/* 12 bytes of chunk framing each for the padding and IEND. */
+	if (size > png->len + 24) {
+		g_autofree guint8 *padding = g_malloc0(size - png->len - 24);
+
+		/* Ancillary and private: decoders skip it. */
+		append_png_chunk(png, "twPd", padding, size - png->len - 24);
+	}
 	append_png_chunk(png, "IEND", NULL, 0);
 	return g_byte_array_free_to_bytes(g_steal_pointer(&png));
 }
@@ -338,7 +343,7 @@ tw_sandbox_handle_avatar(Request *request, char **captured)
 						   SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
-	png = make_avatar_png(id);
+	png = tw_sandbox_make_png(id, 0);
 	soup_server_message_set_status(request->msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(
 	    request->msg, "image/png", SOUP_MEMORY_COPY,

@@ -645,6 +645,12 @@ tw_sandbox_insert_event_locked(TwSandbox *sandbox, Event *event)
 			break;
 		event->number++;
 	}
+	/* The media's URL names its DM. */
+	if (event->media != NULL &&
+	    g_strcmp0(event->media->dm_id, event->id) != 0) {
+		g_free(event->media->dm_id);
+		event->media->dm_id = g_strdup(event->id);
+	}
 	while (low < high) {
 		guint middle = low + (high - low) / 2;
 		const Event *other = sandbox->events->pdata[middle];

@@ -85,6 +85,8 @@ static const Route routes[] = {
      tw_sandbox_handle_send_to_conversation},
     {"POST", "2/dm_conversations", TRUE, RATE_DM_SEND,
      tw_sandbox_handle_create_group},
+    {"GET", "2/dm_conversations/media/*/*/*", TRUE, RATE_NONE,
+     tw_sandbox_handle_media_download},
     {"GET", "_sandbox/avatars/*", FALSE, RATE_NONE, tw_sandbox_handle_avatar},
 };
 
@@ -121,7 +123,7 @@ static void
 route_api_locked(Request *request)
 {
 	g_auto(GStrv) segments = NULL;
-	char *captured[2] = {NULL, NULL};
+	char *captured[3] = {NULL, NULL, NULL};
 	gboolean path_known = FALSE;
 
 	segments = g_strsplit(request->path + 1, "/", -1);

@@ -211,6 +211,8 @@ char *tw_sandbox_create_message(TwSandbox *sandbox, const char *sender_id,
  * @height: pixels
  * @duration_ms: a video's length; 0 for a photo
  * @alt_text: (nullable): the sender's description
+ * @bytes: the size of the file GET /2/dm_conversations/media/ serves for a
+ *   photo (a PNG padded to it); 0 = a small PNG
  *
  * A DM attachment as a customer sends it.
  */
@@ -220,6 +222,7 @@ typedef struct {
 	guint height;
 	guint duration_ms;
 	const char *alt_text;
+	gsize bytes;
 } TwSandboxMedia;
 
 /**
