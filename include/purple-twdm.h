@@ -150,3 +150,39 @@
 #define TW_OPTION_BLAST_LIMIT "blast-limit"
 /** Default of #TW_OPTION_BLAST_LIMIT. */
 #define TW_DEFAULT_BLAST_LIMIT 5
+
+/**
+ * TW_OPTION_MEDIA_DOWNLOAD:
+ *
+ * Account option (string, a list): whether customers' photos (and the
+ * stills of videos and GIFs) are fetched to show inline and kept in a cache
+ * beside the account's state: #TW_MEDIA_DOWNLOAD_AUTO (the default: in UIs
+ * that show images, Pidgin and twdm-runner), #TW_MEDIA_DOWNLOAD_ALWAYS or
+ * #TW_MEDIA_DOWNLOAD_NEVER. Every UI shows each attachment's line with its
+ * link either way.
+ */
+#define TW_OPTION_MEDIA_DOWNLOAD "media-download"
+/** #TW_OPTION_MEDIA_DOWNLOAD: where the UI shows images. */
+#define TW_MEDIA_DOWNLOAD_AUTO "auto"
+/** #TW_OPTION_MEDIA_DOWNLOAD: in every UI. */
+#define TW_MEDIA_DOWNLOAD_ALWAYS "always"
+/** #TW_OPTION_MEDIA_DOWNLOAD: never. */
+#define TW_MEDIA_DOWNLOAD_NEVER "never"
+/** Default of #TW_OPTION_MEDIA_DOWNLOAD. */
+#define TW_DEFAULT_MEDIA_DOWNLOAD TW_MEDIA_DOWNLOAD_AUTO
+
+/**
+ * TW_SIGNAL_MESSAGE_MEDIA:
+ *
+ * Signal of the plugin with #TW_PLUGIN_ID, emitted just before a message
+ * with attachments is written to its conversation:
+ * void (*)(PurpleAccount *account, const char *conversation_name,
+ * const char *json). @json is an array with one object per attachment:
+ * [{"kind":"photo","key":"3_1","url":"https://ton.twitter.com/...",
+ * "file":"/home/.../maria.media/3_1.jpg","width":1200,"height":900,
+ * "alt_text":"A cracked screen"}]; "kind" is photo, video, animated_gif or
+ * unknown, "url" the photo or the best mp4, "preview" a video's still,
+ * "file" the cached image when it was fetched before; members X did not
+ * give are left out.
+ */
+#define TW_SIGNAL_MESSAGE_MEDIA "twdm-message-media"

@@ -12,6 +12,7 @@
  *   tw-groups.c   group delivery, rosters, history and creation
  *   tw-account-status.c  the rate-limit status text
  *   tw-waiting.c  conversations waiting for an answer (kept in tw-state)
+ *   tw-media-fetch.c  images of DMs for inline display, and their cache
  *
  * Not installed; only these files include it.
  *
@@ -30,6 +31,7 @@ typedef struct _TwSession TwSession;
 typedef struct _TwSync TwSync;
 typedef struct _TwOutbox TwOutbox;
 typedef struct _TwPeople TwPeople;
+typedef struct _TwMediaFetch TwMediaFetch;
 
 /* Something to run once a usable access token is there. */
 typedef void (*TwAccountOperation)(TwAccount *account);
@@ -85,6 +87,7 @@ struct _TwAccount {
 	TwSync *sync;
 	TwOutbox *outbox;
 	TwPeople *people;
+	TwMediaFetch *media_fetch; /* NULL without media_download */
 };
 
 /**

@@ -15,6 +15,7 @@
 
 #include "tw-auth.h"
 #include "tw-loop.h"
+#include "tw-media-fetch.h"
 #include "tw-outbox.h"
 #include "tw-people.h"
 #include "tw-session.h"
@@ -36,6 +37,7 @@ stop_everything(TwAccount *account)
 	tw_session_stop(account);
 	tw_sync_stop(account);
 	tw_outbox_stop(account);
+	g_clear_pointer(&account->media_fetch, tw_media_fetch_free);
 	if (account->http != NULL)
 		tw_http_cancel_all(account->http);
 	account->me_call = 0;
@@ -269,6 +271,8 @@ tw_account_new(const TwAccountConfig *config,
 	account->sync = tw_sync_new(account);
 	account->outbox = tw_outbox_new(account);
 	account->people = tw_people_new(account);
+	if (config->media_download)
+		account->media_fetch = tw_media_fetch_new(account);
 	tw_pace_init(&account->read_pace, account->poll_interval);
 	tw_pace_init(&account->send_pace, 0);
 
@@ -350,6 +354,7 @@ tw_account_show_message(TwAccount *account, const TwDmEvent *event,
 	message.outgoing = tw_account_is_own_event(account, event);
 	message.delayed =
 	    event->created_at > 0 && event->created_at < account->connected_at;
+	message.media = event->media;
 	/* Before the callback, so what it shows already counts this one. */
 	tw_waiting_note_message(account,
 				group ? event->conversation_id : handle,
@@ -357,6 +362,14 @@ tw_account_show_message(TwAccount *account, const TwDmEvent *event,
 	if (!group && !message.outgoing)
 		tw_people_note_wrote(account, handle);
 	account->callbacks->message(account->ui, &message);
+	if (account->media_fetch != NULL && event->media->len > 0)
+		tw_media_fetch_message(account, event, handle, group);
+}
+
+char *
+tw_account_dup_media_path(TwAccount *account, const TwMedia *media)
+{
+	return tw_media_fetch_dup_cached_path(account, media);
 }
 
 const TwUser *

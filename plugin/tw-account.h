@@ -68,6 +68,8 @@ typedef enum {
  * @consumer_key: (nullable): OAuth 1.0a API key
  * @consumer_secret: (nullable): OAuth 1.0a API key secret
  * @access_token: (nullable): OAuth 1.0a access token
+ * @media_download: fetch customers' images for the glue's @media callback
+ *   (for UIs that show images inline)
  *
  * Everything is copied by tw_account_new().
  */
@@ -91,6 +93,7 @@ typedef struct {
 	const char *consumer_key;
 	const char *consumer_secret;
 	const char *access_token;
+	gboolean media_download;
 } TwAccountConfig;
 
 /**
@@ -115,6 +118,8 @@ typedef struct {
  * @timestamp: when it was written, Unix seconds
  * @outgoing: %TRUE when the account owner wrote it on another device
  * @delayed: %TRUE for backlog fetched after downtime or on first sign-on
+ * @media: (element-type TwMedia): its attachments, as X described them
+ *   (their lines are already in @html)
  */
 typedef struct {
 	const char *event_id;
@@ -127,7 +132,34 @@ typedef struct {
 	gint64 timestamp;
 	gboolean outgoing;
 	gboolean delayed;
+	const GPtrArray *media;
 } TwAccountMessage;
+
+/**
+ * TwAccountMedia:
+ * @event_id: the DM it belongs to, already shown
+ * @conversation_id: its conversation
+ * @group: %TRUE for a group conversation
+ * @peer: as #TwAccountMessage's
+ * @outgoing: as #TwAccountMessage's
+ * @timestamp: the DM's time, Unix seconds
+ * @media: the attachment
+ * @path: the image's file in the cache
+ * @data: the image's bytes (the file's contents)
+ *
+ * An image of a DM, fetched (or found in the cache) after the DM's line.
+ */
+typedef struct {
+	const char *event_id;
+	const char *conversation_id;
+	gboolean group;
+	const char *peer;
+	gboolean outgoing;
+	gint64 timestamp;
+	const TwMedia *media;
+	const char *path;
+	GBytes *data;
+} TwAccountMedia;
 
 /**
  * TwAccountNotice:
@@ -186,6 +218,8 @@ typedef struct {
  *   password
  * @group_changed: (nullable): someone joined or left a group; called
  *   in delivery order with the messages
+ * @media: (nullable): an image of a DM shown before, to show inline
+ *   (only with @media_download)
  * @held: (nullable): the blast limit holds messages, @count of them now
  *   (also at sign-on for those of an earlier run): ask the user whether to
  *   send them (tw_account_release_held()) or not
@@ -209,6 +243,7 @@ typedef struct {
 				     const char *token_secret);
 	void (*group_changed)(gpointer ui, const TwAccountGroupChange *change);
 	void (*held)(gpointer ui, guint count);
+	void (*media)(gpointer ui, const TwAccountMedia *media);
 } TwAccountCallbacks;
 
 typedef struct _TwAccount TwAccount;
@@ -234,6 +269,16 @@ TwAccount *tw_account_new(const TwAccountConfig *config,
  * delivery state.
  */
 void tw_account_free(TwAccount *account);
+
+/**
+ * tw_account_dup_media_path:
+ * @account: the account
+ * @media: an attachment of a DM
+ *
+ * Returns: (transfer full) (nullable): the file of @media's image when it
+ *   was fetched before (with #TwAccountConfig.media_download)
+ */
+char *tw_account_dup_media_path(TwAccount *account, const TwMedia *media);
 
 /**
  * tw_account_connect:

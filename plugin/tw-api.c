@@ -33,6 +33,7 @@ typedef enum {
 	PARSE_TOKEN,
 	PARSE_SENT,
 	PARSE_FORM,
+	PARSE_BYTES,
 } TwApiParse;
 
 struct _TwApi {
@@ -237,6 +238,8 @@ reply_clear(TwApiReply *reply)
 	g_clear_pointer(&reply->token, tw_token_free);
 	g_clear_pointer(&reply->sent, tw_send_result_free);
 	g_clear_pointer(&reply->form, g_hash_table_unref);
+	g_clear_pointer(&reply->body, g_bytes_unref);
+	g_clear_pointer(&reply->content_type, g_free);
 }
 
 /****************************************************************************
@@ -262,6 +265,9 @@ parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 
 	switch (call->parse) {
 	case PARSE_NOTHING:
+		break;
+	case PARSE_BYTES:
+		reply->body = g_bytes_new(body, length);
 		break;
 	case PARSE_PAGE:
 		reply->page = tw_json_parse_dm_page(body, length, &error);
@@ -341,6 +347,9 @@ call_done(TwHttpResponse *response, const GError *error, gpointer data)
 			&retry_after))
 			reply.retry_after = retry_after;
 		if (reply.status >= 200 && reply.status < 300) {
+			reply.content_type =
+			    g_strdup(tw_http_response_get_header(
+				response, "content-type"));
 			parse_body(call, body, length, &reply);
 		} else {
 			reply.problem =
@@ -399,7 +408,9 @@ call_start(TwApi *api, TwHttpRequest *request, TwApiParse parse,
 		tw_http_request_add_header(request, "Authorization", bearer);
 		memset(bearer, 0, strlen(bearer));
 	}
-	tw_http_request_add_header(request, "Accept", "application/json");
+	tw_http_request_add_header(request, "Accept",
+				   parse == PARSE_BYTES ? "*/*"
+							: "application/json");
 	if (token_endpoint)
 		/* A token grant works once: never sent twice by libcurl, and
 		 * a slow answer is waited for, since X may already have
@@ -564,6 +575,22 @@ tw_api_list_dm_events(TwApi *api, guint max_results,
 			       DM_EXPANSIONS, "user.fields", TW_API_USER_FIELDS,
 			       "media.fields", MEDIA_FIELDS, NULL);
 	return call_start(api, tw_http_request_new("GET", url), PARSE_PAGE,
+			  FALSE, func, user_data, destroy);
+}
+
+guint64
+tw_api_download_dm_media(TwApi *api, const char *dm_id, const char *media_id,
+			 const char *resource_id, TwApiFunc func,
+			 gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *dm = path_escape(dm_id);
+	g_autofree char *media = path_escape(media_id);
+	g_autofree char *resource = path_escape(resource_id);
+	g_autofree char *path = g_strconcat("/2/dm_conversations/media/", dm,
+					    "/", media, "/", resource, NULL);
+	g_autofree char *url = tw_api_build_url(api, path, NULL);
+
+	return call_start(api, tw_http_request_new("GET", url), PARSE_BYTES,
 			  FALSE, func, user_data, destroy);
 }
 

@@ -130,6 +130,8 @@ gboolean tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
  * @sent: (nullable): for the send calls
  * @form: (nullable) (element-type utf8 utf8): the form-encoded answer of
  *   tw_api_oauth1_request_token() and tw_api_oauth1_access_token()
+ * @body: (nullable): the response body, for tw_api_download_dm_media()
+ * @content_type: (nullable): its Content-Type, for the same call
  * @access_token_generation: tw_api_get_access_token_generation() when the
  *   call was made: tells a 401 for an access token already replaced
  *
@@ -148,6 +150,8 @@ typedef struct {
 	TwToken *token;
 	TwSendResult *sent;
 	GHashTable *form;
+	GBytes *body;
+	char *content_type;
 	guint access_token_generation;
 } TwApiReply;
 
@@ -470,6 +474,27 @@ guint64 tw_api_list_group_events(TwApi *api, const char *conversation_id,
 				 guint max_results,
 				 const char *pagination_token, TwApiFunc func,
 				 gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_download_dm_media:
+ * @api: the client
+ * @dm_id: the DM event id
+ * @media_id: the media id
+ * @resource_id: the file name (see tw_media_parse_ton_url())
+ * @func: gets reply->body and reply->content_type
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/dm_conversations/media/:dm_id/:media_id/:resource_id, the v2
+ * download of a DM's private media (OAuth 2.0 with dm.read). Bodies above
+ * #TW_HTTP_MAX_BODY fail with #TW_HTTP_ERROR_TOO_LARGE.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_download_dm_media(TwApi *api, const char *dm_id,
+				 const char *media_id, const char *resource_id,
+				 TwApiFunc func, gpointer user_data,
+				 GDestroyNotify destroy);
 
 /**
  * tw_api_send_dm_to_user:

@@ -144,6 +144,7 @@ tw_media_attach(TwDmEvent *event, GHashTable *media_by_key)
 		g_autofree char *line = NULL;
 
 		if (media != NULL) {
+			g_ptr_array_add(event->media, tw_media_copy(media));
 			line = tw_media_dup_line(media);
 			append_line(event, text, line, best_link(media));
 		} else {
@@ -163,4 +164,79 @@ tw_media_attach_page(TwDmPage *page)
 {
 	for (guint i = 0; i < page->events->len; i++)
 		tw_media_attach(page->events->pdata[i], page->media);
+}
+
+const char *
+tw_media_get_image_url(const TwMedia *media)
+{
+	if (media->type == TW_MEDIA_PHOTO)
+		return media->url;
+	if (media->type == TW_MEDIA_VIDEO ||
+	    media->type == TW_MEDIA_ANIMATED_GIF)
+		return media->preview_image_url;
+	return NULL;
+}
+
+static gboolean
+is_resource_name(const char *name)
+{
+	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 64)
+		return FALSE;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && strchr("._-", *p) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+tw_media_parse_ton_url(const char *url, char **dm_id, char **media_id,
+		       char **resource_id)
+{
+	g_autoptr(GUri) uri = NULL;
+	g_auto(GStrv) parts = NULL;
+	const char *host;
+	guint first;
+
+	if (url == NULL)
+		return FALSE;
+	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "https") != 0)
+		return FALSE;
+	host = g_uri_get_host(uri);
+	if (host == NULL || (g_ascii_strcasecmp(host, "ton.twitter.com") != 0 &&
+			     g_ascii_strcasecmp(host, "ton.x.com") != 0))
+		return FALSE;
+	/* "", "1.1" or "i", "ton", "data", "dm", dm id, media id, file. */
+	parts = g_strsplit(g_uri_get_path(uri), "/", -1);
+	if (g_strv_length(parts) != 8 || parts[0][0] != '\0')
+		return FALSE;
+	first = g_str_equal(parts[1], "1.1") || g_str_equal(parts[1], "i");
+	if (!first || !g_str_equal(parts[2], "ton") ||
+	    !g_str_equal(parts[3], "data") || !g_str_equal(parts[4], "dm") ||
+	    !tw_id_is_valid(parts[5]) || !tw_id_is_valid(parts[6]) ||
+	    !is_resource_name(parts[7]))
+		return FALSE;
+	*dm_id = g_strdup(parts[5]);
+	*media_id = g_strdup(parts[6]);
+	*resource_id = g_strdup(parts[7]);
+	return TRUE;
+}
+
+char *
+tw_media_dup_cache_name(const TwMedia *media, const char *resource_id)
+{
+	const char *key = media->media_key;
+	const char *underscore = key != NULL ? strchr(key, '_') : NULL;
+	g_autofree char *prefix = NULL;
+	const char *dot = strrchr(resource_id, '.');
+
+	if (underscore == NULL)
+		return NULL;
+	prefix = g_strndup(key, underscore - key);
+	if (!tw_id_is_valid(prefix) || !tw_id_is_valid(underscore + 1))
+		return NULL;
+	if (dot == NULL || !is_resource_name(dot + 1))
+		return g_strdup(key);
+	return g_strconcat(key, dot, NULL);
 }

@@ -47,4 +47,41 @@ void tw_media_attach(TwDmEvent *event, GHashTable *media_by_key);
  */
 void tw_media_attach_page(TwDmPage *page);
 
+/**
+ * tw_media_get_image_url:
+ * @media: an attachment
+ *
+ * Returns: (nullable): the still image a UI can show inline: the photo, or
+ * the preview of a video or GIF
+ */
+const char *tw_media_get_image_url(const TwMedia *media);
+
+/**
+ * tw_media_parse_ton_url:
+ * @url: a media URL from includes.media
+ * @dm_id: (out) (transfer full): the DM event id
+ * @media_id: (out) (transfer full): the media id
+ * @resource_id: (out) (transfer full): the file name, with its extension
+ *
+ * Reads X's private DM media URL,
+ * `https://ton.twitter.com/1.1/ton/data/dm/<dm_id>/<media_id>/<resource>`
+ * (also on ton.x.com and under /i/), whose three parts name the file for
+ * `GET /2/dm_conversations/media/:dm_id/:media_id/:resource_id`.
+ *
+ * Returns: %TRUE when @url has that form; the out values are set only then
+ */
+gboolean tw_media_parse_ton_url(const char *url, char **dm_id, char **media_id,
+				char **resource_id);
+
+/**
+ * tw_media_dup_cache_name:
+ * @media: an attachment
+ * @resource_id: its file name on X, whose extension is kept
+ *
+ * Returns: (transfer full) (nullable): a file name safe in a directory,
+ * from the media key, e.g. "3_1583157113245011970.jpg"; %NULL when the
+ * key is not X's digits_digits form
+ */
+char *tw_media_dup_cache_name(const TwMedia *media, const char *resource_id);
+
 G_END_DECLS

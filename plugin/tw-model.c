@@ -148,6 +148,8 @@ tw_dm_event_new(void)
 	event->urls =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)tw_url_entity_free);
 	event->media_keys = g_ptr_array_new_with_free_func(g_free);
+	event->media =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)tw_media_free);
 	return event;
 }
 
@@ -164,6 +166,7 @@ tw_dm_event_free(TwDmEvent *event)
 	g_clear_pointer(&event->participant_ids, g_ptr_array_unref);
 	g_clear_pointer(&event->urls, g_ptr_array_unref);
 	g_clear_pointer(&event->media_keys, g_ptr_array_unref);
+	g_clear_pointer(&event->media, g_ptr_array_unref);
 	g_free(event);
 }
 
@@ -192,6 +195,9 @@ tw_dm_event_copy(const TwDmEvent *event)
 	copy->participant_ids = copy_strings(event->participant_ids);
 	g_ptr_array_unref(copy->media_keys);
 	copy->media_keys = copy_strings(event->media_keys);
+	for (guint i = 0; i < event->media->len; i++)
+		g_ptr_array_add(copy->media,
+				tw_media_copy(event->media->pdata[i]));
 	for (guint i = 0; i < event->urls->len; i++) {
 		const TwUrlEntity *entity = event->urls->pdata[i];
 		TwUrlEntity *entity_copy = g_new0(TwUrlEntity, 1);
@@ -252,6 +258,19 @@ tw_media_free(TwMedia *media)
 	g_free(media->video_url);
 	g_free(media->alt_text);
 	g_free(media);
+}
+
+TwMedia *
+tw_media_copy(const TwMedia *media)
+{
+	TwMedia *copy = g_memdup2(media, sizeof(*media));
+
+	copy->media_key = g_strdup(media->media_key);
+	copy->url = g_strdup(media->url);
+	copy->preview_image_url = g_strdup(media->preview_image_url);
+	copy->video_url = g_strdup(media->video_url);
+	copy->alt_text = g_strdup(media->alt_text);
+	return copy;
 }
 
 TwDmPage *

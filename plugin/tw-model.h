@@ -117,6 +117,9 @@ void tw_url_entity_free(TwUrlEntity *entity);
  * @participant_ids: (element-type utf8): who joined or left (Join/Leave)
  * @urls: (element-type TwUrlEntity): link entities of @text
  * @media_keys: (element-type utf8): attached media keys
+ * @media: (element-type TwMedia): what includes.media says of them, in
+ *   @media_keys order (those it does not describe are missing); filled by
+ *   tw_media_attach()
  */
 typedef struct {
 	char *id;
@@ -128,6 +131,7 @@ typedef struct {
 	GPtrArray *participant_ids;
 	GPtrArray *urls;
 	GPtrArray *media_keys;
+	GPtrArray *media;
 } TwDmEvent;
 
 /** Returns: (transfer full): an empty event with empty arrays. */
@@ -207,6 +211,8 @@ typedef struct {
 TwMedia *tw_media_new(void);
 /** @media: (transfer full) (nullable): frees the entry. */
 void tw_media_free(TwMedia *media);
+/** Returns: (transfer full): a deep copy of @media. */
+TwMedia *tw_media_copy(const TwMedia *media);
 
 /**
  * TwDmPage:

@@ -16,6 +16,7 @@
 #include "tw-prpl-authorize.h"
 #include "tw-prpl-chat.h"
 #include "tw-prpl-forget.h"
+#include "tw-prpl-media.h"
 #include "tw-prpl-people.h"
 #include "tw-prpl-replies.h"
 #include "tw-prpl-settings.h"
@@ -34,6 +35,7 @@ plugin_load(PurplePlugin *plugin)
 	tw_prpl_debug_install();
 	tw_prpl_forget_load(plugin);
 	tw_prpl_replies_load(plugin);
+	tw_prpl_media_load(plugin);
 	purple_plugin_ipc_register(
 	    plugin, TW_IPC_WAITING, PURPLE_CALLBACK(tw_prpl_dup_waiting_json),
 	    purple_marshal_POINTER__POINTER,
@@ -116,6 +118,7 @@ plugin_init(PurplePlugin *plugin)
 {
 	GList *auth_methods = NULL;
 	GList *first_contact = NULL;
+	GList *media_download = NULL;
 	const char *localedir = LOCALEDIR;
 
 #ifdef TW_TEST_LOCALEDIR_ENV
@@ -181,6 +184,17 @@ plugin_init(PurplePlugin *plugin)
 	add_option(purple_account_option_int_new(
 	    _("Most people one text goes to within an hour (0 = no limit)"),
 	    TW_OPTION_BLAST_LIMIT, TW_DEFAULT_BLAST_LIMIT));
+	media_download =
+	    g_list_append(media_download,
+			  list_item(_("Where the client shows images (Pidgin)"),
+				    TW_MEDIA_DOWNLOAD_AUTO));
+	media_download = g_list_append(
+	    media_download, list_item(_("Always"), TW_MEDIA_DOWNLOAD_ALWAYS));
+	media_download = g_list_append(
+	    media_download, list_item(_("Never"), TW_MEDIA_DOWNLOAD_NEVER));
+	add_option(purple_account_option_list_new(
+	    _("Fetch customers' photos to show them inline"),
+	    TW_OPTION_MEDIA_DOWNLOAD, media_download));
 	add_option(purple_account_option_int_new(
 	    _("Shortest seconds between checks (0 = automatic)"),
 	    TW_OPTION_POLL_INTERVAL, TW_DEFAULT_POLL_INTERVAL));

@@ -26,6 +26,7 @@
 #include "tw-prpl-blast.h"
 #include "tw-prpl-chat.h"
 #include "tw-prpl-consent.h"
+#include "tw-prpl-media.h"
 #include "tw-prpl-people.h"
 #include "tw-prpl-settings.h"
 #include "tw-state.h"
@@ -185,9 +186,15 @@ on_message(gpointer ui, const TwAccountMessage *message)
 	else if (message->peer_name != NULL)
 		serv_got_alias(connection, message->peer, message->peer_name);
 	if (message->group) {
+		PurpleConversation *chat =
+		    tw_prpl_group_open(connection, message->conversation_id);
+
+		tw_prpl_media_announce(
+		    connection, purple_conversation_get_name(chat), message);
 		tw_prpl_group_show_message(connection, message, flags);
 		return;
 	}
+	tw_prpl_media_announce(connection, message->peer, message);
 	if (message->outgoing) {
 		/* bitlbee drops plain SEND as a local echo; REMOTE_SEND marks
 		 * a message the owner typed on another device. */
@@ -271,6 +278,7 @@ static const TwAccountCallbacks account_callbacks = {
     .oauth1_token_changed = tw_prpl_on_oauth1_token_changed,
     .group_changed = tw_prpl_on_group_changed,
     .held = tw_prpl_blast_on_held,
+    .media = tw_prpl_media_on_media,
 };
 
 /****************************************************************************
@@ -344,6 +352,7 @@ tw_prpl_login(PurpleAccount *account)
 	config.blast_limit =
 	    (guint)MAX(0, purple_account_get_int(account, TW_OPTION_BLAST_LIMIT,
 						 TW_DEFAULT_BLAST_LIMIT));
+	config.media_download = tw_prpl_media_wanted(account);
 
 	tw = tw_account_new(&config, &account_callbacks, connection);
 	purple_connection_set_protocol_data(connection, tw);

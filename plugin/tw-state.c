@@ -776,6 +776,39 @@ tw_state_save(TwState *state, GError **error)
 	return write_private_file(state->sync_path, contents, error);
 }
 
+/* Removes @path with @remove (g_unlink or g_rmdir); a missing one is fine. */
+static gboolean
+delete_file(const char *path, int (*remove)(const char *), GError **error)
+{
+	if (remove(path) != 0 && errno != ENOENT) {
+		int saved = errno;
+
+		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
+			    _("Could not delete %s: %s"), path,
+			    g_strerror(saved));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The media cache holds only the files tw-media-fetch put there. */
+static gboolean
+delete_media(const char *directory, const char *username, GError **error)
+{
+	g_autofree char *media =
+	    tw_state_dup_media_directory(directory, username);
+	g_autoptr(GDir) dir = g_dir_open(media, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(media, name, NULL);
+
+		if (!delete_file(path, g_unlink, error))
+			return FALSE;
+	}
+	return delete_file(media, g_rmdir, error);
+}
+
 gboolean
 tw_state_delete(const char *directory, const char *username, GError **error)
 {
@@ -787,14 +820,16 @@ tw_state_delete(const char *directory, const char *username, GError **error)
 		    g_strconcat(username, suffixes[i], NULL);
 		g_autofree char *path = g_build_filename(directory, name, NULL);
 
-		if (g_unlink(path) != 0 && errno != ENOENT) {
-			int saved = errno;
-
-			g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
-				    _("Could not delete %s: %s"), path,
-				    g_strerror(saved));
+		if (!delete_file(path, g_unlink, error))
 			return FALSE;
-		}
 	}
-	return TRUE;
+	return delete_media(directory, username, error);
+}
+
+char *
+tw_state_dup_media_directory(const char *directory, const char *username)
+{
+	g_autofree char *name = g_strconcat(username, ".media", NULL);
+
+	return g_build_filename(directory, name, NULL);
 }

@@ -73,6 +73,17 @@ gboolean tw_state_delete(const char *directory, const char *username,
 			 GError **error);
 
 /**
+ * tw_state_dup_media_directory:
+ * @directory: where the state files live
+ * @username: the account's lower-case handle
+ *
+ * Returns: (transfer full): the directory of the account's cached media,
+ *   "<username>.media" beside its state files (tw_state_delete() removes
+ *   it with them)
+ */
+char *tw_state_dup_media_directory(const char *directory, const char *username);
+
+/**
  * tw_state_free:
  * @state: (transfer full) (nullable): the state; unsaved changes are lost
  */

@@ -189,6 +189,119 @@ test_line(void)
 	g_assert_cmpstr(video_line, ==, "[video 62:05] https://a/v.jpg");
 }
 
+typedef struct {
+	const char *url;
+	const char *dm_id; /* NULL: not X's private DM media URL */
+	const char *media_id;
+	const char *resource_id;
+} TonCase;
+
+static const TonCase ton_cases[] = {
+    {"https://ton.twitter.com/1.1/ton/data/dm/1583157113245011970/"
+     "1583157104411172864/Jyz5zu4u.jpg",
+     "1583157113245011970", "1583157104411172864", "Jyz5zu4u.jpg"},
+    {"https://ton.x.com/i/ton/data/dm/12/34/photo.png", "12", "34",
+     "photo.png"},
+    {"https://TON.TWITTER.COM/1.1/ton/data/dm/12/34/a.jpg?x=1", "12", "34",
+     "a.jpg"},
+    /* Plain http, another host, a path of another shape, ids that are not
+     * ids, a file name that climbs out of a directory. */
+    {"http://ton.twitter.com/1.1/ton/data/dm/12/34/a.jpg", NULL},
+    {"https://pbs.twimg.com/1.1/ton/data/dm/12/34/a.jpg", NULL},
+    {"https://ton.twitter.com.evil.example/1.1/ton/data/dm/12/34/a.jpg", NULL},
+    {"https://ton.twitter.com/1.1/ton/data/dm/12/34", NULL},
+    {"https://ton.twitter.com/1.1/ton/data/dm/12/34/a.jpg/more", NULL},
+    {"https://ton.twitter.com/2/ton/data/dm/12/34/a.jpg", NULL},
+    {"https://ton.twitter.com/1.1/ton/data/dm/1x/34/a.jpg", NULL},
+    {"https://ton.twitter.com/1.1/ton/data/dm/12/34/..", NULL},
+    {"https://ton.twitter.com/1.1/ton/data/dm/12/34/a%2Fb.jpg", NULL},
+    {"", NULL},
+    {NULL, NULL},
+};
+
+static void
+test_ton_url(void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(ton_cases); i++) {
+		const TonCase *c = &ton_cases[i];
+		g_autofree char *dm_id = NULL;
+		g_autofree char *media_id = NULL;
+		g_autofree char *resource_id = NULL;
+		gboolean parsed = tw_media_parse_ton_url(
+		    c->url, &dm_id, &media_id, &resource_id);
+
+		g_test_message("%s", c->url != NULL ? c->url : "(null)");
+		g_assert_cmpint(parsed, ==, c->dm_id != NULL);
+		g_assert_cmpstr(dm_id, ==, c->dm_id);
+		g_assert_cmpstr(media_id, ==, c->media_id);
+		g_assert_cmpstr(resource_id, ==, c->resource_id);
+	}
+}
+
+static void
+test_cache_name(void)
+{
+	TwMedia media = {.media_key = "3_1583157104411172864",
+			 .type = TW_MEDIA_PHOTO};
+	g_autofree char *jpeg = tw_media_dup_cache_name(&media, "Jyz.jpg");
+	g_autofree char *bare = tw_media_dup_cache_name(&media, "noext");
+	g_autofree char *odd = NULL;
+
+	g_assert_cmpstr(jpeg, ==, "3_1583157104411172864.jpg");
+	g_assert_cmpstr(bare, ==, "3_1583157104411172864");
+	/* Keys that are not X's digits_digits never name a file. */
+	media.media_key = "../3_1";
+	odd = tw_media_dup_cache_name(&media, "a.jpg");
+	g_assert_null(odd);
+	media.media_key = "31";
+	g_assert_null(tw_media_dup_cache_name(&media, "a.jpg"));
+	media.media_key = NULL;
+	g_assert_null(tw_media_dup_cache_name(&media, "a.jpg"));
+}
+
+/* The image a UI shows: the photo, or a video's or GIF's still. */
+static void
+test_image_url(void)
+{
+	TwMedia photo = {.type = TW_MEDIA_PHOTO,
+			 .url = "https://p",
+			 .preview_image_url = "https://still"};
+	TwMedia video = {.type = TW_MEDIA_VIDEO,
+			 .url = "https://v",
+			 .preview_image_url = "https://still"};
+	TwMedia unknown = {.type = TW_MEDIA_UNKNOWN, .url = "https://u"};
+
+	g_assert_cmpstr(tw_media_get_image_url(&photo), ==, "https://p");
+	g_assert_cmpstr(tw_media_get_image_url(&video), ==, "https://still");
+	g_assert_null(tw_media_get_image_url(&unknown));
+}
+
+/* tw_media_attach() keeps what X said of each attachment on the event,
+ * and copies of the event keep it too. */
+static void
+test_event_keeps_media(void)
+{
+	g_autoptr(TwDmPage) page =
+	    parse_page("", "", "3_5",
+		       "[{\"media_key\":\"3_5\",\"type\":\"photo\","
+		       "\"url\":\"https://ton.twitter.com/1.1/ton/data/dm/"
+		       "101/5/a.jpg\",\"width\":4,\"height\":3,"
+		       "\"alt_text\":\"alt\"}]");
+	const TwDmEvent *event = first_event(page);
+	g_autoptr(TwDmEvent) copy = tw_dm_event_copy(event);
+	const TwMedia *media;
+
+	g_assert_cmpuint(event->media->len, ==, 1);
+	g_assert_cmpuint(copy->media->len, ==, 1);
+	media = copy->media->pdata[0];
+	g_assert_true(media != event->media->pdata[0]);
+	g_assert_cmpstr(media->media_key, ==, "3_5");
+	g_assert_cmpint(media->type, ==, TW_MEDIA_PHOTO);
+	g_assert_cmpint(media->width, ==, 4);
+	g_assert_cmpstr(media->alt_text, ==, "alt");
+	g_assert_nonnull(strstr(media->url, "/101/5/a.jpg"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,5 +313,9 @@ main(int argc, char **argv)
 	g_test_add_func("/media/gif-and-unknown", test_gif_and_unknown);
 	g_test_add_func("/media/media-missing", test_media_missing);
 	g_test_add_func("/media/line", test_line);
+	g_test_add_func("/media/ton-url", test_ton_url);
+	g_test_add_func("/media/cache-name", test_cache_name);
+	g_test_add_func("/media/image-url", test_image_url);
+	g_test_add_func("/media/event-keeps-media", test_event_keeps_media);
 	return g_test_run();
 }

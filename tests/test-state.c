@@ -434,6 +434,36 @@ test_recent_sends(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* Removing the account removes its cached media with its files, and
+ * nothing of another account. */
+static void
+test_delete_removes_media(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwState) state = tw_state_open(dir, "alice", &error);
+	g_autofree char *media = tw_state_dup_media_directory(dir, "alice");
+	g_autofree char *photo = g_build_filename(media, "3_1.jpg", NULL);
+	g_autofree char *other = tw_state_dup_media_directory(dir, "bob");
+	g_autofree char *kept = g_build_filename(other, "3_2.jpg", NULL);
+	g_autofree char *expected = g_build_filename(dir, "alice.media", NULL);
+
+	g_assert_no_error(error);
+	g_assert_true(tw_state_save(state, &error));
+	g_assert_cmpstr(media, ==, expected);
+	g_assert_cmpint(g_mkdir_with_parents(media, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(other, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(photo, "png", -1, NULL));
+	g_assert_true(g_file_set_contents(kept, "png", -1, NULL));
+
+	g_assert_true(tw_state_delete(dir, "alice", &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(media, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(kept, G_FILE_TEST_EXISTS));
+	/* Nothing there is fine too. */
+	g_assert_true(tw_state_delete(dir, "alice", &error));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -454,6 +484,7 @@ main(int argc, char **argv)
 	ADD("/state/waiting", test_waiting);
 	ADD("/state/outbox/held", test_outbox_held);
 	ADD("/state/recent-sends", test_recent_sends);
+	ADD("/state/delete-removes-media", test_delete_removes_media);
 #undef ADD
 	return g_test_run();
 }

@@ -45,12 +45,59 @@ tw_runner_add_conversation(JsonBuilder *builder, PurpleConversation *conv)
 }
 
 static char *
+tw_runner_conversation_key(PurpleAccount *account, const char *name)
+{
+	g_autofree char *folded = g_utf8_casefold(name != NULL ? name : "", -1);
+
+	return g_strdup_printf("%s\x1f%s", purple_account_get_username(account),
+			       folded);
+}
+
+static char *
 tw_runner_auto_reply_key(PurpleConversation *conv)
 {
-	return g_strdup_printf(
-	    "%s\x1f%s",
-	    purple_account_get_username(purple_conversation_get_account(conv)),
-	    purple_conversation_get_name(conv));
+	return tw_runner_conversation_key(purple_conversation_get_account(conv),
+					  purple_conversation_get_name(conv));
+}
+
+void
+tw_runner_message_media_cb(PurpleAccount *account,
+			   const char *conversation_name, const char *json,
+			   gpointer data)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	if (conversation_name == NULL || json == NULL ||
+	    !json_parser_load_from_data(parser, json, -1, NULL) ||
+	    !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser)))
+		return;
+	g_hash_table_replace(
+	    tw_runner.pending_media,
+	    tw_runner_conversation_key(account, conversation_name),
+	    json_node_copy(json_parser_get_root(parser)));
+}
+
+/* An inline image (PURPLE_MESSAGE_IMAGES): its file, from the image store. */
+static gboolean
+tw_runner_emit_image(PurpleConversation *conv, const char *who,
+		     const char *message, time_t mtime)
+{
+	const char *at = strstr(message, "<img id=\"");
+	PurpleStoredImage *image =
+	    at != NULL ? purple_imgstore_find_by_id(atoi(at + 9)) : NULL;
+	JsonBuilder *builder;
+
+	if (image == NULL)
+		return FALSE;
+	builder = tw_runner_event_new("image");
+	tw_runner_add_conversation(builder, conv);
+	tw_runner_add_string(builder, "who", who != NULL ? who : "");
+	tw_runner_add_string(builder, "file",
+			     purple_imgstore_get_filename(image));
+	tw_runner_add_int(builder, "size", purple_imgstore_get_size(image));
+	tw_runner_add_int(builder, "time", mtime);
+	tw_runner_event_emit(builder);
+	return TRUE;
 }
 
 void
@@ -138,9 +185,17 @@ tw_runner_write_conv(PurpleConversation *conv, const char *who,
 	gboolean is_im =
 	    purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_IM;
 	PurpleAccount *account = purple_conversation_get_account(conv);
-	JsonBuilder *builder = tw_runner_event_new("message");
-	g_autofree char *plain = purple_markup_strip_html(message);
+	JsonBuilder *builder;
+	g_autofree char *plain = NULL;
+	g_autofree char *media_key = NULL;
+	JsonNode *media;
 	gint64 waiting;
+
+	if ((flags & PURPLE_MESSAGE_IMAGES) &&
+	    tw_runner_emit_image(conv, who, message, mtime))
+		return;
+	builder = tw_runner_event_new("message");
+	plain = purple_markup_strip_html(message);
 
 	/* libpurple passes the buddy's name as "who" for the local echo of
 	 * an IM; the sender of a sent IM is the account itself. */
@@ -159,6 +214,14 @@ tw_runner_write_conv(PurpleConversation *conv, const char *who,
 	    account, purple_conversation_get_name(conv));
 	if (waiting >= 0)
 		tw_runner_add_int(builder, "waiting", waiting);
+	media_key = tw_runner_conversation_key(
+	    account, purple_conversation_get_name(conv));
+	media = g_hash_table_lookup(tw_runner.pending_media, media_key);
+	if (media != NULL) {
+		json_builder_set_member_name(builder, "media");
+		json_builder_add_value(builder, json_node_copy(media));
+		g_hash_table_remove(tw_runner.pending_media, media_key);
+	}
 	json_builder_set_member_name(builder, "flags");
 	json_builder_begin_array(builder);
 	for (gsize i = 0; i < G_N_ELEMENTS(tw_runner_message_flags); i++) {

@@ -85,6 +85,9 @@ typedef struct {
 	/* TwRunnerAutoReply * waiting for the idle callback */
 	GQueue pending_replies;
 	guint auto_reply_source;
+	/* "account\x1fconversation" → the JSON array of the attachments of
+	 * the message about to be written there (TW_SIGNAL_MESSAGE_MEDIA) */
+	GHashTable *pending_media;
 	GHashTable *ui_info;
 	GIOChannel *stdin_channel;
 	guint stdin_source;
@@ -219,6 +222,10 @@ void tw_runner_conversation_updated_cb(PurpleConversation *conv,
 				       gpointer data);
 
 void tw_runner_chat_left_cb(PurpleConversation *conv, gpointer data);
+/* TW_SIGNAL_MESSAGE_MEDIA: keeps @json for the message written next. */
+void tw_runner_message_media_cb(PurpleAccount *account,
+				const char *conversation_name, const char *json,
+				gpointer data);
 
 /* tw-runner-requests.c */
 

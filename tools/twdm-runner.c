@@ -219,6 +219,11 @@ tw_runner_run(TwRunnerArguments *arguments, GPtrArray *specs)
 		status = TW_RUNNER_EXIT_STARTUP;
 		goto out;
 	}
+	if (purple_plugins_find_with_id(TW_PLUGIN_ID) != NULL)
+		purple_signal_connect(
+		    purple_plugins_find_with_id(TW_PLUGIN_ID),
+		    TW_SIGNAL_MESSAGE_MEDIA, &runner_signal_handle,
+		    PURPLE_CALLBACK(tw_runner_message_media_cb), NULL);
 	for (guint i = 0; i < specs->len; i++) {
 		TwRunnerAccountSpec *spec = g_ptr_array_index(specs, i);
 		PurpleAccount *account =
@@ -329,6 +334,8 @@ main(int argc, char **argv)
 	    NULL, NULL, NULL, (GDestroyNotify)tw_runner_request_free);
 	tw_runner.auto_replied =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	tw_runner.pending_media = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
 
 	status = tw_runner_run(&arguments, specs);
 
@@ -343,6 +350,7 @@ main(int argc, char **argv)
 	g_hash_table_unref(tw_runner.accounts);
 	g_ptr_array_unref(tw_runner.account_order);
 	g_hash_table_unref(tw_runner.auto_replied);
+	g_hash_table_unref(tw_runner.pending_media);
 	g_clear_pointer(&tw_runner.ui_info, g_hash_table_unref);
 	g_clear_pointer(&tw_runner.loop, g_main_loop_unref);
 	g_free(tw_runner.auto_reply);

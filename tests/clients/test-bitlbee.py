@@ -308,6 +308,10 @@ class Scenario:
         assert len(shown) == 1, f"shown {len(shown)} times: {[l.raw for l in shown]}"
         assert not self.irc.matching(lambda line: line.is_privmsg("alice_c")
                                      and "t.co" in line.text, since), "a t.co link was shown"
+        # IRC shows no images: the photo itself is not fetched.
+        downloads = [r for r in self.sandbox.requests()
+                     if r["path"].startswith("/2/dm_conversations/media/")]
+        assert not downloads, f"fetched in bitlbee: {downloads}"
         self.shown.append(expected)
 
     def reply(self):

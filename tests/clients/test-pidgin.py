@@ -205,6 +205,7 @@ class Scenario:
         self.display = Display(self.workdir)
         self.pidgin = None
         self.conversation = None
+        self.photo_id = None
         self.texts = ["Hi! My order #A-48213 never arrived. It was due last Friday.",
                       'The tracking page says "delivered" <but> nobody rang & no parcel.']
 
@@ -244,6 +245,27 @@ class Scenario:
                                                                   "maria_gonzalez")
                 for name in CUSTOMER_NAMES), f"{text!r} in Pidgin's conversation log")
 
+    def photo(self):
+        """A customer's photo shows as its line with the link, and the image
+        itself follows inline, fetched once from X's DM media download."""
+        self.photo_id = self.sandbox.write_dm(
+            self.maria_id, self.sandbox.account_id, "This is what arrived instead",
+            media={"type": "photo", "width": 1200, "height": 900,
+                   "alt_text": "An empty box"})
+        line = f"[photo 1200x900] https://ton.twitter.com/1.1/ton/data/dm/{self.photo_id}/"
+        lib.wait_until(lambda: line in self.pidgin.conversation_log(self.sandbox.account,
+                                                                   "maria_gonzalez"),
+                       "the photo's line in Pidgin's conversation log")
+        download = f"/2/dm_conversations/media/{self.photo_id}/"
+        lib.wait_until(lambda: any(r["path"].startswith(download) and r["status"] == 200
+                                   for r in self.sandbox.requests()), "the photo's download")
+        polls = sum(r["path"] == "/2/dm_events" for r in self.sandbox.requests())
+        lib.wait_until(lambda: sum(r["path"] == "/2/dm_events"
+                                   for r in self.sandbox.requests()) >= polls + 3,
+                       "three more DM polls")
+        fetched = [r for r in self.sandbox.requests() if r["path"].startswith(download)]
+        assert len(fetched) == 1, f"fetched {len(fetched)} times"
+
     def reply(self):
         """A reply typed into the conversation window reaches X."""
         text = 'So sorry, María! A new parcel <express> & "tracked" leaves today.'
@@ -267,6 +289,18 @@ class Scenario:
         size = subprocess.run(["identify", "-format", "%w %h", path], capture_output=True,
                               text=True, check=True, env=self.pidgin.env).stdout.split()
         assert [int(value) for value in size] == [width, height], f"{size} != {width}x{height}"
+        # The sandbox's photo is a 48x48 square of one colour, from its
+        # media key as GLib's g_str_hash() (djb2) makes it.
+        key_hash = 5381
+        for char in f"3_{int(self.photo_id) + 1}".encode():
+            key_hash = (key_hash * 33 + char) & 0xFFFFFFFF
+        colour = "".join(f"{0x40 + ((key_hash >> shift) & 0x7F):02X}" for shift in (0, 8, 16))
+        histogram = subprocess.run(["convert", path, "-format", "%c", "histogram:info:-"],
+                                   capture_output=True, text=True, check=True,
+                                   env=self.pidgin.env).stdout
+        pixels = sum(int(row.split(":")[0]) for row in histogram.splitlines()
+                     if f"#{colour}" in row.upper())
+        assert pixels >= 48 * 48, f"the photo (#{colour}) is not in the window: {pixels} pixels"
         target = os.environ.get("TWDM_SCREENSHOT_DIR")
         if target:
             shutil.copy(path, os.path.join(target, "pidgin-conversation.png"))
@@ -283,6 +317,7 @@ def main():
         ("pidgin: the account signs on", scenario.sign_on),
         ("pidgin: customers' messages show in a conversation window",
          scenario.customer_messages),
+        ("pidgin: a customer's photo shows inline, fetched once", scenario.photo),
         ("pidgin: a reply typed in the window reaches X", scenario.reply),
         ("pidgin: a screenshot of the conversation window", scenario.screenshot),
     ], scenario.diagnostics)
