@@ -362,8 +362,7 @@ tw_account_show_message(TwAccount *account, const TwDmEvent *event,
 	if (!group && !message.outgoing)
 		tw_people_note_wrote(account, handle);
 	account->callbacks->message(account->ui, &message);
-	if (account->media_fetch != NULL && event->media->len > 0)
-		tw_media_fetch_message(account, event, handle, group);
+	tw_media_fetch_message(account, event, handle, group);
 }
 
 char *

@@ -347,9 +347,10 @@ call_done(TwHttpResponse *response, const GError *error, gpointer data)
 			&retry_after))
 			reply.retry_after = retry_after;
 		if (reply.status >= 200 && reply.status < 300) {
-			reply.content_type =
-			    g_strdup(tw_http_response_get_header(
-				response, "content-type"));
+			if (call->parse == PARSE_BYTES)
+				reply.content_type =
+				    g_strdup(tw_http_response_get_header(
+					response, "content-type"));
 			parse_body(call, body, length, &reply);
 		} else {
 			reply.problem =

@@ -589,18 +589,6 @@ tw_dm_page_read_users(JsonObject *root, GHashTable *users)
 	}
 }
 
-static TwMediaType
-tw_media_type_from_name(const char *name)
-{
-	if (g_strcmp0(name, "photo") == 0)
-		return TW_MEDIA_PHOTO;
-	if (g_strcmp0(name, "video") == 0)
-		return TW_MEDIA_VIDEO;
-	if (g_strcmp0(name, "animated_gif") == 0)
-		return TW_MEDIA_ANIMATED_GIF;
-	return TW_MEDIA_UNKNOWN;
-}
-
 /* The mp4 variant with the highest bit rate; HLS playlists are for
  * players, not for a link in a chat line. */
 static char *

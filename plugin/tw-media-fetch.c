@@ -26,7 +26,6 @@ typedef struct {
 	char *event_id;
 	char *conversation_id;
 	char *handle;
-	char *notice_peer;
 	gboolean group;
 	gboolean outgoing;
 	gint64 timestamp;
@@ -56,7 +55,6 @@ item_free(TwMediaItem *item)
 	g_free(item->event_id);
 	g_free(item->conversation_id);
 	g_free(item->handle);
-	g_free(item->notice_peer);
 	tw_media_free(item->media);
 	g_free(item->dm_id);
 	g_free(item->media_id);
@@ -161,8 +159,13 @@ tell_failure(TwMediaFetch *fetch, const TwMediaItem *item, const char *why)
 			"is above."),
 		      why);
 
-	tw_account_notice(fetch->account, TW_ACCOUNT_NOTICE_INFO,
-			  item->notice_peer, text);
+	/* Where the glue puts notes: the peer's IM, or the group's chat. */
+	g_autofree char *peer = item->group
+				    ? g_strconcat(TW_ACCOUNT_GROUP_PREFIX,
+						  item->conversation_id, NULL)
+				    : g_strdup(item->handle);
+
+	tw_account_notice(fetch->account, TW_ACCOUNT_NOTICE_INFO, peer, text);
 }
 
 static gboolean
@@ -281,10 +284,6 @@ tw_media_fetch_message(TwAccount *account, const TwDmEvent *event,
 		item->conversation_id = g_strdup(event->conversation_id);
 		item->handle = g_strdup(handle);
 		item->group = group;
-		item->notice_peer =
-		    group ? g_strconcat(TW_ACCOUNT_GROUP_PREFIX,
-					event->conversation_id, NULL)
-			  : g_strdup(handle);
 		item->outgoing = tw_account_is_own_event(account, event);
 		item->timestamp = tw_dm_event_get_time(event) / G_USEC_PER_SEC;
 		if (g_file_get_contents(item->path, &contents, &size, NULL)) {

@@ -241,6 +241,32 @@ tw_dm_event_compare_oldest_first(gconstpointer a, gconstpointer b)
 	return tw_id_compare(left->id, right->id);
 }
 
+static const char *const media_type_names[] = {
+    [TW_MEDIA_UNKNOWN] = "unknown",
+    [TW_MEDIA_PHOTO] = "photo",
+    [TW_MEDIA_VIDEO] = "video",
+    [TW_MEDIA_ANIMATED_GIF] = "animated_gif",
+};
+
+TwMediaType
+tw_media_type_from_name(const char *name)
+{
+	for (guint type = TW_MEDIA_PHOTO; type < G_N_ELEMENTS(media_type_names);
+	     type++) {
+		if (g_strcmp0(name, media_type_names[type]) == 0)
+			return type;
+	}
+	return TW_MEDIA_UNKNOWN;
+}
+
+const char *
+tw_media_type_get_name(TwMediaType type)
+{
+	return (guint)type < G_N_ELEMENTS(media_type_names)
+		   ? media_type_names[type]
+		   : media_type_names[TW_MEDIA_UNKNOWN];
+}
+
 TwMedia *
 tw_media_new(void)
 {

@@ -207,6 +207,22 @@ typedef struct {
 	char *alt_text;
 } TwMedia;
 
+/**
+ * tw_media_type_from_name:
+ * @name: (nullable): X's media type, e.g. "animated_gif"
+ *
+ * Returns: the type; %TW_MEDIA_UNKNOWN for one this plugin does not know
+ */
+TwMediaType tw_media_type_from_name(const char *name);
+
+/**
+ * tw_media_type_get_name:
+ * @type: a media type
+ *
+ * Returns: X's name for it ("photo", "video", "animated_gif"), or "unknown"
+ */
+const char *tw_media_type_get_name(TwMediaType type);
+
 /** Returns: (transfer full): an empty media entry. */
 TwMedia *tw_media_new(void);
 /** @media: (transfer full) (nullable): frees the entry. */

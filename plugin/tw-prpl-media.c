@@ -45,22 +45,6 @@ tw_prpl_media_wanted(PurpleAccount *account)
 	return FALSE;
 }
 
-static const char *
-kind_name(TwMediaType type)
-{
-	switch (type) {
-	case TW_MEDIA_PHOTO:
-		return "photo";
-	case TW_MEDIA_VIDEO:
-		return "video";
-	case TW_MEDIA_ANIMATED_GIF:
-		return "animated_gif";
-	case TW_MEDIA_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
-
 static void
 add_string(JsonBuilder *builder, const char *name, const char *value)
 {
@@ -92,7 +76,7 @@ dup_media_json(TwAccount *tw, const GPtrArray *media)
 		g_autofree char *file = tw_account_dup_media_path(tw, item);
 
 		json_builder_begin_object(builder);
-		add_string(builder, "kind", kind_name(item->type));
+		add_string(builder, "kind", tw_media_type_get_name(item->type));
 		add_string(builder, "key", item->media_key);
 		add_string(builder, "url",
 			   item->type == TW_MEDIA_PHOTO ? item->url

@@ -259,6 +259,26 @@ test_cache_name(void)
 	g_assert_null(tw_media_dup_cache_name(&media, "a.jpg"));
 }
 
+/* X's type names, both ways, as the parser and the runner use them. */
+static void
+test_type_names(void)
+{
+	const TwMediaType types[] = {TW_MEDIA_PHOTO, TW_MEDIA_VIDEO,
+				     TW_MEDIA_ANIMATED_GIF};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
+		g_assert_cmpint(
+		    tw_media_type_from_name(tw_media_type_get_name(types[i])),
+		    ==, types[i]);
+	g_assert_cmpstr(tw_media_type_get_name(TW_MEDIA_ANIMATED_GIF), ==,
+			"animated_gif");
+	g_assert_cmpint(tw_media_type_from_name("unknown"), ==,
+			TW_MEDIA_UNKNOWN);
+	g_assert_cmpint(tw_media_type_from_name("sticker"), ==,
+			TW_MEDIA_UNKNOWN);
+	g_assert_cmpint(tw_media_type_from_name(NULL), ==, TW_MEDIA_UNKNOWN);
+}
+
 /* The image a UI shows: the photo, or a video's or GIF's still. */
 static void
 test_image_url(void)
@@ -316,6 +336,7 @@ main(int argc, char **argv)
 	g_test_add_func("/media/ton-url", test_ton_url);
 	g_test_add_func("/media/cache-name", test_cache_name);
 	g_test_add_func("/media/image-url", test_image_url);
+	g_test_add_func("/media/type-names", test_type_names);
 	g_test_add_func("/media/event-keeps-media", test_event_keeps_media);
 	return g_test_run();
 }
