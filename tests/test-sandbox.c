@@ -421,7 +421,7 @@ test_token_rotation(Fixture *fixture, gconstpointer data)
 			7200);
 	g_assert_cmpstr(member_string(object, "scope"), ==,
 			"tweet.read users.read dm.read dm.write "
-			"offline.access");
+			"media.write offline.access");
 	second_refresh = g_strdup(member_string(object, "refresh_token"));
 	access = g_strdup(member_string(object, "access_token"));
 	g_assert_cmpstr(second_refresh, !=, first_refresh);

@@ -59,6 +59,27 @@ tw_sandbox_authenticate_locked(Request *request)
 								      : NULL;
 }
 
+gboolean
+tw_sandbox_request_has_scope_locked(Request *request, const char *scope)
+{
+	SoupMessageHeaders *headers =
+	    soup_server_message_get_request_headers(request->msg);
+	const char *authorization =
+	    soup_message_headers_get_one(headers, "Authorization");
+	const Token *token;
+	g_auto(GStrv) scopes = NULL;
+
+	if (authorization == NULL ||
+	    g_ascii_strncasecmp(authorization, "Bearer ", 7) != 0)
+		return TRUE;
+	token =
+	    g_hash_table_lookup(request->sandbox->tokens, authorization + 7);
+	if (token == NULL || token->scope == NULL)
+		return FALSE;
+	scopes = g_strsplit(token->scope, " ", -1);
+	return g_strv_contains((const char *const *)scopes, scope);
+}
+
 static guint
 family_limit(TwSandbox *sandbox, RateFamily family)
 {

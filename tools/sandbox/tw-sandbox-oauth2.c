@@ -99,7 +99,8 @@ respond_new_tokens_locked(Request *request, const char *user_id)
 	tw_sandbox_add_int_member(builder, "expires_in",
 				  sandbox->config.access_token_lifetime);
 	tw_sandbox_add_string_member(builder, "access_token", access_token);
-	tw_sandbox_add_string_member(builder, "scope", GRANTED_SCOPES);
+	tw_sandbox_add_string_member(builder, "scope",
+				     tw_sandbox_granted_scopes(sandbox));
 	tw_sandbox_add_string_member(builder, "refresh_token", refresh_token);
 	json_builder_end_object(builder);
 	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,
@@ -261,7 +262,8 @@ tw_sandbox_handle_token(Request *request, char **captured)
 	tw_sandbox_add_int_member(builder, "expires_in",
 				  sandbox->config.access_token_lifetime);
 	tw_sandbox_add_string_member(builder, "access_token", access_token);
-	tw_sandbox_add_string_member(builder, "scope", GRANTED_SCOPES);
+	tw_sandbox_add_string_member(builder, "scope",
+				     tw_sandbox_granted_scopes(sandbox));
 	tw_sandbox_add_string_member(builder, "refresh_token", refresh_token);
 	json_builder_end_object(builder);
 	tw_sandbox_respond_builder(request->msg, SOUP_STATUS_OK,

@@ -17,8 +17,9 @@
 #include <libsoup/soup.h>
 #include <string.h>
 #include <sys/socket.h>
-#define GRANTED_SCOPES "tweet.read users.read dm.read dm.write offline.access"
-#define DAY_SECONDS    86400
+#define GRANTED_SCOPES                                                         \
+	"tweet.read users.read dm.read dm.write media.write offline.access"
+#define DAY_SECONDS 86400
 
 #define JSON_CONTENT_TYPE       "application/json; charset=utf-8"
 #define USERNAME_PATTERN        "^[A-Za-z0-9_]{1,15}$"
@@ -91,6 +92,14 @@ typedef struct {
 	/* Monotonic time before which /2/dm_events does not show it. */
 	gint64 visible_after;
 } Event;
+
+/* A file uploaded with POST /2/media/upload. */
+typedef struct {
+	char *user_id;
+	char *category;
+	gsize size;
+	gint64 expires_at; /* real time, µs */
+} Upload;
 
 typedef struct {
 	char *id;
@@ -182,6 +191,7 @@ struct _TwSandbox {
 	GHashTable *tokens;            /* token → Token */
 	GHashTable *buckets;           /* "user/family" → Bucket */
 	GHashTable *billed;            /* "user/event/day" set */
+	GHashTable *uploads;           /* media id → Upload */
 	GPtrArray *requests;           /* TwSandboxRequest */
 	GPtrArray *faults;             /* Fault */
 	TwSandboxCounters counters;
@@ -505,6 +515,14 @@ gboolean tw_sandbox_decode_page_token(const char *token, guint64 *number,
  * NULL after answering 401. */
 const char *tw_sandbox_authenticate_locked(Request *request);
 
+/* Whether the request's OAuth 2.0 token has @scope; OAuth 1.0a has the
+ * app's permissions, all of them. */
+gboolean tw_sandbox_request_has_scope_locked(Request *request,
+					     const char *scope);
+
+/* The scopes tokens get: the configured ones, or all the plugin's. */
+const char *tw_sandbox_granted_scopes(TwSandbox *sandbox);
+
 /* Sets header @name to a decimal number. */
 void tw_sandbox_set_header_uint(SoupMessageHeaders *headers, const char *name,
 				gint64 value);
@@ -595,6 +613,19 @@ void tw_sandbox_handle_users_by(Request *request, char **captured);
 /* /_sandbox/avatars/<id>_<size>.png, any size suffix X uses. */
 void tw_sandbox_handle_avatar(Request *request, char **captured);
 void tw_sandbox_handle_media_download(Request *request, char **captured);
+
+/* tw-sandbox-uploads.c */
+
+void tw_sandbox_upload_free(Upload *upload);
+
+/* POST /2/media/upload, the one-shot form. */
+void tw_sandbox_handle_media_upload(Request *request, char **captured);
+
+/* Whether a DM may carry @media_id: uploaded by the request's user, for a
+ * DM, not expired; otherwise an error is added to @errors. */
+gboolean tw_sandbox_check_dm_media_locked(Request *request,
+					  const char *media_id,
+					  GPtrArray *errors);
 
 /* A 48x48 solid-colour PNG, colour from @seed (one stored deflate block, so
  * no image library is needed), padded with a private chunk to @size bytes

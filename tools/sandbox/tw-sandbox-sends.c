@@ -215,6 +215,9 @@ send_locked(Request *request, Conversation *conversation)
 	if (root)
 		parse_message_body(root, "$", &message.text, &message.media_id,
 				   errors);
+	if (message.media_id != NULL)
+		tw_sandbox_check_dm_media_locked(request, message.media_id,
+						 errors);
 	if (errors->len > 0) {
 		tw_sandbox_respond_invalid_request(request->sandbox,
 						   request->msg, errors);
@@ -388,6 +391,9 @@ tw_sandbox_handle_create_group(Request *request, char **captured)
 			parse_message_body(message_node, "$.message",
 					   &message.text, &message.media_id,
 					   errors);
+		if (message.media_id != NULL)
+			tw_sandbox_check_dm_media_locked(
+			    request, message.media_id, errors);
 	}
 	/* Our guess at the wording: the spec only says "excluding yourself". */
 	if (errors->len == 0 &&

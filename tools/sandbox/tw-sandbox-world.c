@@ -351,6 +351,9 @@ tw_sandbox_new(const TwSandboxConfig *config)
 	sandbox->events =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)event_free);
 	sandbox->events_by_id = g_hash_table_new(g_str_hash, g_str_equal);
+	sandbox->uploads =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				  (GDestroyNotify)tw_sandbox_upload_free);
 	sandbox->tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						(GDestroyNotify)token_free);
 	sandbox->buckets =
@@ -757,6 +760,14 @@ tw_sandbox_create_group_conversation_locked(TwSandbox *sandbox,
 	return conversation;
 }
 
+const char *
+tw_sandbox_granted_scopes(TwSandbox *sandbox)
+{
+	return sandbox->config.granted_scopes != NULL
+		   ? sandbox->config.granted_scopes
+		   : GRANTED_SCOPES;
+}
+
 char *
 tw_sandbox_issue_refresh_token_locked(TwSandbox *sandbox, const char *user_id)
 {
@@ -765,7 +776,7 @@ tw_sandbox_issue_refresh_token_locked(TwSandbox *sandbox, const char *user_id)
 
 	token->kind = TOKEN_REFRESH;
 	token->user_id = g_strdup(user_id);
-	token->scope = g_strdup(GRANTED_SCOPES);
+	token->scope = g_strdup(tw_sandbox_granted_scopes(sandbox));
 	g_hash_table_insert(sandbox->tokens, g_strdup(text), token);
 	return text;
 }
@@ -778,7 +789,7 @@ tw_sandbox_issue_access_token_locked(TwSandbox *sandbox, const char *user_id)
 
 	token->kind = TOKEN_ACCESS;
 	token->user_id = g_strdup(user_id);
-	token->scope = g_strdup(GRANTED_SCOPES);
+	token->scope = g_strdup(tw_sandbox_granted_scopes(sandbox));
 	token->expires_at =
 	    g_get_real_time() +
 	    (gint64)sandbox->config.access_token_lifetime * G_USEC_PER_SEC;

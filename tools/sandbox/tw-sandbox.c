@@ -85,6 +85,7 @@ static const Route routes[] = {
      tw_sandbox_handle_send_to_conversation},
     {"POST", "2/dm_conversations", TRUE, RATE_DM_SEND,
      tw_sandbox_handle_create_group},
+    {"POST", "2/media/upload", TRUE, RATE_NONE, tw_sandbox_handle_media_upload},
     {"GET", "2/dm_conversations/media/*/*/*", TRUE, RATE_NONE,
      tw_sandbox_handle_media_download},
     {"GET", "_sandbox/avatars/*", FALSE, RATE_NONE, tw_sandbox_handle_avatar},
@@ -417,6 +418,7 @@ tw_sandbox_free(TwSandbox *sandbox)
 	g_hash_table_unref(sandbox->buckets);
 	g_hash_table_unref(sandbox->tokens);
 	g_hash_table_unref(sandbox->events_by_id);
+	g_hash_table_unref(sandbox->uploads);
 	g_ptr_array_unref(sandbox->events);
 	g_hash_table_unref(sandbox->conversations);
 	g_ptr_array_unref(sandbox->user_order);

@@ -47,6 +47,8 @@ typedef struct _TwSandbox TwSandbox;
  * @media_text_link: a message with media gets a trailing t.co link that
  *   stands for the media, as v1.1 did (whether v2 does is unconfirmed; on
  *   by default, so the plugin is tested not to show it twice)
+ * @granted_scopes: (nullable): the scopes of the tokens it issues, a
+ *   string that outlives the sandbox; %NULL: all the plugin asks for
  */
 typedef struct {
 	guint rate_window_seconds;
@@ -62,6 +64,7 @@ typedef struct {
 	const char *client_secret;
 	gboolean refresh_reuse_until_used;
 	gboolean media_text_link;
+	const char *granted_scopes;
 } TwSandboxConfig;
 
 /** The client id tw_sandbox_config_init() sets. */
@@ -358,6 +361,7 @@ void tw_sandbox_clear_requests(TwSandbox *sandbox);
  * @rate_limited: 429 responses for window limits
  * @messages_created: DM events created by anyone
  * @sends: successful DM POSTs
+ * @uploads: successful media uploads
  * @token_refreshes: successful refresh_token grants
  * @authorizations: successful authorization_code grants and OAuth 1.0a
  *   access_token exchanges
@@ -370,6 +374,7 @@ typedef struct {
 	guint64 rate_limited;
 	guint64 messages_created;
 	guint64 sends;
+	guint64 uploads;
 	guint64 token_refreshes;
 	guint64 authorizations;
 	guint64 connections;
