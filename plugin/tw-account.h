@@ -220,6 +220,9 @@ typedef struct {
  *   in delivery order with the messages
  * @media: (nullable): an image of a DM shown before, to show inline
  *   (only with @media_download)
+ * @dup_image: (nullable): the bytes of the UI's image @id (libpurple's
+ *   imgstore id, from `<img id="N">` in what the user typed), or %NULL
+ *   when it is gone; an image in a message is sent as its attachment
  * @held: (nullable): the blast limit holds messages, @count of them now
  *   (also at sign-on for those of an earlier run): ask the user whether to
  *   send them (tw_account_release_held()) or not
@@ -244,6 +247,7 @@ typedef struct {
 	void (*group_changed)(gpointer ui, const TwAccountGroupChange *change);
 	void (*held)(gpointer ui, guint count);
 	void (*media)(gpointer ui, const TwAccountMedia *media);
+	GBytes *(*dup_image)(gpointer ui, guint id);
 } TwAccountCallbacks;
 
 typedef struct _TwAccount TwAccount;
@@ -296,6 +300,10 @@ void tw_account_connect(TwAccount *account);
  * @html: what the user typed, as libpurple hands it over
  *
  * Queues a 1:1 message. Long text is split; empty text is not sent.
+ * Each image in @html (`<img id="N">`, through @dup_image) goes as an
+ * attachment, the first with the last part of the text, the others alone;
+ * one X would refuse (kind, size) is not queued, and a notice says why in
+ * words.
  *
  * Returns: the number of DMs queued (0 when there was nothing to send)
  */

@@ -34,6 +34,7 @@ typedef enum {
 	PARSE_SENT,
 	PARSE_FORM,
 	PARSE_BYTES,
+	PARSE_UPLOAD,
 } TwApiParse;
 
 struct _TwApi {
@@ -239,6 +240,7 @@ reply_clear(TwApiReply *reply)
 	g_clear_pointer(&reply->sent, tw_send_result_free);
 	g_clear_pointer(&reply->form, g_hash_table_unref);
 	g_clear_pointer(&reply->body, g_bytes_unref);
+	g_clear_pointer(&reply->upload, tw_upload_result_free);
 	g_clear_pointer(&reply->content_type, g_free);
 }
 
@@ -268,6 +270,10 @@ parse_body(TwApiCall *call, const char *body, gsize length, TwApiReply *reply)
 		break;
 	case PARSE_BYTES:
 		reply->body = g_bytes_new(body, length);
+		break;
+	case PARSE_UPLOAD:
+		reply->upload =
+		    tw_json_parse_upload_result(body, length, &error);
 		break;
 	case PARSE_PAGE:
 		reply->page = tw_json_parse_dm_page(body, length, &error);
@@ -640,11 +646,14 @@ tw_api_list_group_events(TwApi *api, const char *conversation_id,
 }
 
 static guint64
-send_message(TwApi *api, const char *path, const char *text, TwApiFunc func,
-	     gpointer user_data, GDestroyNotify destroy)
+send_message(TwApi *api, const char *path, const char *text,
+	     const char *media_id, TwApiFunc func, gpointer user_data,
+	     GDestroyNotify destroy)
 {
 	g_autofree char *url = g_strconcat(api->base_url, path, NULL);
-	g_autofree char *body = tw_json_build_message_body(text);
+	g_autofree char *body =
+	    media_id != NULL ? tw_json_build_media_message_body(text, media_id)
+			     : tw_json_build_message_body(text);
 	TwHttpRequest *request = tw_http_request_new("POST", url);
 
 	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
@@ -653,27 +662,43 @@ send_message(TwApi *api, const char *path, const char *text, TwApiFunc func,
 }
 
 guint64
+tw_api_upload_media(TwApi *api, GBytes *data, const char *media_category,
+		    TwApiFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *url = tw_api_build_url(api, "/2/media/upload", NULL);
+	g_autofree char *body = tw_json_build_upload_body(data, media_category);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
+	return call_start(api, request, PARSE_UPLOAD, FALSE, func, user_data,
+			  destroy);
+}
+
+guint64
 tw_api_send_dm_to_user(TwApi *api, const char *participant_id, const char *text,
-		       TwApiFunc func, gpointer user_data,
+		       const char *media_id, TwApiFunc func, gpointer user_data,
 		       GDestroyNotify destroy)
 {
 	g_autofree char *escaped = path_escape(participant_id);
 	g_autofree char *path = g_strconcat("/2/dm_conversations/with/",
 					    escaped, "/messages", NULL);
 
-	return send_message(api, path, text, func, user_data, destroy);
+	return send_message(api, path, text, media_id, func, user_data,
+			    destroy);
 }
 
 guint64
 tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
-			       const char *text, TwApiFunc func,
-			       gpointer user_data, GDestroyNotify destroy)
+			       const char *text, const char *media_id,
+			       TwApiFunc func, gpointer user_data,
+			       GDestroyNotify destroy)
 {
 	g_autofree char *escaped = path_escape(conversation_id);
 	g_autofree char *path =
 	    g_strconcat("/2/dm_conversations/", escaped, "/messages", NULL);
 
-	return send_message(api, path, text, func, user_data, destroy);
+	return send_message(api, path, text, media_id, func, user_data,
+			    destroy);
 }
 
 guint64

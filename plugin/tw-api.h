@@ -131,6 +131,7 @@ gboolean tw_rate_limit_parse(TwRateLimit *limit, const char *limit_header,
  * @form: (nullable) (element-type utf8 utf8): the form-encoded answer of
  *   tw_api_oauth1_request_token() and tw_api_oauth1_access_token()
  * @body: (nullable): the response body, for tw_api_download_dm_media()
+ * @upload: (nullable): for tw_api_upload_media()
  * @content_type: (nullable): its Content-Type, for the same call
  * @access_token_generation: tw_api_get_access_token_generation() when the
  *   call was made: tells a 401 for an access token already replaced
@@ -151,6 +152,7 @@ typedef struct {
 	TwSendResult *sent;
 	GHashTable *form;
 	GBytes *body;
+	TwUploadResult *upload;
 	char *content_type;
 	guint access_token_generation;
 } TwApiReply;
@@ -500,7 +502,8 @@ guint64 tw_api_download_dm_media(TwApi *api, const char *dm_id,
  * tw_api_send_dm_to_user:
  * @api: the client
  * @participant_id: the recipient's user id
- * @text: plain text, 1 to 10,000 characters
+ * @text: plain text, up to 10,000 characters ("" with @media_id only)
+ * @media_id: (nullable): an uploaded attachment
  * @func: gets reply->sent
  * @user_data: for @func
  * @destroy: (nullable): frees @user_data
@@ -510,14 +513,34 @@ guint64 tw_api_download_dm_media(TwApi *api, const char *dm_id,
  * Returns: a call id
  */
 guint64 tw_api_send_dm_to_user(TwApi *api, const char *participant_id,
-			       const char *text, TwApiFunc func,
-			       gpointer user_data, GDestroyNotify destroy);
+			       const char *text, const char *media_id,
+			       TwApiFunc func, gpointer user_data,
+			       GDestroyNotify destroy);
+
+/**
+ * tw_api_upload_media:
+ * @api: the client
+ * @data: the file
+ * @media_category: "dm_image", "dm_gif" or "dm_video"
+ * @func: gets reply->upload
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * The one-shot POST /2/media/upload (scope media.write), the file as
+ * base64 in a JSON body.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_upload_media(TwApi *api, GBytes *data,
+			    const char *media_category, TwApiFunc func,
+			    gpointer user_data, GDestroyNotify destroy);
 
 /**
  * tw_api_send_dm_to_conversation:
  * @api: the client
  * @conversation_id: a 1:1 or group conversation id
- * @text: plain text, 1 to 10,000 characters
+ * @text: plain text, up to 10,000 characters ("" with @media_id only)
+ * @media_id: (nullable): an uploaded attachment
  * @func: gets reply->sent
  * @user_data: for @func
  * @destroy: (nullable): frees @user_data
@@ -527,8 +550,8 @@ guint64 tw_api_send_dm_to_user(TwApi *api, const char *participant_id,
  * Returns: a call id
  */
 guint64 tw_api_send_dm_to_conversation(TwApi *api, const char *conversation_id,
-				       const char *text, TwApiFunc func,
-				       gpointer user_data,
+				       const char *text, const char *media_id,
+				       TwApiFunc func, gpointer user_data,
 				       GDestroyNotify destroy);
 
 /**

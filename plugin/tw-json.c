@@ -880,22 +880,38 @@ tw_json_parse_problem(guint status, const char *body, gssize length)
 	return tw_problem_new(status, type, title, detail);
 }
 
-char *
-tw_json_build_message_body(const char *text)
+TwUploadResult *
+tw_json_parse_upload_result(const char *body, gssize length, GError **error)
 {
-	g_return_val_if_fail(text != NULL, NULL);
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	JsonObject *root = tw_json_load_object(parser, body, length, error);
+	JsonObject *data;
+	JsonObject *processing;
+	gint64 expires = 0;
 
-	/* JSON must be UTF-8; a stray byte would make X refuse the body. */
-	g_autofree char *valid_text = g_utf8_make_valid(text, -1);
-	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
+	if (root == NULL)
+		return NULL;
+	data = tw_member_object(root, "data");
+	if (data == NULL)
+		data = root;
 
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "text");
-	json_builder_add_string_value(builder, valid_text);
-	json_builder_end_object(builder);
-
-	g_autoptr(JsonNode) root = json_builder_get_root(builder);
-	g_autoptr(JsonGenerator) generator = json_generator_new();
-	json_generator_set_root(generator, root);
-	return json_generator_to_data(generator, NULL);
+	g_autoptr(TwUploadResult) result = g_new0(TwUploadResult, 1);
+	result->media_id = tw_member_dup_id(data, "id");
+	if (result->media_id == NULL)
+		result->media_id = tw_member_dup_id(data, "media_id_string");
+	if (result->media_id == NULL) {
+		g_set_error_literal(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE,
+				    "The upload response has no valid id");
+		return NULL;
+	}
+	/* X states a day for DM media. */
+	result->expires_after_secs =
+	    tw_member_int(data, "expires_after_secs", &expires) && expires > 0
+		? expires
+		: G_TIME_SPAN_DAY / G_TIME_SPAN_SECOND;
+	processing = tw_member_object(data, "processing_info");
+	if (processing != NULL)
+		result->processing_state =
+		    g_strdup(tw_member_string(processing, "state"));
+	return g_steal_pointer(&result);
 }

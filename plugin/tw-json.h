@@ -108,11 +108,43 @@ TwSendResult *tw_json_parse_send_result(const char *body, gssize length,
 TwProblem *tw_json_parse_problem(guint status, const char *body, gssize length);
 
 /**
+ * tw_json_parse_upload_result:
+ * @body: body of a 200 from `POST /2/media/upload`
+ * @length: length of @body, or -1
+ * @error: (out) (optional): a #TW_JSON_ERROR; no valid id is an error
+ *
+ * Returns: (transfer full) (nullable): the media id and its lifetime (a
+ *   day when X does not say)
+ */
+TwUploadResult *tw_json_parse_upload_result(const char *body, gssize length,
+					    GError **error);
+
+/**
  * tw_json_build_message_body:
  * @text: message text, plain UTF-8
  *
  * Returns: (transfer full): `{"text":"…"}` for the DM send endpoints
  */
 char *tw_json_build_message_body(const char *text);
+
+/**
+ * tw_json_build_media_message_body:
+ * @text: message text, plain UTF-8; "" for none
+ * @media_id: an uploaded media's id
+ *
+ * Returns: (transfer full): `{"text":"…","attachments":[{"media_id":"…"}]}`,
+ *   without "text" when @text is empty
+ */
+char *tw_json_build_media_message_body(const char *text, const char *media_id);
+
+/**
+ * tw_json_build_upload_body:
+ * @data: the file
+ * @media_category: X's category, e.g. "dm_image"
+ *
+ * Returns: (transfer full): `{"media":"<base64>","media_category":"…"}` for
+ *   the one-shot `POST /2/media/upload`
+ */
+char *tw_json_build_upload_body(GBytes *data, const char *media_category);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+G_DEFINE_QUARK(tw - media - error - quark, tw_media_error)
+
 static const char *
 kind_name(TwMediaType type)
 {
@@ -239,4 +241,58 @@ tw_media_dup_cache_name(const TwMedia *media, const char *resource_id)
 	if (dot == NULL || !is_resource_name(dot + 1))
 		return g_strdup(key);
 	return g_strconcat(key, dot, NULL);
+}
+
+static gboolean
+starts_with(const guint8 *bytes, gsize size, gsize at, const char *magic,
+	    gsize magic_size)
+{
+	return size >= at + magic_size &&
+	       memcmp(bytes + at, magic, magic_size) == 0;
+}
+
+gboolean
+tw_media_classify_upload(GBytes *data, const char **media_category,
+			 const char **extension, GError **error)
+{
+	gsize size = 0;
+	const guint8 *bytes = g_bytes_get_data(data, &size);
+
+	if (size == 0) {
+		g_set_error_literal(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_EMPTY,
+				    _("The file is empty."));
+		return FALSE;
+	}
+	if (starts_with(bytes, size, 0, "\x89PNG\r\n\x1a\n", 8))
+		*extension = ".png";
+	else if (starts_with(bytes, size, 0, "\xff\xd8\xff", 3))
+		*extension = ".jpg";
+	else if (starts_with(bytes, size, 0, "RIFF", 4) &&
+		 starts_with(bytes, size, 8, "WEBP", 4))
+		*extension = ".webp";
+	else if (starts_with(bytes, size, 0, "GIF8", 4) ||
+		 starts_with(bytes, size, 4, "ftyp", 4)) {
+		g_set_error_literal(
+		    error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_UNSUPPORTED,
+		    _("GIFs and videos cannot be sent as DMs from here yet; "
+		      "send a link to them instead."));
+		return FALSE;
+	} else {
+		g_set_error_literal(
+		    error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_UNSUPPORTED,
+		    _("Only JPEG, PNG and WebP photos can be sent as DMs."));
+		return FALSE;
+	}
+	if (size > TW_MEDIA_PHOTO_MAX_BYTES) {
+		g_set_error(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_TOO_LARGE,
+			    /* Translators: %.1f is the file's size in MB,
+			     * %u X's limit in MB. */
+			    _("The photo is %.1f MB; X takes photos of up to "
+			      "%u MB in a DM."),
+			    size / (1024.0 * 1024.0),
+			    TW_MEDIA_PHOTO_MAX_BYTES / (1024 * 1024));
+		return FALSE;
+	}
+	*media_category = "dm_image";
+	return TRUE;
 }

@@ -14,6 +14,25 @@
 
 G_BEGIN_DECLS
 
+/** The #GError domain of attachments refused before sending. */
+#define TW_MEDIA_ERROR (tw_media_error_quark())
+GQuark tw_media_error_quark(void);
+
+/**
+ * TwMediaError:
+ * @TW_MEDIA_ERROR_UNSUPPORTED: a kind of file this plugin cannot send
+ * @TW_MEDIA_ERROR_TOO_LARGE: above X's limit for its kind
+ * @TW_MEDIA_ERROR_EMPTY: an empty file
+ */
+typedef enum {
+	TW_MEDIA_ERROR_UNSUPPORTED,
+	TW_MEDIA_ERROR_TOO_LARGE,
+	TW_MEDIA_ERROR_EMPTY,
+} TwMediaError;
+
+/** X's limit for a photo in a DM (JPEG, PNG, WebP), in bytes. */
+#define TW_MEDIA_PHOTO_MAX_BYTES (5 * 1024 * 1024)
+
 /**
  * tw_media_dup_line:
  * @media: an attachment
@@ -83,5 +102,22 @@ gboolean tw_media_parse_ton_url(const char *url, char **dm_id, char **media_id,
  * key is not X's digits_digits form
  */
 char *tw_media_dup_cache_name(const TwMedia *media, const char *resource_id);
+
+/**
+ * tw_media_classify_upload:
+ * @data: a file the user wants to send
+ * @media_category: (out): X's media_category for it ("dm_image")
+ * @extension: (out): the file name extension of its kind, e.g. ".png"
+ * @error: (out) (optional): a #TW_MEDIA_ERROR that says, in words, why X
+ *   would not take it
+ *
+ * Recognises the file by its first bytes, not its name: JPEG, PNG and WebP
+ * photos of up to 5 MB. GIFs and videos, which X processes after a chunked
+ * upload, are refused for now.
+ *
+ * Returns: whether @data may be sent
+ */
+gboolean tw_media_classify_upload(GBytes *data, const char **media_category,
+				  const char **extension, GError **error);
 
 G_END_DECLS

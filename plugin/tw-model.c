@@ -408,3 +408,14 @@ tw_send_result_free(TwSendResult *result)
 	g_free(result->event_id);
 	g_free(result);
 }
+
+void
+tw_upload_result_free(TwUploadResult *result)
+{
+	if (result == NULL)
+		return;
+
+	g_free(result->media_id);
+	g_free(result->processing_state);
+	g_free(result);
+}

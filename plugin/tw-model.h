@@ -325,6 +325,22 @@ typedef struct {
 /** @result: (transfer full) (nullable): frees the result. */
 void tw_send_result_free(TwSendResult *result);
 
+/**
+ * TwUploadResult:
+ * @media_id: the uploaded media's id, for a DM's attachments
+ * @expires_after_secs: how long X keeps it for a DM
+ * @processing_state: (nullable): processing_info.state when X gave one
+ *   ("pending", "in_progress", "failed", "succeeded")
+ */
+typedef struct {
+	char *media_id;
+	gint64 expires_after_secs;
+	char *processing_state;
+} TwUploadResult;
+
+/** @result: (transfer full) (nullable): frees the result. */
+void tw_upload_result_free(TwUploadResult *result);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwUser, tw_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmEvent, tw_dm_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDmPage, tw_dm_page_free)
@@ -332,5 +348,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMedia, tw_media_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwToken, tw_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwProblem, tw_problem_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSendResult, tw_send_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwUploadResult, tw_upload_result_free)
 
 G_END_DECLS

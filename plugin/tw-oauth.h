@@ -46,8 +46,10 @@ typedef enum {
 	TW_OAUTH_ERROR_PIN,
 } TwOAuthError;
 
-/** The scopes the plugin asks for, space-separated. */
-#define TW_OAUTH_SCOPES "tweet.read users.read dm.read dm.write offline.access"
+/** The scopes the plugin asks for, space-separated: media.write for
+ * photos sent as DMs. */
+#define TW_OAUTH_SCOPES                                                        \
+	"tweet.read users.read dm.read dm.write media.write offline.access"
 
 /**
  * tw_oauth_base64url_encode:

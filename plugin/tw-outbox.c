@@ -20,6 +20,7 @@
 
 #include "tw-blast.h"
 #include "tw-loop.h"
+#include "tw-attachments.h"
 #include "tw-people.h"
 #include "tw-session.h"
 #include "tw-text.h"
@@ -36,6 +37,7 @@ struct _TwOutbox {
 	guint send_timer;
 	gint64 next_send_time; /* Unix µs send_timer, when set, fires */
 	guint64 send_call;
+	guint64 upload_call;
 	guint64 lookup_call;
 	guint64 verify_call;
 	/* the head, attempted before, was looked for and is not there */
@@ -90,7 +92,7 @@ tw_outbox_stop(TwAccount *account)
 	tw_clear_timeout(&account->outbox->send_timer);
 	tw_clear_timeout(&account->outbox->tell_timer);
 	account->outbox->send_call = account->outbox->lookup_call = 0;
-	account->outbox->verify_call = 0;
+	account->outbox->verify_call = account->outbox->upload_call = 0;
 }
 
 void
@@ -144,12 +146,29 @@ event_may_be_echo(const TwDmEvent *event, const TwStateOutgoing *outgoing)
 	g_autofree char *event_text = NULL;
 	g_autofree char *outgoing_text = NULL;
 
-	if (outgoing == NULL || event->urls->len > 0)
+	if (outgoing == NULL || event->urls->len > 0 ||
+	    (outgoing->file != NULL && event->media_keys->len > 0))
 		return TRUE;
 	event_text =
 	    g_strstrip(g_strdup(event->text != NULL ? event->text : ""));
 	outgoing_text = g_strstrip(g_strdup(outgoing->text));
 	return g_str_equal(event_text, outgoing_text);
+}
+
+/* Whether @event is @outgoing, sent before: an attachment by its media
+ * key (X adds a link for it to the text), otherwise by its text. */
+static gboolean
+event_is_outgoing(const TwDmEvent *event, const TwStateOutgoing *outgoing)
+{
+	g_autofree char *suffix = NULL;
+
+	if (outgoing->media_id == NULL)
+		return g_strcmp0(event->text, outgoing->text) == 0;
+	suffix = g_strconcat("_", outgoing->media_id, NULL);
+	for (guint i = 0; i < event->media_keys->len; i++)
+		if (g_str_has_suffix(event->media_keys->pdata[i], suffix))
+			return TRUE;
+	return FALSE;
 }
 
 /* Own events that may be the echo of an unconfirmed send wait: such an echo
@@ -318,6 +337,17 @@ send_transient_failure(TwAccount *account, const GError *error)
 		  SEND_WAIT_NO_ANSWER);
 }
 
+/* A 401: the queue goes on once the token is refreshed, if it may. */
+static gboolean
+retried_after_refresh(TwAccount *account, const TwApiReply *reply)
+{
+	return g_error_matches(reply->error, TW_API_ERROR,
+			       TW_API_ERROR_UNAUTHORIZED) &&
+	       tw_session_retry_after_refresh(
+		   account, reply->access_token_generation,
+		   TW_SESSION_USER_SEND, tw_outbox_send_next);
+}
+
 static void
 send_done(TwApiReply *reply, gpointer data)
 {
@@ -337,11 +367,7 @@ send_done(TwApiReply *reply, gpointer data)
 	 * even when the conversation was checked before this POST. */
 	account->outbox->send_verified =
 	    !tw_account_is_transient_error(reply->error);
-	if (g_error_matches(reply->error, TW_API_ERROR,
-			    TW_API_ERROR_UNAUTHORIZED) &&
-	    tw_session_retry_after_refresh(
-		account, reply->access_token_generation, TW_SESSION_USER_SEND,
-		tw_outbox_send_next))
+	if (retried_after_refresh(account, reply))
 		return;
 	if (g_error_matches(reply->error, TW_API_ERROR,
 			    TW_API_ERROR_RATE_LIMITED)) {
@@ -389,11 +415,7 @@ lookup_done(TwApiReply *reply, gpointer data)
 		tw_outbox_send_next(account);
 		return;
 	}
-	if (g_error_matches(reply->error, TW_API_ERROR,
-			    TW_API_ERROR_UNAUTHORIZED) &&
-	    tw_session_retry_after_refresh(
-		account, reply->access_token_generation, TW_SESSION_USER_SEND,
-		tw_outbox_send_next))
+	if (retried_after_refresh(account, reply))
 		return;
 	if (tw_account_is_transient_error(reply->error) ||
 	    g_error_matches(reply->error, TW_API_ERROR,
@@ -452,11 +474,7 @@ verify_done(TwApiReply *reply, gpointer data)
 	account->outbox->verify_call = 0;
 	tw_pace_take_headers(&account->read_pace, &reply->rate_limit,
 			     g_get_real_time());
-	if (g_error_matches(reply->error, TW_API_ERROR,
-			    TW_API_ERROR_UNAUTHORIZED) &&
-	    tw_session_retry_after_refresh(
-		account, reply->access_token_generation, TW_SESSION_USER_SEND,
-		tw_outbox_send_next))
+	if (retried_after_refresh(account, reply))
 		return;
 	if (reply->error != NULL) {
 		if (g_error_matches(reply->error, TW_API_ERROR,
@@ -474,7 +492,7 @@ verify_done(TwApiReply *reply, gpointer data)
 
 		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
 		    tw_account_is_own_event(account, event) &&
-		    g_strcmp0(event->text, outgoing->text) == 0 &&
+		    event_is_outgoing(event, outgoing) &&
 		    (event->created_at == 0 ||
 		     event->created_at >=
 			 outgoing->queued_at - SEND_CLOCK_SKEW) &&
@@ -500,6 +518,96 @@ verify_done(TwApiReply *reply, gpointer data)
 	tw_outbox_send_next(account);
 }
 
+static void
+upload_done(TwApiReply *reply, gpointer data)
+{
+	TwAccount *account = data;
+	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+	g_autofree char *text = NULL;
+
+	account->outbox->upload_call = 0;
+	if (reply->error == NULL) {
+		g_free(outgoing->media_id);
+		outgoing->media_id = g_strdup(reply->upload->media_id);
+		outgoing->media_expires =
+		    g_get_real_time() +
+		    reply->upload->expires_after_secs * G_USEC_PER_SEC;
+		/* Durable before the POST: after a crash the upload is not
+		 * repeated while X keeps it. */
+		tw_account_save_state(account);
+		tw_outbox_send_next(account);
+		return;
+	}
+	if (retried_after_refresh(account, reply))
+		return;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED)) {
+		/* Uploads have their own window, told by this answer. */
+		TwPace upload = {0};
+
+		tw_pace_take_headers(&upload, &reply->rate_limit,
+				     g_get_real_time());
+		send_wait(account, outgoing,
+			  tw_pace_until_reset_ms(&upload, g_get_real_time()),
+			  SEND_WAIT_SEND_LIMIT);
+		return;
+	}
+	/* A lost upload answer only costs another upload: the DM itself
+	 * was not posted. */
+	if (tw_account_is_transient_error(reply->error)) {
+		send_transient_failure(account, reply->error);
+		return;
+	}
+	if (g_error_matches(reply->error, TW_API_ERROR, TW_API_ERROR_FORBIDDEN))
+		text = g_strdup_printf(
+		    /* TRANSLATORS: %s is X's reason. media.write is X's */
+		    /* name for the permission: keep it. */
+		    _("Photo not sent: X does not let this app upload media "
+		      "for you (%s). Authorize the app again with the "
+		      "media.write permission, and enter the new refresh "
+		      "token as the account's password."),
+		    reply->error->message);
+	else
+		/* TRANSLATORS: %s is X's reason. */
+		text = g_strdup_printf(_("Photo not sent: X refused it (%s)."),
+				       reply->error->message);
+	send_finish_head(account, NULL, text);
+	tw_outbox_send_next(account);
+}
+
+/* Before the POST of a message with an attachment: its upload, unless one
+ * X still keeps is on record. Returns %TRUE when the caller must stop (an
+ * upload is under way, or the message was given up). */
+static gboolean
+upload_if_needed(TwAccount *account, TwStateOutgoing *outgoing)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *contents = NULL;
+	gsize length = 0;
+	/* An id that runs out during the POST's retries is no use. */
+	gint64 deadline = g_get_real_time() + G_TIME_SPAN_HOUR;
+
+	if (outgoing->file == NULL ||
+	    (outgoing->media_id != NULL && outgoing->media_expires > deadline))
+		return FALSE;
+	if (!g_file_get_contents(outgoing->file, &contents, &length, &error)) {
+		g_autofree char *text = g_strdup_printf(
+		    /* TRANSLATORS: %s is why the file could not be read. */
+		    _("Photo not sent: its copy could not be read (%s)."),
+		    error->message);
+
+		send_finish_head(account, NULL, text);
+		tw_outbox_send_next(account);
+		return TRUE;
+	}
+	g_autoptr(GBytes) data =
+	    g_bytes_new_take(g_steal_pointer(&contents), length);
+	account->outbox->upload_call =
+	    tw_api_upload_media(account->api, data, outgoing->media_category,
+				upload_done, account, NULL);
+	return TRUE;
+}
+
 /* The same steps as a 1:1 message, on the group's own endpoints. */
 static void
 send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
@@ -519,10 +627,13 @@ send_next_to_group(TwAccount *account, TwStateOutgoing *outgoing,
 		verify_page(account, NULL);
 		return;
 	}
+	if (upload_if_needed(account, outgoing))
+		return;
 	outgoing->attempted = TRUE;
 	tw_account_save_state(account);
 	account->outbox->send_call = tw_api_send_dm_to_conversation(
-	    account->api, group_id, outgoing->text, send_done, account, NULL);
+	    account->api, group_id, outgoing->text, outgoing->media_id,
+	    send_done, account, NULL);
 }
 
 /* Held messages are released between sends, never under one: the send in
@@ -534,8 +645,8 @@ apply_release(TwAccount *account)
 	TwOutbox *outbox = account->outbox;
 
 	if (!outbox->release_requested || outbox->send_call != 0 ||
-	    outbox->lookup_call != 0 || outbox->verify_call != 0 ||
-	    account->state == NULL)
+	    outbox->upload_call != 0 || outbox->lookup_call != 0 ||
+	    outbox->verify_call != 0 || account->state == NULL)
 		return;
 	outbox->release_requested = FALSE;
 	if (tw_state_outbox_release_held(account->state) > 0)
@@ -633,6 +744,7 @@ tw_outbox_send_next(TwAccount *account)
 	}
 	if (!account->signed_on || account->failed ||
 	    account->outbox->send_call != 0 ||
+	    account->outbox->upload_call != 0 ||
 	    account->outbox->lookup_call != 0 ||
 	    account->outbox->verify_call != 0 ||
 	    account->outbox->send_timer != 0)
@@ -696,33 +808,55 @@ tw_outbox_send_next(TwAccount *account)
 		verify_page(account, NULL);
 		return;
 	}
+	if (upload_if_needed(account, outgoing))
+		return;
 	/* Durable before the POST: a crash from here on is checked for. */
 	outgoing->attempted = TRUE;
 	tw_account_save_state(account);
 	account->outbox->send_call = tw_api_send_dm_to_user(
-	    account->api, peer_id, outgoing->text, send_done, account, NULL);
+	    account->api, peer_id, outgoing->text, outgoing->media_id,
+	    send_done, account, NULL);
 }
 
 /* Queues @html in parts X accepts, for @conversation (a handle, or the
- * group prefix and id); held by the blast limit unless @automatic.
- * Returns how many. */
+ * group prefix and id), its images as attachments; held by the blast
+ * limit unless @automatic. Returns how many. */
 static guint
 queue_message(TwAccount *account, const char *conversation, const char *html,
 	      gboolean automatic)
 {
 	g_autofree char *plain = tw_text_outgoing_to_plain(html);
 	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
+	g_autoptr(GPtrArray) files = NULL;
+	guint count;
 	gboolean held;
 
-	if (account->state == NULL || parts->len == 0)
+	if (account->state == NULL)
+		return 0;
+	/* (path, category) pairs */
+	files = tw_attachments_collect(account, conversation, html);
+	/* An image alone is sent without text. */
+	if (parts->len == 0 && files->len > 0)
+		g_ptr_array_add(parts, g_strdup(""));
+	if (parts->len == 0)
 		return 0;
 	held = !automatic && tw_blast_note_send(account, conversation, plain);
-	for (guint i = 0; i < parts->len; i++) {
-		TwStateOutgoing *outgoing = tw_state_outbox_push(
-		    account->state, conversation, parts->pdata[i]);
+	count = MAX(parts->len, files->len / 2 + parts->len - 1);
+	for (guint i = 0; i < count; i++) {
+		/* The first image goes with the last part of the text. */
+		guint file =
+		    i + 1 >= parts->len ? i + 1 - parts->len : G_MAXUINT;
+		TwStateOutgoing *outgoing =
+		    tw_state_outbox_push(account->state, conversation,
+					 i < parts->len ? parts->pdata[i] : "");
 
 		outgoing->held = held;
 		outgoing->automatic = automatic;
+		if (file != G_MAXUINT && file * 2 < files->len) {
+			outgoing->file = g_strdup(files->pdata[file * 2]);
+			outgoing->media_category =
+			    g_strdup(files->pdata[file * 2 + 1]);
+		}
 	}
 	/* On disk before the user is told it went out. */
 	tw_account_save_state(account);
@@ -733,7 +867,7 @@ queue_message(TwAccount *account, const char *conversation, const char *html,
 	} else {
 		tw_outbox_kick(account);
 	}
-	return parts->len;
+	return count;
 }
 
 guint

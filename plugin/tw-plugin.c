@@ -58,7 +58,8 @@ plugin_unload(PurplePlugin *plugin)
 
 static PurplePluginProtocolInfo protocol_info = {
     .struct_size = sizeof(PurplePluginProtocolInfo),
-    .options = OPT_PROTO_PASSWORD_OPTIONAL,
+    /* Images typed into a message go as its attachment (tw-outbox). */
+    .options = OPT_PROTO_PASSWORD_OPTIONAL | OPT_PROTO_IM_IMAGE,
     .icon_spec = {"png,jpg", 48, 48, 400, 400, 0, PURPLE_ICON_SCALE_DISPLAY},
     .list_icon = tw_prpl_list_icon,
     .status_types = tw_prpl_status_types,

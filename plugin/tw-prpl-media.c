@@ -153,3 +153,15 @@ tw_prpl_media_on_media(gpointer ui, const TwAccountMedia *media)
 	}
 	purple_imgstore_unref_by_id(id);
 }
+
+GBytes *
+tw_prpl_media_dup_image(gpointer ui, guint id)
+{
+	PurpleStoredImage *image = purple_imgstore_find_by_id((int)id);
+
+	(void)ui;
+	if (image == NULL)
+		return NULL;
+	return g_bytes_new(purple_imgstore_get_data(image),
+			   purple_imgstore_get_size(image));
+}

@@ -1,7 +1,8 @@
 /*
  * tw-prpl-media: customers' images inline (Pidgin's imgstore) and, for
  * UIs that script the plugin, each message's attachments as JSON through
- * the #TW_SIGNAL_MESSAGE_MEDIA signal.
+ * the #TW_SIGNAL_MESSAGE_MEDIA signal; the images the user puts in a
+ * message, from the same imgstore, to send.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -52,5 +53,17 @@ void tw_prpl_media_announce(PurpleConnection *connection,
  * conversation, as a line of its sender.
  */
 void tw_prpl_media_on_media(gpointer ui, const TwAccountMedia *media);
+
+/**
+ * tw_prpl_media_dup_image:
+ * @ui: the connection
+ * @id: an imgstore id, from `<img id="N">` in what the user typed
+ *
+ * TwAccountCallbacks.dup_image: the image Pidgin's editor put in a message,
+ * to send as its attachment.
+ *
+ * Returns: (transfer full) (nullable): its bytes, %NULL when it is gone
+ */
+GBytes *tw_prpl_media_dup_image(gpointer ui, guint id);
 
 G_END_DECLS

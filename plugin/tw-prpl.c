@@ -279,6 +279,7 @@ static const TwAccountCallbacks account_callbacks = {
     .group_changed = tw_prpl_on_group_changed,
     .held = tw_prpl_blast_on_held,
     .media = tw_prpl_media_on_media,
+    .dup_image = tw_prpl_media_dup_image,
 };
 
 /****************************************************************************
@@ -297,9 +298,9 @@ tw_prpl_login(PurpleAccount *account)
 	TwAccount *tw;
 	int history_days;
 
-	connection->flags |=
-	    PURPLE_CONNECTION_NO_BGCOLOR | PURPLE_CONNECTION_NO_FONTSIZE |
-	    PURPLE_CONNECTION_NO_IMAGES | PURPLE_CONNECTION_AUTO_RESP;
+	connection->flags |= PURPLE_CONNECTION_NO_BGCOLOR |
+			     PURPLE_CONNECTION_NO_FONTSIZE |
+			     PURPLE_CONNECTION_AUTO_RESP;
 	config.username =
 	    tw_prpl_normalize(account, purple_account_get_username(account));
 	config.password = purple_account_get_password(account);

@@ -25,7 +25,20 @@ outgoing_free(TwStateOutgoing *outgoing)
 	g_free(outgoing->id);
 	g_free(outgoing->conversation);
 	g_free(outgoing->text);
+	g_free(outgoing->file);
+	g_free(outgoing->media_category);
+	g_free(outgoing->media_id);
 	g_free(outgoing);
+}
+
+/* A message leaves the outbox for good: its copy of an attachment too. */
+static void
+outgoing_discard(TwStateOutgoing *outgoing)
+{
+	if (outgoing->file != NULL && g_unlink(outgoing->file) != 0 &&
+	    errno != ENOENT)
+		g_debug("attachment copy not removed: %s", g_strerror(errno));
+	outgoing_free(outgoing);
 }
 
 /****************************************************************************
@@ -193,6 +206,18 @@ load_outbox(TwState *state, JsonArray *outbox)
 		outgoing->automatic =
 		    json_object_get_boolean_member_with_default(
 			entry, "automatic", FALSE);
+		outgoing->file =
+		    g_strdup(json_object_get_string_member_with_default(
+			entry, "file", NULL));
+		outgoing->media_category =
+		    g_strdup(json_object_get_string_member_with_default(
+			entry, "media_category", NULL));
+		outgoing->media_id =
+		    g_strdup(json_object_get_string_member_with_default(
+			entry, "media_id", NULL));
+		outgoing->media_expires =
+		    json_object_get_int_member_with_default(entry,
+							    "media_expires", 0);
 		g_queue_push_tail(&state->outbox, outgoing);
 	}
 }
@@ -557,7 +582,7 @@ tw_state_outbox_pop(TwState *state)
 
 	if (link == NULL)
 		return;
-	outgoing_free(link->data);
+	outgoing_discard(link->data);
 	g_queue_delete_link(&state->outbox, link);
 }
 
@@ -597,7 +622,7 @@ tw_state_outbox_drop_held(TwState *state)
 		TwStateOutgoing *outgoing = link->data;
 
 		if (outgoing->held) {
-			outgoing_free(outgoing);
+			outgoing_discard(outgoing);
 			g_queue_delete_link(&state->outbox, link);
 			count++;
 		}
@@ -678,6 +703,21 @@ build_outbox(TwState *state, JsonBuilder *builder)
 		json_builder_add_boolean_value(builder, outgoing->held);
 		json_builder_set_member_name(builder, "automatic");
 		json_builder_add_boolean_value(builder, outgoing->automatic);
+		if (outgoing->file != NULL) {
+			json_builder_set_member_name(builder, "file");
+			json_builder_add_string_value(builder, outgoing->file);
+			json_builder_set_member_name(builder, "media_category");
+			json_builder_add_string_value(builder,
+						      outgoing->media_category);
+		}
+		if (outgoing->media_id != NULL) {
+			json_builder_set_member_name(builder, "media_id");
+			json_builder_add_string_value(builder,
+						      outgoing->media_id);
+			json_builder_set_member_name(builder, "media_expires");
+			json_builder_add_int_value(builder,
+						   outgoing->media_expires);
+		}
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
@@ -791,22 +831,21 @@ delete_file(const char *path, int (*remove)(const char *), GError **error)
 	return TRUE;
 }
 
-/* The media cache holds only the files tw-media-fetch put there. */
+/* The media cache and the attachments' copies hold only files the
+ * plugin put there. */
 static gboolean
-delete_media(const char *directory, const char *username, GError **error)
+delete_directory(const char *path, GError **error)
 {
-	g_autofree char *media =
-	    tw_state_dup_media_directory(directory, username);
-	g_autoptr(GDir) dir = g_dir_open(media, 0, NULL);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
 	const char *name;
 
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *path = g_build_filename(media, name, NULL);
+		g_autofree char *child = g_build_filename(path, name, NULL);
 
-		if (!delete_file(path, g_unlink, error))
+		if (!delete_file(child, g_unlink, error))
 			return FALSE;
 	}
-	return delete_file(media, g_rmdir, error);
+	return delete_file(path, g_rmdir, error);
 }
 
 gboolean
@@ -823,13 +862,27 @@ tw_state_delete(const char *directory, const char *username, GError **error)
 		if (!delete_file(path, g_unlink, error))
 			return FALSE;
 	}
-	return delete_media(directory, username, error);
+	g_autofree char *media =
+	    tw_state_dup_media_directory(directory, username);
+	g_autofree char *attachments =
+	    tw_state_dup_attachment_directory(directory, username);
+
+	return delete_directory(media, error) &&
+	       delete_directory(attachments, error);
 }
 
 char *
 tw_state_dup_media_directory(const char *directory, const char *username)
 {
 	g_autofree char *name = g_strconcat(username, ".media", NULL);
+
+	return g_build_filename(directory, name, NULL);
+}
+
+char *
+tw_state_dup_attachment_directory(const char *directory, const char *username)
+{
+	g_autofree char *name = g_strconcat(username, ".attachments", NULL);
 
 	return g_build_filename(directory, name, NULL);
 }

@@ -84,6 +84,18 @@ gboolean tw_state_delete(const char *directory, const char *username,
 char *tw_state_dup_media_directory(const char *directory, const char *username);
 
 /**
+ * tw_state_dup_attachment_directory:
+ * @directory: where the state files live
+ * @username: the account's lower-case handle
+ *
+ * Returns: (transfer full): the directory of the copies of attachments
+ *   waiting in the outbox, "<username>.attachments" (a copy goes when its
+ *   message leaves the outbox, all with tw_state_delete())
+ */
+char *tw_state_dup_attachment_directory(const char *directory,
+					const char *username);
+
+/**
  * tw_state_free:
  * @state: (transfer full) (nullable): the state; unsaved changes are lost
  */
@@ -240,6 +252,13 @@ guint tw_state_get_delivered_count(TwState *state);
  *   release it, and so does what follows it in its conversation
  * @automatic: %TRUE for an auto-reply (away message): it does not answer
  *   whoever waits in the conversation
+ * @file: (nullable): an attachment, the plugin's own copy of it, sent
+ *   with @text (which may then be empty)
+ * @media_category: (nullable): X's media_category for @file, e.g.
+ *   "dm_image"
+ * @media_id: (nullable): @file's media id once uploaded: not uploaded
+ *   again before @media_expires
+ * @media_expires: when X forgets @media_id, Unix microseconds
  *
  * A message in the outbox.
  */
@@ -251,6 +270,10 @@ typedef struct {
 	gboolean attempted;
 	gboolean held;
 	gboolean automatic;
+	char *file;
+	char *media_category;
+	char *media_id;
+	gint64 media_expires;
 } TwStateOutgoing;
 
 /**
@@ -287,7 +310,8 @@ guint tw_state_outbox_get_length(TwState *state);
  * tw_state_outbox_pop:
  * @state: the state
  *
- * Removes the message tw_state_outbox_peek() returns (sent, or given up).
+ * Removes the message tw_state_outbox_peek() returns (sent, or given up),
+ * and deletes its attachment's copy.
  */
 void tw_state_outbox_pop(TwState *state);
 

@@ -281,6 +281,7 @@ typedef struct {
 	char *name;
 	gboolean closing;
 	char *href;
+	char *image_id;
 } TwTag;
 
 static void
@@ -288,6 +289,7 @@ tw_tag_clear(TwTag *tag)
 {
 	g_clear_pointer(&tag->name, g_free);
 	g_clear_pointer(&tag->href, g_free);
+	g_clear_pointer(&tag->image_id, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwTag, tw_tag_clear)
@@ -396,6 +398,9 @@ tw_text_read_tag(const char *p, TwTag *tag)
 	if (!closing && g_strcmp0(tag->name, "a") == 0) {
 		g_autofree char *attributes = g_strndup(q, end - q);
 		tag->href = tw_tag_attribute(attributes, "href");
+	} else if (!closing && g_strcmp0(tag->name, "img") == 0) {
+		g_autofree char *attributes = g_strndup(q, end - q);
+		tag->image_id = tw_tag_attribute(attributes, "id");
 	}
 	return end + 1 - p;
 }
@@ -489,7 +494,7 @@ tw_text_outgoing_to_plain(const char *html)
 
 	for (const char *p = html; *p != '\0';) {
 		if (*p == '<') {
-			g_auto(TwTag) tag = {NULL, FALSE, NULL};
+			g_auto(TwTag) tag = {NULL, FALSE, NULL, NULL};
 			gsize consumed = tw_text_read_tag(p, &tag);
 			if (consumed > 0) {
 				tw_plain_writer_tag(&writer, &tag);
@@ -510,6 +515,30 @@ tw_text_outgoing_to_plain(const char *html)
 
 	g_autofree char *plain = g_string_free(writer.out, FALSE);
 	return g_utf8_make_valid(plain, -1);
+}
+
+GArray *
+tw_text_find_image_ids(const char *html)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint));
+	const char *p = html != NULL ? strchr(html, '<') : NULL;
+
+	while (p != NULL) {
+		g_auto(TwTag) tag = {NULL, FALSE, NULL, NULL};
+		gsize consumed = tw_text_read_tag(p, &tag);
+		guint64 id = 0;
+
+		if (tag.image_id != NULL &&
+		    g_ascii_string_to_unsigned(tag.image_id, 10, 1, G_MAXUINT,
+					       &id, NULL)) {
+			guint value = (guint)id;
+
+			g_array_append_val(ids, value);
+		}
+		/* Past the whole tag: a '<' in a quoted value is no tag. */
+		p = strchr(p + MAX(consumed, 1), '<');
+	}
+	return ids;
 }
 
 /* --- splitting ---------------------------------------------------------- */

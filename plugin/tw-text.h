@@ -53,6 +53,18 @@ char *tw_text_incoming_to_html(const char *text, const GPtrArray *urls);
 char *tw_text_outgoing_to_plain(const char *html);
 
 /**
+ * tw_text_find_image_ids:
+ * @html: what the user typed, as libpurple hands it to the plugin
+ *
+ * The images in it, libpurple's `<img id="N">` (its imgstore ids), which
+ * tw_text_outgoing_to_plain() leaves out.
+ *
+ * Returns: (transfer full) (element-type guint): the ids in order, possibly
+ *   none
+ */
+GArray *tw_text_find_image_ids(const char *html);
+
+/**
  * tw_text_split:
  * @text: plain text
  * @max_chars: largest part, in code points

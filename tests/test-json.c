@@ -955,6 +955,85 @@ test_message_body_invalid_utf8(void)
 			"c\"}");
 }
 
+static JsonObject *
+parse_object(JsonParser *parser, const char *body)
+{
+	g_autoptr(GError) error = NULL;
+
+	json_parser_load_from_data(parser, body, -1, &error);
+	g_assert_no_error(error);
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+static void
+test_media_message_body(void)
+{
+	g_autofree char *with_text = tw_json_build_media_message_body(
+	    "Label \"A\"", "1146654567674912769");
+	g_autofree char *alone =
+	    tw_json_build_media_message_body("", "1146654567674912769");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root;
+
+	g_assert_cmpstr(with_text, ==,
+			"{\"text\":\"Label \\\"A\\\"\",\"attachments\":"
+			"[{\"media_id\":\"1146654567674912769\"}]}");
+	/* X takes text or attachments; an empty text is left out. */
+	root = parse_object(parser, alone);
+	g_assert_false(json_object_has_member(root, "text"));
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(root, "attachments")),
+			 ==, 1);
+}
+
+static void
+test_upload_body(void)
+{
+	static const guint8 bytes[] = {0x89, 'P', 'N', 'G', 0, 0xff};
+	g_autoptr(GBytes) data = g_bytes_new_static(bytes, sizeof bytes);
+	g_autofree char *body = tw_json_build_upload_body(data, "dm_image");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root = parse_object(parser, body);
+	gsize size = 0;
+	g_autofree guchar *decoded = g_base64_decode(
+	    json_object_get_string_member(root, "media"), &size);
+
+	g_assert_cmpstr(json_object_get_string_member(root, "media_category"),
+			==, "dm_image");
+	g_assert_cmpmem(decoded, size, bytes, sizeof bytes);
+}
+
+static void
+test_upload_result(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUploadResult) full = tw_json_parse_upload_result(
+	    "{\"data\":{\"id\":\"1880028106020515840\",\"media_key\":"
+	    "\"3_1880028106020515840\",\"size\":2097152,"
+	    "\"expires_after_secs\":3600,\"processing_info\":{\"state\":"
+	    "\"succeeded\"},\"image\":{\"image_type\":\"image/png\"}}}",
+	    -1, &error);
+	g_autoptr(TwUploadResult) bare = NULL;
+	g_autoptr(TwUploadResult) none = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(full->media_id, ==, "1880028106020515840");
+	g_assert_cmpint(full->expires_after_secs, ==, 3600);
+	g_assert_cmpstr(full->processing_state, ==, "succeeded");
+	/* v1.1's shape, and no lifetime: X's stated day. */
+	bare = tw_json_parse_upload_result(
+	    "{\"media_id\":1,\"media_id_string\":\"710511363345354753\"}", -1,
+	    &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(bare->media_id, ==, "710511363345354753");
+	g_assert_cmpint(bare->expires_after_secs, ==, 86400);
+	g_assert_null(bare->processing_state);
+	none = tw_json_parse_upload_result("{\"data\":{\"id\":\"x1\"}}", -1,
+					   &error);
+	g_assert_null(none);
+	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE);
+}
+
 /* Registers one test per table row, under @prefix/<name> (a fixture's
  * name without ".json"). */
 #define ADD_TABLE(prefix, cases, func, name_member)                            \
@@ -1022,6 +1101,9 @@ main(int argc, char **argv)
 
 	ADD_TABLE("/json/message-body", message_body_cases, test_message_body,
 		  name);
+	g_test_add_func("/json/message-body/media", test_media_message_body);
+	g_test_add_func("/json/upload/body", test_upload_body);
+	g_test_add_func("/json/upload/result", test_upload_result);
 	g_test_add_func("/json/message-body/invalid-utf8",
 			test_message_body_invalid_utf8);
 

@@ -322,6 +322,73 @@ test_event_keeps_media(void)
 	g_assert_nonnull(strstr(media->url, "/101/5/a.jpg"));
 }
 
+static void
+assert_refused(const char *bytes, gsize size, TwMediaError code,
+	       const char *words)
+{
+	g_autoptr(GBytes) data = g_bytes_new(bytes, size);
+	g_autoptr(GError) error = NULL;
+	const char *category = NULL, *extension = NULL;
+
+	g_assert_false(
+	    tw_media_classify_upload(data, &category, &extension, &error));
+	g_assert_error(error, TW_MEDIA_ERROR, (gint)code);
+	g_assert_nonnull(strstr(error->message, words));
+	g_assert_null(category);
+}
+
+/* Photos are told by their first bytes, whatever the file is called. */
+static void
+test_classify_upload(void)
+{
+	static const struct {
+		const char *magic;
+		gsize length;
+		const char *extension;
+	} photos[] = {
+	    {"\x89PNG\r\n\x1a\n", 8, ".png"},
+	    {"\xff\xd8\xff\xe0", 4, ".jpg"},
+	    {"RIFF\0\0\0\0WEBPVP8 ", 16, ".webp"},
+	};
+	g_autofree char *big = g_malloc0(TW_MEDIA_PHOTO_MAX_BYTES + 1);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(photos); i++) {
+		char bytes[64] = {0};
+		const char *category = NULL, *extension = NULL;
+		g_autoptr(GBytes) data = NULL;
+		g_autoptr(GError) error = NULL;
+
+		memcpy(bytes, photos[i].magic, photos[i].length);
+		data = g_bytes_new(bytes, sizeof bytes);
+		g_assert_true(tw_media_classify_upload(data, &category,
+						       &extension, &error));
+		g_assert_no_error(error);
+		g_assert_cmpstr(category, ==, "dm_image");
+		g_assert_cmpstr(extension, ==, photos[i].extension);
+	}
+	/* Exactly X's limit goes; a byte more does not. */
+	memcpy(big, "\x89PNG\r\n\x1a\n", 8);
+	{
+		g_autoptr(GBytes) data =
+		    g_bytes_new(big, TW_MEDIA_PHOTO_MAX_BYTES);
+		const char *category = NULL, *extension = NULL;
+
+		g_assert_true(tw_media_classify_upload(data, &category,
+						       &extension, NULL));
+	}
+	assert_refused(big, TW_MEDIA_PHOTO_MAX_BYTES + 1,
+		       TW_MEDIA_ERROR_TOO_LARGE, "up to 5 MB");
+	assert_refused("GIF89a", 6, TW_MEDIA_ERROR_UNSUPPORTED, "GIFs");
+	assert_refused("\0\0\0\x18"
+		       "ftypmp42",
+		       12, TW_MEDIA_ERROR_UNSUPPORTED, "videos");
+	assert_refused("%PDF-1.7", 8, TW_MEDIA_ERROR_UNSUPPORTED,
+		       "Only JPEG, PNG and WebP");
+	assert_refused("RIFF\0\0\0\0WAVE", 12, TW_MEDIA_ERROR_UNSUPPORTED,
+		       "Only JPEG");
+	assert_refused("", 0, TW_MEDIA_ERROR_EMPTY, "empty");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,5 +405,6 @@ main(int argc, char **argv)
 	g_test_add_func("/media/image-url", test_image_url);
 	g_test_add_func("/media/type-names", test_type_names);
 	g_test_add_func("/media/event-keeps-media", test_event_keeps_media);
+	g_test_add_func("/media/classify-upload", test_classify_upload);
 	return g_test_run();
 }

@@ -144,7 +144,7 @@ test_authorize_url(void)
 	    "client_id=M1M5R3BMVy13QmpScXkzTUt5OE4&"
 	    "redirect_uri=http%3A%2F%2F127.0.0.1%3A8763%2Fcallback&"
 	    "scope=tweet.read%20users.read%20dm.read%20dm.write%20"
-	    "offline.access&state=st-ate_1&"
+	    "media.write%20offline.access&state=st-ate_1&"
 	    "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&"
 	    "code_challenge_method=S256");
 	g_assert_cmpstr(with_query, ==,

@@ -464,6 +464,60 @@ test_delete_removes_media(Fixture *fixture, gconstpointer data)
 	g_assert_true(tw_state_delete(dir, "alice", &error));
 }
 
+/* An attachment's outbox entry survives a restart with its media id, and
+ * its copy goes when the message leaves the outbox; removing the account
+ * removes the copies left. */
+static void
+test_outbox_attachment(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autofree char *copies =
+	    tw_state_dup_attachment_directory(dir, "acme");
+	g_autofree char *sent = g_build_filename(copies, "a.png", NULL);
+	g_autofree char *waiting = g_build_filename(copies, "b.jpg", NULL);
+	g_autofree char *expected =
+	    g_build_filename(dir, "acme.attachments", NULL);
+
+	g_assert_cmpstr(copies, ==, expected);
+	g_assert_cmpint(g_mkdir_with_parents(copies, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(sent, "png", -1, NULL));
+	g_assert_true(g_file_set_contents(waiting, "jpg", -1, NULL));
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		TwStateOutgoing *outgoing =
+		    tw_state_outbox_push(state, "alice", "");
+
+		outgoing->file = g_strdup(sent);
+		outgoing->media_category = g_strdup("dm_image");
+		outgoing->media_id = g_strdup("1880028106020515840");
+		outgoing->media_expires = 1767225600000000;
+		outgoing = tw_state_outbox_push(state, "bob", "text");
+		outgoing->file = g_strdup(waiting);
+		outgoing->media_category = g_strdup("dm_image");
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+		TwStateOutgoing *head = tw_state_outbox_peek(state);
+
+		g_assert_cmpstr(head->file, ==, sent);
+		g_assert_cmpstr(head->media_category, ==, "dm_image");
+		g_assert_cmpstr(head->media_id, ==, "1880028106020515840");
+		g_assert_cmpint(head->media_expires, ==, 1767225600000000);
+		tw_state_outbox_pop(state);
+		g_assert_false(g_file_test(sent, G_FILE_TEST_EXISTS));
+		head = tw_state_outbox_peek(state);
+		g_assert_cmpstr(head->file, ==, waiting);
+		g_assert_null(head->media_id);
+		g_assert_true(g_file_test(waiting, G_FILE_TEST_EXISTS));
+		g_assert_true(tw_state_save(state, NULL));
+		g_assert_true(tw_state_delete(dir, "acme", &error));
+		g_assert_no_error(error);
+		g_assert_false(g_file_test(copies, G_FILE_TEST_EXISTS));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -485,6 +539,7 @@ main(int argc, char **argv)
 	ADD("/state/outbox/held", test_outbox_held);
 	ADD("/state/recent-sends", test_recent_sends);
 	ADD("/state/delete-removes-media", test_delete_removes_media);
+	ADD("/state/outbox/attachment", test_outbox_attachment);
 #undef ADD
 	return g_test_run();
 }

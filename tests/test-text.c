@@ -478,6 +478,26 @@ test_likeness_key(void)
 	g_assert_cmpstr(empty, ==, "");
 }
 
+/* libpurple's images, as Pidgin's editor and the runner write them. */
+static void
+test_find_image_ids(void)
+{
+	g_autoptr(GArray) ids = tw_text_find_image_ids(
+	    "Look <IMG ID=\"3\"> and <img id='12' alt=\"x\"/><b>bold</b>"
+	    "<img src=\"http://a/b.png\"><img id=\"0\"><img id=\"x7\">"
+	    "<a href=\"<img id=9>\">link</a><img id=\"4\"");
+	g_autoptr(GArray) none = tw_text_find_image_ids("no <b>images</b>");
+	g_autofree char *plain =
+	    tw_text_outgoing_to_plain("Look <IMG ID=\"3\"> here");
+
+	g_assert_cmpuint(ids->len, ==, 2);
+	g_assert_cmpuint(g_array_index(ids, guint, 0), ==, 3);
+	g_assert_cmpuint(g_array_index(ids, guint, 1), ==, 12);
+	g_assert_cmpuint(none->len, ==, 0);
+	/* The text leaves the image out. */
+	g_assert_cmpstr(plain, ==, "Look  here");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -494,6 +514,7 @@ main(int argc, char **argv)
 	ADD_TABLE("/text/split/count", split_count_cases, test_split_count);
 	g_test_add_func("/text/split/random", test_split_random);
 	g_test_add_func("/text/likeness-key", test_likeness_key);
+	g_test_add_func("/text/image-ids", test_find_image_ids);
 
 	return g_test_run();
 }

@@ -93,20 +93,39 @@ tw_runner_command_connection(JsonObject *command, PurpleAccount **account)
 }
 
 /* "text" is plain text and gets escaped; "html" is sent as it is, as
- * Pidgin sends what its editor produces. */
+ * Pidgin sends what its editor produces; "file" is an image put after
+ * either, as Pidgin's editor puts one: in libpurple's imgstore, as
+ * <IMG ID="n">. *@image gets its id (0: none), to unref once sent. */
 static char *
-tw_runner_command_html(JsonObject *command)
+tw_runner_command_html(JsonObject *command, int *image)
 {
 	const char *text = tw_runner_get_string(command, "text");
 	const char *html = tw_runner_get_string(command, "html");
+	const char *file = tw_runner_get_string(command, "file");
+	g_autofree char *markup = NULL;
+	g_autoptr(GError) error = NULL;
+	char *contents = NULL;
+	gsize length = 0;
 
+	*image = 0;
 	if (text != NULL && *text != '\0')
-		return purple_markup_escape_text(text, -1);
-	if (html != NULL && *html != '\0')
-		return g_strdup(html);
-	tw_runner_emit_command_error(
-	    "\"text\" or \"html\" must be a non-empty string");
-	return NULL;
+		markup = purple_markup_escape_text(text, -1);
+	else if (html != NULL && *html != '\0')
+		markup = g_strdup(html);
+	if (file == NULL || *file == '\0') {
+		if (markup == NULL)
+			tw_runner_emit_command_error(
+			    "\"text\", \"html\" or \"file\" must be a "
+			    "non-empty string");
+		return g_steal_pointer(&markup);
+	}
+	if (!g_file_get_contents(file, &contents, &length, &error)) {
+		tw_runner_emit_command_error("\"file\": %s", error->message);
+		return NULL;
+	}
+	*image = purple_imgstore_add_with_id(contents, length, file);
+	return g_strdup_printf("%s<IMG ID=\"%d\">",
+			       markup != NULL ? markup : "", *image);
 }
 
 static void
@@ -116,6 +135,7 @@ tw_runner_command_send(JsonObject *command)
 	const char *to = tw_runner_get_string(command, "to");
 	PurpleConversation *conv;
 	g_autofree char *html = NULL;
+	int image;
 
 	if (tw_runner_command_connection(command, &account) == NULL)
 		return;
@@ -124,7 +144,7 @@ tw_runner_command_send(JsonObject *command)
 		    "\"to\" must be a non-empty string");
 		return;
 	}
-	html = tw_runner_command_html(command);
+	html = tw_runner_command_html(command, &image);
 	if (html == NULL)
 		return;
 	/* What libpurple's auto-reply does, as it does it (serv_got_im()):
@@ -133,14 +153,17 @@ tw_runner_command_send(JsonObject *command)
 							FALSE)) {
 		serv_send_im(purple_account_get_connection(account), to, html,
 			     PURPLE_MESSAGE_AUTO_RESP);
-		return;
+	} else {
+		conv = purple_find_conversation_with_account(
+		    PURPLE_CONV_TYPE_IM, to, account);
+		if (conv == NULL)
+			conv = purple_conversation_new(PURPLE_CONV_TYPE_IM,
+						       account, to);
+		purple_conv_im_send(PURPLE_CONV_IM(conv), html);
 	}
-	conv = purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, to,
-						     account);
-	if (conv == NULL)
-		conv =
-		    purple_conversation_new(PURPLE_CONV_TYPE_IM, account, to);
-	purple_conv_im_send(PURPLE_CONV_IM(conv), html);
+	/* The plugin took its own copy when it queued the message. */
+	if (image != 0)
+		purple_imgstore_unref_by_id(image);
 }
 
 static void
@@ -150,6 +173,7 @@ tw_runner_command_chat_send(JsonObject *command)
 	const char *name = tw_runner_get_string(command, "conversation");
 	PurpleConversation *conv;
 	g_autofree char *html = NULL;
+	int image;
 
 	if (tw_runner_command_connection(command, &account) == NULL)
 		return;
@@ -164,10 +188,12 @@ tw_runner_command_chat_send(JsonObject *command)
 		tw_runner_emit_command_error("no joined chat \"%s\"", name);
 		return;
 	}
-	html = tw_runner_command_html(command);
+	html = tw_runner_command_html(command, &image);
 	if (html == NULL)
 		return;
 	purple_conv_chat_send(PURPLE_CONV_CHAT(conv), html);
+	if (image != 0)
+		purple_imgstore_unref_by_id(image);
 }
 
 /* The conversations of a purple-twdm account waiting for an answer. */
