@@ -353,6 +353,8 @@ send_to_new_group(PurpleConnection *connection, PurpleConversation *conv,
 					       strlen(NEW_GROUP_PREFIX),
 					   ",", -1);
 	ChatReference *reference;
+	const char *tag_start, *tag_end;
+	GData *attributes = NULL;
 
 	if (purple_conversation_get_data(conv, CHAT_CREATING) != NULL) {
 		purple_conversation_write(
@@ -361,6 +363,16 @@ send_to_new_group(PurpleConnection *connection, PurpleConversation *conv,
 		      "there."),
 		    PURPLE_MESSAGE_ERROR, time(NULL));
 		return -EAGAIN;
+	}
+	/* X creates a group with a text message only. */
+	if (purple_markup_find_tag("img", message, &tag_start, &tag_end,
+				   &attributes)) {
+		g_datalist_clear(&attributes);
+		purple_conversation_write(
+		    conv, NULL,
+		    _("A photo cannot start a group: send it once the group "
+		      "is there."),
+		    PURPLE_MESSAGE_ERROR, time(NULL));
 	}
 	reference = g_new0(ChatReference, 1);
 	reference->connection = connection;

@@ -105,9 +105,10 @@ start(Send *send)
 	return runner;
 }
 
+/* {"cmd": @command, @key: @target, "text"?, "file"} for the account. */
 static void
-send_file(TwTestRunner *runner, const char *to, const char *text,
-	  const char *file)
+send_command(TwTestRunner *runner, const char *command, const char *key,
+	     const char *target, const char *text, const char *file)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
@@ -115,11 +116,11 @@ send_file(TwTestRunner *runner, const char *to, const char *text,
 
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "cmd");
-	json_builder_add_string_value(builder, "send");
+	json_builder_add_string_value(builder, command);
 	json_builder_set_member_name(builder, "account");
 	json_builder_add_string_value(builder, TW_TEST_ACCOUNT);
-	json_builder_set_member_name(builder, "to");
-	json_builder_add_string_value(builder, to);
+	json_builder_set_member_name(builder, key);
+	json_builder_add_string_value(builder, target);
 	if (text != NULL) {
 		json_builder_set_member_name(builder, "text");
 		json_builder_add_string_value(builder, text);
@@ -132,15 +133,22 @@ send_file(TwTestRunner *runner, const char *to, const char *text,
 	tw_test_runner_send(runner, line);
 }
 
+static void
+send_file(TwTestRunner *runner, const char *to, const char *text,
+	  const char *file)
+{
+	send_command(runner, "send", "to", to, text, file);
+}
+
 static guint
 count(Send *send, const char *path)
 {
 	return tw_sandbox_count_requests(send->world.sandbox, "POST", path);
 }
 
-/* The bodies of the DM POSTs X accepted, in order. */
+/* The bodies of the POSTs to @path X accepted, in order. */
 static GPtrArray *
-accepted_bodies(Send *send)
+accepted_bodies_at(Send *send, const char *path)
 {
 	g_autoptr(GPtrArray) requests =
 	    tw_sandbox_dup_requests(send->world.sandbox);
@@ -152,7 +160,7 @@ accepted_bodies(Send *send)
 		g_autoptr(JsonParser) parser = json_parser_new();
 
 		if (g_strcmp0(request->method, "POST") != 0 ||
-		    g_strcmp0(request->path, send->path) != 0 ||
+		    g_strcmp0(request->path, path) != 0 ||
 		    request->status != 201)
 			continue;
 		g_assert_true(json_parser_load_from_data(parser, request->body,
@@ -161,6 +169,13 @@ accepted_bodies(Send *send)
 					    json_parser_get_root(parser))));
 	}
 	return bodies;
+}
+
+/* The bodies of the DM POSTs to the customer X accepted, in order. */
+static GPtrArray *
+accepted_bodies(Send *send)
+{
+	return accepted_bodies_at(send, send->path);
 }
 
 static const char *
@@ -397,6 +412,53 @@ test_without_media_write(Send *send, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* In a group chat as in an IM; a photo cannot start a group (X creates
+ * one with a text message), and the user is told so. */
+static void
+test_group_photo(Send *send, gconstpointer data)
+{
+	g_autofree char *file = write_png(send, 4096);
+	g_autofree char *bob =
+	    tw_sandbox_add_user(send->world.sandbox, "bob_buyer", "Bob");
+	g_autoptr(GPtrArray) participants = g_ptr_array_new();
+	g_autoptr(GPtrArray) bodies = NULL;
+	g_autoptr(JsonObject) told = NULL;
+	g_autofree char *group = NULL;
+	g_autofree char *path = NULL;
+	TwTestRunner *runner = start(send);
+
+	g_ptr_array_add(participants, send->world.account_id);
+	g_ptr_array_add(participants, send->customer);
+	group = tw_sandbox_create_group(send->world.sandbox, bob, participants,
+					"Our order");
+	g_assert_nonnull(tw_test_runner_wait_event(
+	    runner, "chat-joined", "conversation", group, WAIT_MS));
+	path = g_strdup_printf("/2/dm_conversations/%s/messages", group);
+	send_command(runner, "chat-send", "conversation", group, "For both",
+		     file);
+	tw_test_wait_requests(&send->world, "POST", path, 1);
+	bodies = accepted_bodies_at(send, path);
+	g_assert_cmpuint(bodies->len, ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(bodies->pdata[0], "text"),
+			==, "For both");
+	g_assert_nonnull(attachment_media_id(bodies->pdata[0]));
+	g_assert_cmpuint(count(send, UPLOAD), ==, 1);
+
+	tw_test_runner_send(
+	    runner, "{\"cmd\":\"join-chat\",\"account\":\"" TW_TEST_ACCOUNT
+		    "\",\"components\":{\"participants\":\"alice_c, "
+		    "bob_buyer\"}}");
+	g_assert_nonnull(
+	    tw_test_runner_wait_event(runner, "chat-joined", "conversation",
+				      "new:alice_c,bob_buyer", WAIT_MS));
+	send_command(runner, "chat-send", "conversation",
+		     "new:alice_c,bob_buyer", "New group", file);
+	told = wait_refusal(runner, "A photo cannot start a group");
+	tw_test_wait_requests(&send->world, "POST", "/2/dm_conversations", 2);
+	g_assert_cmpuint(count(send, UPLOAD), ==, 1);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,6 +477,8 @@ main(int argc, char **argv)
 		   send_tear_down);
 	g_test_add("/media-send/refused-before-upload", Send, NULL, send_set_up,
 		   test_refused_before_upload, send_tear_down);
+	g_test_add("/media-send/group", Send, NULL, send_set_up,
+		   test_group_photo, send_tear_down);
 	g_test_add("/media-send/without-media-write", Send,
 		   "tweet.read users.read dm.read dm.write offline.access",
 		   send_set_up, test_without_media_write, send_tear_down);
