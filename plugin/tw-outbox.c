@@ -18,9 +18,9 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "tw-attachments.h"
 #include "tw-blast.h"
 #include "tw-loop.h"
-#include "tw-attachments.h"
 #include "tw-people.h"
 #include "tw-session.h"
 #include "tw-text.h"
