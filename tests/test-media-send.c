@@ -105,39 +105,11 @@ start(Send *send)
 	return runner;
 }
 
-/* {"cmd": @command, @key: @target, "text"?, "file"} for the account. */
-static void
-send_command(TwTestRunner *runner, const char *command, const char *key,
-	     const char *target, const char *text, const char *file)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *line = NULL;
-
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "cmd");
-	json_builder_add_string_value(builder, command);
-	json_builder_set_member_name(builder, "account");
-	json_builder_add_string_value(builder, TW_TEST_ACCOUNT);
-	json_builder_set_member_name(builder, key);
-	json_builder_add_string_value(builder, target);
-	if (text != NULL) {
-		json_builder_set_member_name(builder, "text");
-		json_builder_add_string_value(builder, text);
-	}
-	json_builder_set_member_name(builder, "file");
-	json_builder_add_string_value(builder, file);
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	line = json_to_string(root, FALSE);
-	tw_test_runner_send(runner, line);
-}
-
 static void
 send_file(TwTestRunner *runner, const char *to, const char *text,
 	  const char *file)
 {
-	send_command(runner, "send", "to", to, text, file);
+	tw_test_send_file_command(runner, "send", "to", to, text, file);
 }
 
 static guint
@@ -434,8 +406,8 @@ test_group_photo(Send *send, gconstpointer data)
 	g_assert_nonnull(tw_test_runner_wait_event(
 	    runner, "chat-joined", "conversation", group, WAIT_MS));
 	path = g_strdup_printf("/2/dm_conversations/%s/messages", group);
-	send_command(runner, "chat-send", "conversation", group, "For both",
-		     file);
+	tw_test_send_file_command(runner, "chat-send", "conversation", group,
+				  "For both", file);
 	tw_test_wait_requests(&send->world, "POST", path, 1);
 	bodies = accepted_bodies_at(send, path);
 	g_assert_cmpuint(bodies->len, ==, 1);
@@ -451,8 +423,8 @@ test_group_photo(Send *send, gconstpointer data)
 	g_assert_nonnull(
 	    tw_test_runner_wait_event(runner, "chat-joined", "conversation",
 				      "new:alice_c,bob_buyer", WAIT_MS));
-	send_command(runner, "chat-send", "conversation",
-		     "new:alice_c,bob_buyer", "New group", file);
+	tw_test_send_file_command(runner, "chat-send", "conversation",
+				  "new:alice_c,bob_buyer", "New group", file);
 	told = wait_refusal(runner, "A photo cannot start a group");
 	tw_test_wait_requests(&send->world, "POST", "/2/dm_conversations", 2);
 	g_assert_cmpuint(count(send, UPLOAD), ==, 1);

@@ -147,11 +147,10 @@ tw_test_create_message(TwTestWorld *world, const char *sender,
 	return tw_sandbox_create_message_full(world->sandbox, &message);
 }
 
-/* {"cmd": @cmd, "account": the support account, @key: @target, "text":
- * @text}, JSON-escaped. */
-static void
-send_text_command(TwTestRunner *runner, const char *cmd, const char *key,
-		  const char *target, const char *text)
+void
+tw_test_send_file_command(TwTestRunner *runner, const char *cmd,
+			  const char *key, const char *target, const char *text,
+			  const char *file)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
@@ -164,8 +163,14 @@ send_text_command(TwTestRunner *runner, const char *cmd, const char *key,
 	json_builder_add_string_value(builder, TW_TEST_ACCOUNT);
 	json_builder_set_member_name(builder, key);
 	json_builder_add_string_value(builder, target);
-	json_builder_set_member_name(builder, "text");
-	json_builder_add_string_value(builder, text);
+	if (text != NULL) {
+		json_builder_set_member_name(builder, "text");
+		json_builder_add_string_value(builder, text);
+	}
+	if (file != NULL) {
+		json_builder_set_member_name(builder, "file");
+		json_builder_add_string_value(builder, file);
+	}
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
 	line = json_to_string(root, FALSE);
@@ -175,15 +180,15 @@ send_text_command(TwTestRunner *runner, const char *cmd, const char *key,
 void
 tw_test_send_command(TwTestRunner *runner, const char *to, const char *text)
 {
-	send_text_command(runner, "send", "to", to, text);
+	tw_test_send_file_command(runner, "send", "to", to, text, NULL);
 }
 
 void
 tw_test_chat_send_command(TwTestRunner *runner, const char *conversation,
 			  const char *text)
 {
-	send_text_command(runner, "chat-send", "conversation", conversation,
-			  text);
+	tw_test_send_file_command(runner, "chat-send", "conversation",
+				  conversation, text, NULL);
 }
 
 void
@@ -215,6 +220,40 @@ tw_test_sent_texts(TwTestWorld *world, const char *path)
 				    json_node_get_object(root), "text")));
 	}
 	return texts;
+}
+
+/* Whether the saved state has an outbox entry whose POST is unanswered. */
+static gboolean
+sends_answered(gpointer data)
+{
+	TwTestWorld *world = data;
+	g_autofree char *path = g_build_filename(world->user_dir, "twdm",
+						 TW_TEST_ACCOUNT ".json", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root;
+	JsonArray *outbox;
+
+	if (!json_parser_load_from_file(parser, path, NULL))
+		return FALSE;
+	root = json_node_get_object(json_parser_get_root(parser));
+	if (!json_object_has_member(root, "outbox"))
+		return TRUE;
+	outbox = json_object_get_array_member(root, "outbox");
+	for (guint i = 0; i < json_array_get_length(outbox); i++) {
+		JsonObject *outgoing = json_array_get_object_element(outbox, i);
+
+		if (json_object_get_boolean_member_with_default(
+			outgoing, "attempted", FALSE))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+void
+tw_test_wait_sends_answered(TwTestWorld *world)
+{
+	g_assert_true(
+	    tw_test_wait_until(sends_answered, world, TW_TEST_WAIT_MS));
 }
 
 typedef struct {

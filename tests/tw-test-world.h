@@ -116,6 +116,21 @@ void tw_test_send_command(TwTestRunner *runner, const char *to,
 			  const char *text);
 
 /**
+ * tw_test_send_file_command:
+ * @runner: a runner
+ * @cmd: "send" or "chat-send"
+ * @key: "to" or "conversation"
+ * @target: its value
+ * @text: (nullable): plain text
+ * @file: (nullable): an image's path, the runner's "file"
+ *
+ * Sends {"cmd": @cmd} for the support account, JSON-escaped.
+ */
+void tw_test_send_file_command(TwTestRunner *runner, const char *cmd,
+			       const char *key, const char *target,
+			       const char *text, const char *file);
+
+/**
  * tw_test_chat_send_command:
  * @runner: a runner
  * @conversation: a group's conversation id (or a "new:" list of handles)
@@ -141,6 +156,17 @@ void tw_test_let_it_run(guint milliseconds);
  * @path that the sandbox answered with 201, in order
  */
 GPtrArray *tw_test_sent_texts(TwTestWorld *world, const char *path);
+
+/**
+ * tw_test_wait_sends_answered:
+ * @world: the fixture
+ *
+ * Waits up to %TW_TEST_WAIT_MS until the account's saved outbox has no
+ * message marked attempted, that is no POST whose answer the plugin has
+ * not taken yet; fails the test otherwise. A runner quit before that
+ * leaves the next start to read the conversation and check.
+ */
+void tw_test_wait_sends_answered(TwTestWorld *world);
 
 /**
  * tw_test_wait_requests:
