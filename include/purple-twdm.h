@@ -124,6 +124,15 @@
 #define TW_IPC_WAITING "waiting"
 
 /**
+ * Plugin IPC: how long one conversation has waited for an answer, without
+ * building the whole list. Arguments: the PurpleAccount and the
+ * conversation's name (a handle, any case, or a group's id); returns an
+ * int, the seconds since the customer's oldest unanswered message, or -1
+ * when it waits for nothing or the account is offline.
+ */
+#define TW_IPC_WAITING_SECONDS "waiting-seconds"
+
+/**
  * Account option (string, a list): what a DM to someone who has never
  * written to the account does: #TW_FIRST_CONTACT_ASK (the default) asks
  * first, #TW_FIRST_CONTACT_ALLOW sends, #TW_FIRST_CONTACT_REFUSE refuses.

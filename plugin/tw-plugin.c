@@ -41,6 +41,13 @@ plugin_load(PurplePlugin *plugin)
 	    purple_marshal_POINTER__POINTER,
 	    purple_value_new(PURPLE_TYPE_POINTER), 1,
 	    purple_value_new(PURPLE_TYPE_SUBTYPE, PURPLE_SUBTYPE_ACCOUNT));
+	purple_plugin_ipc_register(
+	    plugin, TW_IPC_WAITING_SECONDS,
+	    PURPLE_CALLBACK(tw_prpl_get_waiting_seconds),
+	    purple_marshal_INT__POINTER_POINTER,
+	    purple_value_new(PURPLE_TYPE_INT), 2,
+	    purple_value_new(PURPLE_TYPE_SUBTYPE, PURPLE_SUBTYPE_ACCOUNT),
+	    purple_value_new(PURPLE_TYPE_STRING));
 	return TRUE;
 }
 

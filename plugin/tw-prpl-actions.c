@@ -87,14 +87,34 @@ action_show_waiting(PurplePluginAction *action)
 			   _("Conversations waiting for an answer"), text->str);
 }
 
-char *
-tw_prpl_dup_waiting_json(PurpleAccount *account)
+static TwAccount *
+account_of(PurpleAccount *account)
 {
 	PurpleConnection *connection =
 	    account != NULL ? purple_account_get_connection(account) : NULL;
-	TwAccount *tw = connection != NULL
-			    ? purple_connection_get_protocol_data(connection)
-			    : NULL;
+
+	return connection != NULL
+		   ? purple_connection_get_protocol_data(connection)
+		   : NULL;
+}
+
+int
+tw_prpl_get_waiting_seconds(PurpleAccount *account, const char *conversation)
+{
+	TwAccount *tw = account_of(account);
+	gint64 since =
+	    tw != NULL ? tw_account_get_waiting_since(tw, conversation) : 0;
+
+	if (since == 0)
+		return -1;
+	return (int)CLAMP((g_get_real_time() - since) / G_USEC_PER_SEC, 0,
+			  G_MAXINT);
+}
+
+char *
+tw_prpl_dup_waiting_json(PurpleAccount *account)
+{
+	TwAccount *tw = account_of(account);
 	g_autoptr(GPtrArray) waiting =
 	    tw != NULL ? tw_account_dup_waiting(tw) : NULL;
 	g_autoptr(JsonBuilder) builder = json_builder_new();

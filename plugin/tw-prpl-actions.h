@@ -36,4 +36,17 @@ GList *tw_prpl_actions(PurplePlugin *plugin, gpointer context);
  */
 char *tw_prpl_dup_waiting_json(PurpleAccount *account);
 
+/**
+ * tw_prpl_get_waiting_seconds:
+ * @account: (nullable): an account of this protocol
+ * @conversation: (nullable): a conversation's name
+ *
+ * The #TW_IPC_WAITING_SECONDS plugin IPC function: one lookup, so a UI can
+ * ask it for every message line of a long backlog.
+ *
+ * Returns: the seconds @conversation has waited for an answer, or -1
+ */
+int tw_prpl_get_waiting_seconds(PurpleAccount *account,
+				const char *conversation);
+
 G_END_DECLS

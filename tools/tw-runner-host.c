@@ -411,18 +411,17 @@ tw_runner_dup_waiting(PurpleAccount *account)
 gint64
 tw_runner_get_waiting_seconds(PurpleAccount *account, const char *conversation)
 {
-	g_autoptr(JsonArray) waiting = tw_runner_dup_waiting(account);
+	PurplePlugin *plugin = purple_plugins_find_with_id(TW_PLUGIN_ID);
+	gboolean ok = FALSE;
+	int seconds;
 
-	for (guint i = 0; waiting != NULL && i < json_array_get_length(waiting);
-	     i++) {
-		JsonObject *entry = json_array_get_object_element(waiting, i);
-		const char *name = json_object_get_string_member_with_default(
-		    entry, "conversation", NULL);
-
-		if (name != NULL && conversation != NULL &&
-		    g_ascii_strcasecmp(name, conversation) == 0)
-			return json_object_get_int_member_with_default(
-			    entry, "seconds", 0);
-	}
-	return -1;
+	if (account == NULL || plugin == NULL || conversation == NULL ||
+	    g_strcmp0(purple_account_get_protocol_id(account), TW_PLUGIN_ID) !=
+		0)
+		return -1;
+	/* One lookup per message line: a 10,000-DM backlog must not build
+	 * the whole list 10,000 times. */
+	seconds = GPOINTER_TO_INT(purple_plugin_ipc_call(
+	    plugin, TW_IPC_WAITING_SECONDS, &ok, account, conversation));
+	return ok ? seconds : -1;
 }
