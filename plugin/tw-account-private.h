@@ -133,6 +133,16 @@ void tw_account_notice(TwAccount *account, TwAccountNotice kind,
 void tw_account_save_state(TwAccount *account);
 
 /**
+ * tw_account_save_state_soon:
+ * @account: the account
+ *
+ * Like tw_account_save_state(), with the write on a worker thread
+ * (tw_state_save_soon()): for delivery progress, never for a point that
+ * must be on disk before the next request.
+ */
+void tw_account_save_state_soon(TwAccount *account);
+
+/**
  * tw_account_is_transient_error:
  * @error: a request's error
  *

@@ -52,6 +52,16 @@ tw_account_save_state(TwAccount *account)
 		g_message("%s: %s", account->username, error->message);
 }
 
+void
+tw_account_save_state_soon(TwAccount *account)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (account->state != NULL &&
+	    !tw_state_save_soon(account->state, &error))
+		g_message("%s: %s", account->username, error->message);
+}
+
 /* The end of the account: one error callback, then silence. */
 void
 tw_account_fail(TwAccount *account, GError *error)

@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "tw-state-writer.h"
 #include "tw-state.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,7 @@ G_BEGIN_DECLS
 struct _TwState {
 	char *token_path;
 	char *sync_path;
+	TwStateWriter *writer; /* of sync_path */
 	gboolean is_new;
 	char *refresh_token;
 	/* fingerprints of replaced refresh tokens, oldest first */

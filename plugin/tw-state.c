@@ -45,24 +45,6 @@ outgoing_discard(TwStateOutgoing *outgoing)
  * Files
  ****************************************************************************/
 
-static gboolean
-write_private_file(const char *path, const char *contents, GError **error)
-{
-	GError *local_error = NULL;
-
-	if (!g_file_set_contents_full(path, contents, -1,
-				      G_FILE_SET_CONTENTS_CONSISTENT |
-					  G_FILE_SET_CONTENTS_DURABLE,
-				      0600, &local_error)) {
-		g_set_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO,
-			    _("Could not write %s: %s"), path,
-			    local_error->message);
-		g_error_free(local_error);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static JsonObject *
 read_json_object(const char *path, gboolean *exists)
 {
@@ -324,6 +306,7 @@ tw_state_open(const char *directory, const char *username, GError **error)
 	state = g_new0(TwState, 1);
 	state->token_path = g_build_filename(directory, token_name, NULL);
 	state->sync_path = g_build_filename(directory, sync_name, NULL);
+	state->writer = tw_state_writer_new(state->sync_path);
 	state->spent_tokens = g_ptr_array_new_with_free_func(g_free);
 	state->delivered =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -345,6 +328,8 @@ tw_state_free(TwState *state)
 {
 	if (state == NULL)
 		return;
+	/* Every write asked for lands before the state goes. */
+	tw_state_writer_free(state->writer);
 	tw_auth_wipe_string(state->refresh_token);
 	g_free(state->rotating);
 	g_ptr_array_unref(state->spent_tokens);
@@ -470,7 +455,8 @@ write_token_file(TwState *state, GError **error)
 	}
 	json_builder_end_object(builder);
 	contents = serialize(builder);
-	written = write_private_file(state->token_path, contents, error);
+	written =
+	    tw_state_write_private_file(state->token_path, contents, error);
 	tw_auth_wipe_string(contents);
 	return written;
 }
@@ -752,7 +738,7 @@ build_groups(TwState *state, JsonBuilder *builder)
 }
 
 typedef struct {
-	const char *id;
+	char *id;
 	gint64 created_at;
 } DeliveredEntry;
 
@@ -767,25 +753,72 @@ compare_newest_first(gconstpointer a, gconstpointer b)
 	return g_strcmp0(right->id, left->id);
 }
 
-gboolean
-tw_state_save(TwState *state, GError **error)
+static void
+delivered_entry_clear(gpointer data)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(GArray) entries =
-	    g_array_new(FALSE, FALSE, sizeof(DeliveredEntry));
-	g_autofree char *contents = NULL;
+	g_free(((DeliveredEntry *)data)->id);
+}
+
+/* The sync file as of one moment, to be turned into text anywhere: the
+ * small members built already, the delivered ids (the bulk: thousands
+ * after a backlog) copied, to be sorted and formatted by the writer's
+ * thread. */
+typedef struct {
+	JsonNode *root;
+	GArray *delivered; /* DeliveredEntry */
+} SyncSnapshot;
+
+static void
+sync_snapshot_free(gpointer data)
+{
+	SyncSnapshot *snapshot = data;
+
+	json_node_unref(snapshot->root);
+	g_array_unref(snapshot->delivered);
+	g_free(snapshot);
+}
+
+/* Drops delivered ids older than the window, and the oldest beyond the
+ * cap (rare: a sort). */
+static void
+prune_delivered(TwState *state)
+{
 	gint64 horizon = state->newest_delivered - TW_STATE_DELIVERED_WINDOW;
 	GHashTableIter iter;
 	gpointer key, value;
 
 	g_hash_table_iter_init(&iter, state->delivered);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		DeliveredEntry entry = {key, *(gint64 *)value};
-
-		g_array_append_val(entries, entry);
+		if (*(gint64 *)value < horizon)
+			g_hash_table_iter_remove(&iter);
 	}
-	g_array_sort(entries, compare_newest_first);
+	if (g_hash_table_size(state->delivered) > TW_STATE_MAX_DELIVERED) {
+		g_autoptr(GArray) entries =
+		    g_array_new(FALSE, FALSE, sizeof(DeliveredEntry));
 
+		g_hash_table_iter_init(&iter, state->delivered);
+		while (g_hash_table_iter_next(&iter, &key, &value)) {
+			DeliveredEntry entry = {key, *(gint64 *)value};
+
+			g_array_append_val(entries, entry);
+		}
+		g_array_sort(entries, compare_newest_first);
+		for (guint i = TW_STATE_MAX_DELIVERED; i < entries->len; i++)
+			g_hash_table_remove(
+			    state->delivered,
+			    g_array_index(entries, DeliveredEntry, i).id);
+	}
+}
+
+static SyncSnapshot *
+sync_snapshot_take(TwState *state)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	SyncSnapshot *snapshot = g_new0(SyncSnapshot, 1);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	prune_delivered(state);
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "version");
 	json_builder_add_int_value(builder, STATE_FILE_VERSION);
@@ -794,26 +827,61 @@ tw_state_save(TwState *state, GError **error)
 	build_outbox(state, builder);
 	build_groups(state, builder);
 	tw_state_desk_build(state, builder);
-	json_builder_set_member_name(builder, "delivered");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < entries->len; i++) {
-		DeliveredEntry *entry =
-		    &g_array_index(entries, DeliveredEntry, i);
-
-		if (i >= TW_STATE_MAX_DELIVERED ||
-		    entry->created_at < horizon) {
-			g_hash_table_remove(state->delivered, entry->id);
-			continue;
-		}
-		json_builder_begin_array(builder);
-		json_builder_add_string_value(builder, entry->id);
-		json_builder_add_int_value(builder, entry->created_at);
-		json_builder_end_array(builder);
-	}
-	json_builder_end_array(builder);
 	json_builder_end_object(builder);
-	contents = serialize(builder);
-	return write_private_file(state->sync_path, contents, error);
+	snapshot->root = json_builder_get_root(builder);
+	snapshot->delivered =
+	    g_array_sized_new(FALSE, FALSE, sizeof(DeliveredEntry),
+			      g_hash_table_size(state->delivered));
+	g_array_set_clear_func(snapshot->delivered, delivered_entry_clear);
+	g_hash_table_iter_init(&iter, state->delivered);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		DeliveredEntry entry = {g_strdup(key), *(gint64 *)value};
+
+		g_array_append_val(snapshot->delivered, entry);
+	}
+	return snapshot;
+}
+
+/* The file's text, newest delivered ids first. On any thread. */
+static char *
+sync_snapshot_serialize(gpointer data)
+{
+	SyncSnapshot *snapshot = data;
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	JsonArray *delivered = json_array_sized_new(snapshot->delivered->len);
+
+	g_array_sort(snapshot->delivered, compare_newest_first);
+	for (guint i = 0; i < snapshot->delivered->len; i++) {
+		DeliveredEntry *entry =
+		    &g_array_index(snapshot->delivered, DeliveredEntry, i);
+		JsonArray *pair = json_array_sized_new(2);
+
+		json_array_add_string_element(pair, entry->id);
+		json_array_add_int_element(pair, entry->created_at);
+		json_array_add_array_element(delivered, pair);
+	}
+	json_object_set_array_member(json_node_get_object(snapshot->root),
+				     "delivered", delivered);
+	json_generator_set_root(generator, snapshot->root);
+	return json_generator_to_data(generator, NULL);
+}
+
+gboolean
+tw_state_save(TwState *state, GError **error)
+{
+	SyncSnapshot *snapshot = sync_snapshot_take(state);
+	g_autofree char *contents = sync_snapshot_serialize(snapshot);
+
+	sync_snapshot_free(snapshot);
+	return tw_state_writer_write_now(state->writer, contents, error);
+}
+
+gboolean
+tw_state_save_soon(TwState *state, GError **error)
+{
+	return tw_state_writer_write_later(
+	    state->writer, sync_snapshot_serialize, sync_snapshot_take(state),
+	    sync_snapshot_free, error);
 }
 
 /* Removes @path with @remove (g_unlink or g_rmdir); a missing one is fine. */

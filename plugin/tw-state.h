@@ -493,6 +493,20 @@ GHashTable *tw_state_get_waiting(TwState *state);
  */
 gboolean tw_state_save(TwState *state, GError **error);
 
+/**
+ * tw_state_save_soon:
+ * @state: the state
+ * @error: (out) (optional): why an earlier background write failed
+ *
+ * Like tw_state_save(), but the write (and its fsync) happens on a worker
+ * thread: for progress while a backlog is delivered, where a crash shows
+ * at most the messages since the last write again. Writes land in order;
+ * a later tw_state_save() waits for them, and so does tw_state_free().
+ *
+ * Returns: %FALSE when an earlier background write failed
+ */
+gboolean tw_state_save_soon(TwState *state, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwState, tw_state_free)
 
 G_END_DECLS

@@ -45,7 +45,7 @@ unit_of() {
 	*)
 		case $1 in
 		# the state's files share its private header: one unit
-		tw-state-private | tw-state-desk) echo tw-state ;;
+		tw-state-private | tw-state-desk | tw-state-writer) echo tw-state ;;
 		*) echo "$1" ;;
 		esac
 		;;

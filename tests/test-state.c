@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tw-state-writer.h"
 #include "tw-state.h"
 
 typedef struct {
@@ -276,6 +277,78 @@ test_unwritable_directory(Fixture *fixture, gconstpointer data)
 	g_assert_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO);
 }
 
+/* Delivery progress is written by a worker thread: every mark survives
+ * the state's end, and a write asked for now is never overwritten by an
+ * older one still queued. */
+static void
+test_saved_soon(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	gint64 now = g_get_real_time();
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		for (guint i = 0; i < 500; i++) {
+			g_autofree char *id = g_strdup_printf("%u", 1000 + i);
+
+			tw_state_mark_delivered(state, id, now - 500 + i);
+			g_assert_true(tw_state_save_soon(state, NULL));
+		}
+		tw_state_mark_delivered(state, "2000", now);
+		g_assert_true(tw_state_save(state, NULL));
+		{
+			g_autoptr(TwState) reader =
+			    tw_state_open(dir, "acme", NULL);
+
+			g_assert_true(tw_state_is_delivered(reader, "2000"));
+			g_assert_true(tw_state_is_delivered(reader, "1499"));
+		}
+		tw_state_mark_delivered(state, "2001", now + 1);
+		g_assert_true(tw_state_save_soon(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpuint(tw_state_get_delivered_count(state), ==, 502);
+		g_assert_true(tw_state_is_delivered(state, "2001"));
+	}
+}
+
+static char *
+copy_text(gpointer data)
+{
+	return g_strdup(data);
+}
+
+/* A background write that fails is told by the next call, once. */
+static void
+test_writer_failure_told(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *missing =
+	    g_build_filename(fixture->directory, "gone", "acme.json", NULL);
+	g_autofree char *path =
+	    g_build_filename(fixture->directory, "acme.json", NULL);
+	g_autoptr(GError) error = NULL;
+	TwStateWriter *writer = tw_state_writer_new(missing);
+	g_autofree char *contents = NULL;
+
+	g_assert_true(tw_state_writer_write_later(
+	    writer, copy_text, g_strdup("{}"), g_free, NULL));
+	g_assert_false(tw_state_writer_flush(writer, &error));
+	g_assert_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO);
+	g_assert_true(tw_state_writer_flush(writer, NULL));
+	tw_state_writer_free(writer);
+
+	writer = tw_state_writer_new(path);
+	g_assert_true(tw_state_writer_write_later(
+	    writer, copy_text, g_strdup("{\"a\":1}"), g_free, NULL));
+	g_assert_true(tw_state_writer_write_now(writer, "{\"b\":2}", NULL));
+	tw_state_writer_free(writer);
+	g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+	g_assert_cmpstr(contents, ==, "{\"b\":2}");
+}
+
 static void
 test_outbox_survives_restart(Fixture *fixture, gconstpointer data)
 {
@@ -535,6 +608,8 @@ main(int argc, char **argv)
 	ADD("/state/corrupt-file-moved-aside", test_corrupt_file_moved_aside);
 	ADD("/state/unwritable-directory", test_unwritable_directory);
 	ADD("/state/outbox/survives-restart", test_outbox_survives_restart);
+	ADD("/state/delivered/saved-soon", test_saved_soon);
+	ADD("/state/writer/failure-told", test_writer_failure_told);
 	ADD("/state/waiting", test_waiting);
 	ADD("/state/outbox/held", test_outbox_held);
 	ADD("/state/recent-sends", test_recent_sends);
