@@ -109,6 +109,8 @@ rate_limit_from_response(TwRateLimit *limit, const TwHttpResponse *response)
 	    parse_header_integer(tw_http_response_get_header(
 				     response, "x-user-limit-24hour-reset"),
 				 &limit->daily_reset);
+	limit->date =
+	    tw_http_parse_date(tw_http_response_get_header(response, "date"));
 }
 
 gboolean

@@ -87,6 +87,8 @@ typedef enum {
  * @daily_known: %FALSE when no x-user-limit-24hour-* headers came
  * @daily_remaining: x-user-limit-24hour-remaining
  * @daily_reset: x-user-limit-24hour-reset, Unix seconds
+ * @date: the response's Date header, X's clock in Unix seconds (rounded
+ *   down), 0 when absent
  */
 typedef struct {
 	gboolean known;
@@ -96,6 +98,7 @@ typedef struct {
 	gboolean daily_known;
 	gint64 daily_remaining;
 	gint64 daily_reset;
+	gint64 date;
 } TwRateLimit;
 
 /**

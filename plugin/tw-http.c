@@ -379,6 +379,17 @@ tw_http_response_get_status(const TwHttpResponse *response)
 	return response->status;
 }
 
+gint64
+tw_http_parse_date(const char *value)
+{
+	time_t seconds;
+
+	if (value == NULL)
+		return 0;
+	seconds = curl_getdate(value, NULL);
+	return seconds > 0 ? (gint64)seconds : 0;
+}
+
 const char *
 tw_http_response_get_header(const TwHttpResponse *response, const char *name)
 {

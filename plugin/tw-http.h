@@ -171,6 +171,14 @@ const char *tw_http_request_get_url(const TwHttpRequest *request);
 guint tw_http_response_get_status(const TwHttpResponse *response);
 
 /**
+ * tw_http_parse_date:
+ * @value: (nullable): an HTTP date, such as a Date header's value
+ *
+ * Returns: the Unix seconds it names, or 0 when it is missing or not a date
+ */
+gint64 tw_http_parse_date(const char *value);
+
+/**
  * tw_http_response_get_header:
  * @response: the response
  * @name: header name, any case

@@ -23,13 +23,44 @@ tw_pace_clear(TwPace *pace)
 	g_clear_pointer(&pace->last_error, g_free);
 }
 
+/* X's clock read the Date second at most as late as @now: the offset
+ * is at least that second minus @now, whatever the transfer took. */
+static void
+take_clock_sample(TwPace *pace, const TwRateLimit *limit, gint64 now)
+{
+	if (limit->date <= 0)
+		return;
+	pace->clock_samples[pace->clock_sample_next] =
+	    limit->date * G_USEC_PER_SEC - now;
+	pace->clock_sample_next =
+	    (pace->clock_sample_next + 1) % TW_PACE_CLOCK_SAMPLES;
+	pace->clock_sample_count =
+	    MIN(pace->clock_sample_count + 1, TW_PACE_CLOCK_SAMPLES);
+}
+
 void
 tw_pace_take_headers(TwPace *pace, const TwRateLimit *limit, gint64 now)
 {
 	if (!limit->known)
 		return;
 	pace->limit = *limit;
+	take_clock_sample(pace, limit, now);
 	tw_pace_learn_window(pace, limit, now);
+}
+
+gint64
+tw_pace_get_reset_time(const TwPace *pace)
+{
+	gint64 offset = G_MININT64;
+
+	if (!pace->limit.known)
+		return 0;
+	for (guint i = 0; i < pace->clock_sample_count; i++)
+		offset = MAX(offset, pace->clock_samples[i]);
+	/* The header counts whole seconds: without X's clock, one past. */
+	if (pace->clock_sample_count == 0)
+		return (pace->limit.reset + 1) * G_USEC_PER_SEC;
+	return pace->limit.reset * G_USEC_PER_SEC - offset;
 }
 
 void
@@ -71,14 +102,16 @@ tw_pace_add_jitter(guint milliseconds)
 guint
 tw_pace_until_reset_ms(const TwPace *pace, gint64 now)
 {
-	gint64 now_ms = now / 1000;
-	gint64 reset_ms = pace->limit.reset * 1000;
-	gint64 cap_ms = (PACE_MAX_WINDOW_US / 1000);
+	gint64 reset = tw_pace_get_reset_time(pace);
+	guint interval = tw_pace_get_interval_ms(pace);
 
-	if (!pace->limit.known || reset_ms <= now_ms)
-		return tw_pace_add_jitter(tw_pace_get_interval_ms(pace));
-	/* The reset second itself may still count: wait a little past it. */
-	return tw_pace_add_jitter((guint)MIN(reset_ms - now_ms + 1000, cap_ms));
+	if (reset <= now)
+		return tw_pace_add_jitter(interval);
+	/* A little jitter so accounts do not wake in lock-step, never so
+	 * much that a pace is lost. */
+	return (guint)MIN((reset - now + 999) / 1000,
+			  PACE_MAX_WINDOW_US / 1000) +
+	       g_random_int_range(0, (gint32)(interval / 20) + 1);
 }
 
 guint
@@ -89,13 +122,14 @@ tw_pace_spread_ms(const TwPace *pace, gint64 now)
 
 	if (!limit->known) {
 		delay_ms = tw_pace_get_interval_ms(pace);
-	} else if (limit->remaining <= 1) {
-		/* The last request stays in hand. */
+	} else if (limit->remaining <= 0) {
 		delay_ms = tw_pace_until_reset_ms(pace, now);
 	} else {
-		gint64 left_ms = MAX(limit->reset * 1000 - now / 1000, 0);
+		gint64 left_ms =
+		    MAX(tw_pace_get_reset_time(pace) - now, 0) / 1000;
 
-		delay_ms = (guint)MIN(left_ms / (limit->remaining - 1),
+		/* The requests left, and the reset after them, evenly. */
+		delay_ms = (guint)MIN(left_ms / (limit->remaining + 1),
 				      (gint64)G_MAXINT32);
 	}
 	return MAX(MAX(delay_ms, pace->floor_ms), PACE_MIN_MS);

@@ -42,6 +42,16 @@ G_BEGIN_DECLS
 #define TW_PACE_BACKOFF_MAX_PACES 4
 
 /**
+ * TW_PACE_CLOCK_SAMPLES:
+ *
+ * How many recent Date headers tell where X's clock is: a whole-second
+ * header read at a random point of its second bounds the offset within
+ * about 1/n s after n responses; only recent ones, so a step of the
+ * local clock is forgotten soon.
+ */
+#define TW_PACE_CLOCK_SAMPLES 16
+
+/**
  * TwPace:
  * @limit: the newest rate-limit headers of the family
  * @window_us: the longest window seen (reset minus the time of a
@@ -50,6 +60,10 @@ G_BEGIN_DECLS
  * @failures: transient failures in a row
  * @last_error_time: Unix µs of the last transient failure, 0 for none
  * @last_error: (nullable): what it was, for the status text
+ * @clock_samples: lower bounds of X's clock minus ours, in µs, from the
+ *   newest responses' Date headers (a ring of #TW_PACE_CLOCK_SAMPLES)
+ * @clock_sample_count: how many of them are filled
+ * @clock_sample_next: where the next one goes
  *
  * One family's pacing state. Initialise with tw_pace_init(), release
  * with tw_pace_clear().
@@ -61,6 +75,9 @@ typedef struct {
 	guint failures;
 	gint64 last_error_time;
 	char *last_error;
+	gint64 clock_samples[TW_PACE_CLOCK_SAMPLES];
+	guint clock_sample_count;
+	guint clock_sample_next;
 } TwPace;
 
 /**
@@ -85,6 +102,16 @@ void tw_pace_clear(TwPace *pace);
  * Keeps the headers and learns the window's length from them.
  */
 void tw_pace_take_headers(TwPace *pace, const TwRateLimit *limit, gint64 now);
+
+/**
+ * tw_pace_get_reset_time:
+ * @pace: the state
+ *
+ * Returns: Unix µs by our clock when X's clock reaches the window's reset,
+ * at the latest (a second past the reset when X's clock is not known), or
+ * 0 when the reset is unknown
+ */
+gint64 tw_pace_get_reset_time(const TwPace *pace);
 
 /**
  * tw_pace_learn_window:
@@ -113,8 +140,10 @@ guint tw_pace_get_interval_ms(const TwPace *pace);
  * @now: Unix µs
  *
  * The wait before the next request in the steady state: the requests left
- * in the window spread over the time until its reset, one kept in hand
- * (for "check now" and retries); until the reset when none is left.
+ * in the window spread evenly over the time until its reset, so the gap
+ * before the reset is one of them (every request of the window is used;
+ * a read that finds none left waits for the reset); until the reset when
+ * none is left.
  *
  * Returns: milliseconds, never below the floor
  */
@@ -125,9 +154,10 @@ guint tw_pace_spread_ms(const TwPace *pace, gint64 now);
  * @pace: the state
  * @now: Unix µs
  *
- * The wait for the window to reset, a second past it (the header counts
- * whole seconds), plus up to 10% jitter. When the reset is unknown or has
- * passed: one pace.
+ * The wait for the window to reset: until X's clock shows the reset
+ * second, as far as the Date headers tell where X's clock is (a second
+ * past it by ours when no response had one), plus up to 5% of a pace of
+ * jitter. When the reset is unknown or has passed: one pace.
  *
  * Returns: milliseconds
  */

@@ -983,6 +983,17 @@ fetch_raw(const char *head, gsize body_length, RawResult *result)
 	fetch_raw_full("http", head, body_length, result);
 }
 
+/* The Date header, X's clock for the rate-limit reset. */
+static void
+test_parse_date(void)
+{
+	g_assert_cmpint(tw_http_parse_date("Mon, 07 Dec 2026 12:01:39 GMT"), ==,
+			G_GINT64_CONSTANT(1796644899));
+	g_assert_cmpint(tw_http_parse_date("not a date"), ==, 0);
+	g_assert_cmpint(tw_http_parse_date(""), ==, 0);
+	g_assert_cmpint(tw_http_parse_date(NULL), ==, 0);
+}
+
 static void
 test_header_table(void)
 {
@@ -1209,6 +1220,7 @@ main(int argc, char **argv)
 
 	g_test_add_func("/http/url-policy", test_url_policy);
 	g_test_add_func("/http/headers/table", test_header_table);
+	g_test_add_func("/http/headers/date", test_parse_date);
 	g_test_add_func("/http/error/tls", test_tls_failure);
 	g_test_add_func("/http/pool/connection-reuse", test_connection_reuse);
 	g_test_add_func("/http/body/too-large-streamed",

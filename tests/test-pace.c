@@ -111,21 +111,66 @@ test_spread_and_reset(void)
 			       .limit = 15,
 			       .remaining = 11,
 			       .reset = NOW / G_USEC_PER_SEC + 100};
+	guint interval;
 	guint wait;
 
 	tw_pace_init(&pace, 0);
 	tw_pace_take_headers(&pace, &headers, NOW);
-	/* 100 s over the 10 requests not kept in hand. */
-	g_assert_cmpuint(tw_pace_spread_ms(&pace, NOW), ==, 10000);
+	/* No Date header: the reset is taken a second late, 101 s, and the
+	 * 11 requests left and the reset after them share it evenly. */
+	g_assert_cmpuint(tw_pace_spread_ms(&pace, NOW), ==, 101000 / 12);
 	headers.remaining = 1;
 	tw_pace_take_headers(&pace, &headers, NOW);
-	wait = tw_pace_spread_ms(&pace, NOW);
-	g_assert_cmpuint(wait, >=, 101000);
-	g_assert_cmpuint(wait, <=, 101000 + 10100);
+	g_assert_cmpuint(tw_pace_spread_ms(&pace, NOW), ==, 101000 / 2);
+	/* None left: the reset, with at most 5% of a pace of jitter. */
+	headers.remaining = 0;
+	tw_pace_take_headers(&pace, &headers, NOW);
+	interval = tw_pace_get_interval_ms(&pace);
+	for (guint i = 0; i < 100; i++) {
+		wait = tw_pace_spread_ms(&pace, NOW);
+		g_assert_cmpuint(wait, >=, 101000);
+		g_assert_cmpuint(wait, <=, 101000 + interval / 20);
+	}
 	/* A reset in the past: a new window, one pace away. */
 	wait = tw_pace_until_reset_ms(&pace, NOW + 200 * G_USEC_PER_SEC);
-	g_assert_cmpuint(wait, >=, tw_pace_get_interval_ms(&pace));
-	g_assert_cmpuint(wait, <=, tw_pace_get_interval_ms(&pace) * 11 / 10);
+	g_assert_cmpuint(wait, >=, interval);
+	g_assert_cmpuint(wait, <=, interval * 11 / 10);
+	tw_pace_clear(&pace);
+}
+
+/* X's clock is 30.3 s ahead of ours. Each Date header shows its whole
+ * second: the reset is never waited for too early, and after a few
+ * responses read at different points of X's seconds, only a little late. */
+static void
+test_reset_by_x_clock(void)
+{
+	const gint64 offset = 30300 * 1000;
+	gint64 reset_by_us;
+	TwPace pace;
+	TwRateLimit headers = {.known = TRUE, .limit = 15, .remaining = 14};
+
+	headers.reset = (NOW + offset) / G_USEC_PER_SEC + 100;
+	reset_by_us = headers.reset * G_USEC_PER_SEC - offset;
+	tw_pace_init(&pace, 0);
+	for (guint i = 0; i < TW_PACE_CLOCK_SAMPLES; i++) {
+		gint64 now = NOW + (gint64)i * 61 * 1000;
+
+		headers.date = (now + offset) / G_USEC_PER_SEC;
+		tw_pace_take_headers(&pace, &headers, now);
+		g_assert_cmpint(tw_pace_get_reset_time(&pace), >=, reset_by_us);
+	}
+	g_assert_cmpint(tw_pace_get_reset_time(&pace), <=,
+			reset_by_us + 61 * 1000);
+	/* The wait ends at X's reset (plus jitter), not ours. */
+	headers.remaining = 0;
+	tw_pace_take_headers(&pace, &headers, NOW + 2 * G_USEC_PER_SEC);
+	g_assert_cmpuint(
+	    tw_pace_until_reset_ms(&pace, NOW + 2 * G_USEC_PER_SEC), >=,
+	    (reset_by_us - NOW - 2 * G_USEC_PER_SEC) / 1000);
+	g_assert_cmpuint(
+	    tw_pace_until_reset_ms(&pace, NOW + 2 * G_USEC_PER_SEC), <=,
+	    (reset_by_us - NOW - 2 * G_USEC_PER_SEC) / 1000 + 62 +
+		tw_pace_get_interval_ms(&pace) / 20);
 	tw_pace_clear(&pace);
 }
 
@@ -175,6 +220,7 @@ main(int argc, char **argv)
 	g_test_add_func("/pace/backoff-at-x-limits", test_backoff_at_x_limits);
 	g_test_add_func("/pace/backoff-compressed", test_backoff_compressed);
 	g_test_add_func("/pace/spread-and-reset", test_spread_and_reset);
+	g_test_add_func("/pace/reset-by-x-clock", test_reset_by_x_clock);
 	g_test_add_func("/pace/window-from-another-family",
 			test_window_from_another_family);
 	g_test_add_func("/pace/unknown-headers-ignored",
