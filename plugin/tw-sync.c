@@ -2,8 +2,9 @@
  * tw-sync: reading the inbox. Polls are paced by the read pace (window /
  * limit), back off 1, 2, 4 paces after transient errors, page while pages
  * are entirely new or inside the overlap window where late events hide,
- * and deliver the batch oldest first, a chunk per main-loop turn, through
- * the delivered-id record of tw-state (exactly once, saved per chunk).
+ * and deliver the batch oldest first, a few milliseconds per main-loop
+ * turn, through the delivered-id record of tw-state (exactly once, saved
+ * every DELIVERY_SAVE_EVERY messages).
  * Group events go to tw-groups; own events that may echo an unconfirmed
  * send wait for tw-outbox.
  *
@@ -24,14 +25,23 @@
 #include "tw-text.h"
 
 /* Page sizes: the overlap window plus a few while idle (each event
- * returned is billed, unless re-read the same UTC day), wider while pages
- * come back entirely new (up to TW_ACCOUNT_PAGE_MAX). */
-#define POLL_PAGE_IDLE 5
+ * returned is billed, unless re-read the same UTC day), twice as wide for
+ * each page that comes back entirely new (up to TW_ACCOUNT_PAGE_MAX). The
+ * few extra reach back past the overlap window only as far as events
+ * this account read before: a first sign-on reads POLL_PAGE_FIRST events
+ * it does not show (with history-days 0) and later polls re-read those
+ * for free, instead of paying for older ones. */
+#define POLL_PAGE_IDLE  5
+#define POLL_PAGE_FIRST 3
 /* A poll that follows next_token stops after this many pages (100,000
  * events): far more than 30 days of a busy inbox. */
 #define POLL_MAX_PAGES 1000
-/* Events delivered per main-loop turn, so a backlog never freezes the UI. */
-#define DELIVERY_CHUNK 200
+/* Delivering a backlog yields to the main loop after this long, so the UI
+ * never freezes (a UI's budget, not X's pace). */
+#define DELIVERY_TURN_US 2000
+/* The delivered record is written at least this often while delivering: a
+ * crash shows at most this many messages again. */
+#define DELIVERY_SAVE_EVERY 200
 /* Late events (eventual consistency) are looked for this far back. */
 #define POLL_OVERLAP (120 * G_TIME_SPAN_SECOND)
 /* X keeps this much DM history. */
@@ -45,11 +55,17 @@ struct _TwSync {
 	gint64 next_poll_time; /* Unix µs poll_timer, when set, fires */
 	guint page_size;
 	guint pages_this_poll;
+	guint overlap_total; /* delivered events inside the overlap window */
+	guint overlap_seen;  /* how many of them this poll's pages returned */
+	gboolean
+	    overlap_deferred; /* the last poll did not reach back over it */
+	guint new_pages;      /* pages of this poll that were entirely new */
 	/* token of the page being fetched; NULL for the first page */
 	char *page_token;
 	/* delivering the batch, a chunk per main-loop turn */
 	guint delivery_timer;
 	guint delivery_index;
+	guint delivered_unsaved;
 	/* user ids already looked up, found or not */
 	GHashTable *looked_up;
 	gint64 poll_horizon;
@@ -148,6 +164,21 @@ static guint
 poll_pace_delay(TwAccount *account)
 {
 	return tw_pace_spread_ms(&account->read_pace, g_get_real_time());
+}
+
+/* How many events past the @overlap delivered ones a page may reach: as
+ * many as the delivered record holds beyond them (shown, or handled
+ * silently as older than the horizon), which were read before and cost
+ * nothing to read again the same UTC day. */
+static guint
+poll_slack(TwAccount *account, guint overlap)
+{
+	guint read_before = tw_state_get_delivered_count(account->state);
+
+	if (read_before == 0)
+		return POLL_PAGE_FIRST;
+	return CLAMP(read_before - MIN(read_before, overlap), 1,
+		     POLL_PAGE_IDLE);
 }
 
 /* Known = already delivered, older than what this poll may show, or of a
@@ -367,30 +398,41 @@ deliver_one(TwAccount *account, const TwDmEvent *event)
 static void
 deliver_chunk(TwAccount *account)
 {
-	guint end = MIN(account->sync->delivery_index + DELIVERY_CHUNK,
-			account->sync->batch->len);
+	TwSync *sync = account->sync;
+	gint64 turn_end = g_get_monotonic_time() + DELIVERY_TURN_US;
 	guint delivered = 0;
 
-	for (guint i = account->sync->delivery_index;
-	     i < end && !account->failed; i++) {
-		if (deliver_one(account, account->sync->batch->pdata[i]))
-			delivered++;
+	/* The save's snapshot has a turn of its own: it and a turn's
+	 * deliveries each stay within the budget. */
+	if (sync->delivered_unsaved >= DELIVERY_SAVE_EVERY) {
+		tw_account_save_state_soon(account);
+		sync->delivered_unsaved = 0;
+		turn_end = 0;
 	}
-	account->sync->delivery_index = end;
+	while (sync->delivery_index < sync->batch->len && !account->failed &&
+	       g_get_monotonic_time() < turn_end &&
+	       sync->delivered_unsaved < DELIVERY_SAVE_EVERY) {
+		if (deliver_one(account,
+				sync->batch->pdata[sync->delivery_index++])) {
+			delivered++;
+			sync->delivered_unsaved++;
+		}
+	}
 	if (account->failed)
 		return;
-	/* One write per chunk: a crash repeats at most this chunk. */
-	tw_account_save_state(account);
 	if (delivered > 0)
 		g_debug("%s: delivered %u messages", account->username,
 			delivered);
-	if (end < account->sync->batch->len) {
-		account->sync->delivery_timer =
+	if (sync->delivery_index < sync->batch->len) {
+		sync->delivery_timer =
 		    tw_timeout_add(0, deliver_chunk_cb, account);
 		return;
 	}
-	g_ptr_array_set_size(account->sync->batch, 0);
-	account->sync->pages_this_poll = 0;
+	/* Also what was handled silently: the next poll must not redo it. */
+	tw_account_save_state_soon(account);
+	sync->delivered_unsaved = 0;
+	g_ptr_array_set_size(sync->batch, 0);
+	sync->pages_this_poll = 0;
 	tw_sync_schedule(account, poll_pace_delay(account));
 }
 
@@ -497,6 +539,28 @@ poll_failed(TwAccount *account, GError *error)
 	g_clear_error(&error);
 }
 
+/* Whether the poll must page on to reach back over the overlap window:
+ * only for late events older than every delivered one it holds, so once
+ * the page has shown all of those, the look further back may wait for
+ * the next poll (its page reaches as far as this one did, plus what it
+ * shows), but never twice in a row: a busy inbox still looks. */
+static gboolean
+overlap_owed(TwAccount *account, gint64 oldest)
+{
+	TwSync *sync = account->sync;
+
+	if (oldest <= sync->poll_stop_time) {
+		sync->overlap_deferred = FALSE;
+		return FALSE;
+	}
+	if (sync->overlap_seen >= sync->overlap_total &&
+	    !sync->overlap_deferred) {
+		sync->overlap_deferred = TRUE;
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 poll_done(TwApiReply *reply, gpointer data)
 {
@@ -533,6 +597,9 @@ poll_done(TwApiReply *reply, gpointer data)
 
 		if (event_is_known(account, event))
 			entirely_new = FALSE;
+		if (tw_state_is_delivered(account->state, event->id) &&
+		    event->created_at >= account->sync->poll_stop_time)
+			account->sync->overlap_seen++;
 		if (event->created_at > 0)
 			oldest = MIN(oldest, event->created_at);
 		g_ptr_array_add(account->sync->batch,
@@ -544,19 +611,28 @@ poll_done(TwApiReply *reply, gpointer data)
 	 * overlap window where late events may hide. */
 	if (page->next_token != NULL && page->events->len > 0 &&
 	    account->sync->pages_this_poll < POLL_MAX_PAGES &&
-	    (entirely_new || oldest > account->sync->poll_stop_time)) {
-		/* Widen while all is new; inside the overlap window re-reads
-		 * cost nothing (same UTC day), so take it in one big page. */
-		account->sync->page_size =
-		    entirely_new
-			? MIN(account->sync->page_size * 4, TW_ACCOUNT_PAGE_MAX)
-			: TW_ACCOUNT_PAGE_MAX;
+	    (entirely_new || overlap_owed(account, oldest))) {
+		/* The next page holds what is still ahead of the delivered
+		 * events of the overlap window, and the few read before. A
+		 * second page in a row that is all new is a backlog: then it
+		 * also doubles, though the part that turns out old may not
+		 * have been read yet, and be billed. */
+		TwSync *sync = account->sync;
+		guint overlap_left =
+		    sync->overlap_total -
+		    MIN(sync->overlap_total, sync->overlap_seen);
+		guint ahead =
+		    overlap_left + poll_slack(account, sync->overlap_total);
+
+		if (entirely_new && ++sync->new_pages >= 2)
+			ahead = MAX(ahead, sync->page_size * 2);
+		sync->page_size = MIN(ahead, TW_ACCOUNT_PAGE_MAX);
 		g_free(account->sync->page_token);
 		account->sync->page_token = g_strdup(page->next_token);
 		/* A long backfill spends the window, then waits for the next
 		 * one: never a 429. */
 		if (account->read_pace.limit.known &&
-		    account->read_pace.limit.remaining <= 1)
+		    account->read_pace.limit.remaining <= 0)
 			poll_resume(account,
 				    tw_pace_until_reset_ms(&account->read_pace,
 							   g_get_real_time()));
@@ -608,11 +684,14 @@ poll_start(TwAccount *account)
 	 * events may hide, plus room for a few new ones: a poll is one
 	 * request in the steady state, and re-reading what was already
 	 * delivered today is not billed. */
+	account->sync->overlap_total = tw_state_count_delivered_since(
+	    account->state, account->sync->poll_stop_time);
+	account->sync->overlap_seen = 0;
+	account->sync->new_pages = 0;
 	account->sync->page_size =
-	    CLAMP(tw_state_count_delivered_since(
-		      account->state, account->sync->poll_stop_time) +
-		      POLL_PAGE_IDLE,
-		  POLL_PAGE_IDLE, TW_ACCOUNT_PAGE_MAX);
+	    MIN(account->sync->overlap_total +
+		    poll_slack(account, account->sync->overlap_total),
+		TW_ACCOUNT_PAGE_MAX);
 	g_ptr_array_set_size(account->sync->batch, 0);
 	poll_page(account, NULL);
 }

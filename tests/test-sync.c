@@ -285,6 +285,55 @@ test_first_sign_on_shows_nothing_older(TwTestWorld *world, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* X bills every event a read returns (a re-read the same UTC day is
+ * free): with 200 older DMs and history-days 0, the first sign-on pays
+ * for the 3 events of its first page, polls after it re-read those, and
+ * each new DM is paid once, however many polls see it. */
+static void
+test_billed_only_what_is_shown(TwTestWorld *world, gconstpointer data)
+{
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	g_autofree char *bob =
+	    tw_sandbox_add_user(world->sandbox, "bob_c", "Bob");
+	TwSandboxCounters counters;
+	TwTestRunner *runner;
+	guint polls;
+
+	for (guint i = 0; i < 200; i++) {
+		g_autofree char *text = g_strdup_printf("old %u", i);
+		g_autofree char *id = tw_test_create_message(
+		    world, i % 2 == 0 ? alice : bob, world->account_id, text,
+		    g_get_real_time() - (gint64)(200 - i) * G_TIME_SPAN_MINUTE);
+	}
+	runner = start_signed_on(world);
+	tw_test_let_it_run(2000);
+	polls =
+	    tw_sandbox_count_requests(world->sandbox, "GET", "/2/dm_events");
+	tw_sandbox_get_counters(world->sandbox, &counters);
+	g_test_message("%u polls idle, %" G_GUINT64_FORMAT " events billed",
+		       polls, counters.billed_reads);
+	g_assert_cmpuint(polls, >=, 3);
+	g_assert_cmpuint(counters.billed_reads, <=, 3);
+	for (guint i = 0; i < 10; i++) {
+		g_autofree char *text = g_strdup_printf("new %u", i);
+		g_autofree char *id =
+		    tw_test_create_message(world, i % 3 == 0 ? bob : alice,
+					   world->account_id, text, 0);
+
+		tw_test_let_it_run(i % 2 == 0 ? 50 : 300);
+	}
+	tw_test_wait_received(runner, 10);
+	tw_test_let_it_run(1000);
+	tw_sandbox_get_counters(world->sandbox, &counters);
+	g_test_message("%" G_GUINT64_FORMAT " events billed for 10 new DMs",
+		       counters.billed_reads);
+	g_assert_cmpuint(counters.billed_reads, <=, 3 + 10);
+	g_assert_cmpuint(tw_test_count_messages_with_flag(runner, "recv"), ==,
+			 10);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 /* A customer's photo with no words (and X's t.co link standing for it):
  * one line naming the photo with its link and alt text, exactly once. */
 static void
@@ -974,6 +1023,8 @@ main(int argc, char **argv)
 	    test_long_backlog_across_windows);
 	ADD("/sync/receive/first-sign-on-shows-nothing-older",
 	    test_first_sign_on_shows_nothing_older);
+	ADD("/sync/receive/billed-only-what-is-shown",
+	    test_billed_only_what_is_shown);
 	ADD("/sync/receive/photo-only-dm-shown-once",
 	    test_photo_only_dm_shown_once);
 	ADD("/sync/receive/history-days-backfill", test_history_days_backfill);
