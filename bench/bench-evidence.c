@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-common.h"
 #include "tw-api.h"
 #include "tw-http.h"
 #include "tw-sandbox.h"
@@ -72,35 +73,6 @@ typedef struct {
 	int soak_seconds;
 } Options;
 
-static void progress(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
-static void
-progress(const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start(args, format);
-	text = g_strdup_vprintf(format, args);
-	va_end(args);
-	fprintf(stderr, "bench-evidence: %s\n", text);
-	fflush(stderr);
-}
-
-static char *
-read_load_average(void)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-
-	if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-		return g_strdup("unknown");
-	fields = g_strsplit(g_strstrip(text), " ", 4);
-	if (g_strv_length(fields) < 3)
-		return g_strdup("unknown");
-	return g_strdup_printf("%s %s %s", fields[0], fields[1], fields[2]);
-}
-
 /****************************************************************************
  * 1. Soak
  ****************************************************************************/
@@ -129,7 +101,7 @@ run_soak(const Options *options)
 		printf("  not built: %s\n", TW_BENCH_SOAK);
 		return;
 	}
-	progress("soak: %d s of faults", options->soak_seconds);
+	tw_bench_progress("soak: %d s of faults", options->soak_seconds);
 	seconds = g_strdup_printf("%d", options->soak_seconds);
 	g_subprocess_launcher_setenv(launcher, "TW_SOAK_SECONDS", seconds,
 				     TRUE);
@@ -496,8 +468,8 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 		    threads_status_sum(pid, "voluntary_ctxt_switches:");
 		/* First untraced (ptrace stops are context switches too),
 		 * then under strace. */
-		progress("%u accounts: 2 × %u s with no poll due", accounts,
-			 quiet_seconds);
+		tw_bench_progress("%u accounts: 2 × %u s with no poll due",
+				  accounts, quiet_seconds);
 		tw_test_wait_for(NULL, quiet_seconds * 1000);
 		run->quiet_switches =
 		    threads_status_sum(pid, "voluntary_ctxt_switches:") -
@@ -515,8 +487,9 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 		    threads_status_sum(pid, "voluntary_ctxt_switches:");
 		double cpu_before = process_cpu_seconds(pid);
 
-		progress("%u accounts: %u s of idle polling, no tracing",
-			 accounts, idle_seconds);
+		tw_bench_progress(
+		    "%u accounts: %u s of idle polling, no tracing", accounts,
+		    idle_seconds);
 		tw_test_wait_for(NULL, idle_seconds * 1000);
 		run->idle_cpu_seconds = process_cpu_seconds(pid) - cpu_before;
 		run->idle_seconds = idle_seconds;
@@ -525,8 +498,9 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 		    threads_status_sum(pid, "voluntary_ctxt_switches:") -
 		    switches_before;
 
-		progress("%u accounts: %u s of idle polling under strace",
-			 accounts, idle_seconds);
+		tw_bench_progress(
+		    "%u accounts: %u s of idle polling under strace", accounts,
+		    idle_seconds);
 		polls_before = count_polls(&crowd);
 		count_wakeups(pid, idle_seconds, &run->wakeups);
 		run->wakeup_polls = count_polls(&crowd) - polls_before;
@@ -643,12 +617,13 @@ run_accounts(const Options *options)
 		printf("  skipped (--accounts 0)\n");
 		return;
 	}
-	progress("one account, for the memory baseline");
+	tw_bench_progress("one account, for the memory baseline");
 	run_crowd(1, 60, 0, 0, &single);
-	progress("%u accounts, X's window: wake-ups between polls", accounts);
+	tw_bench_progress("%u accounts, X's window: wake-ups between polls",
+			  accounts);
 	run_crowd(accounts, 900, 15, 0, &quiet);
-	progress("%u accounts, compressed window: idle CPU and wake-ups",
-		 accounts);
+	tw_bench_progress(
+	    "%u accounts, compressed window: idle CPU and wake-ups", accounts);
 	if (!run_crowd(accounts, 60, 0, (guint)options->idle_seconds, &busy)) {
 		printf("  the runner's pid was not found\n");
 	} else {
@@ -703,10 +678,10 @@ fetch_done(PurpleUtilFetchUrlData *url_data, gpointer data, const gchar *text,
 		call->ok++;
 	} else {
 		if (call->failed == 0)
-			progress("purple_util_fetch_url: %s",
-				 error_message != NULL ? error_message
-				 : text != NULL        ? text
-						       : "no answer");
+			tw_bench_progress("purple_util_fetch_url: %s",
+					  error_message != NULL ? error_message
+					  : text != NULL        ? text
+								: "no answer");
 		call->failed++;
 	}
 	call->done = TRUE;
@@ -724,7 +699,7 @@ start_libpurple(const char *user_dir, const char *ca_file)
 	purple_util_set_user_dir(user_dir);
 	purple_debug_set_enabled(g_getenv("TW_BENCH_PURPLE_DEBUG") != NULL);
 	if (!purple_core_init("twdm-bench") || !purple_ssl_is_supported()) {
-		progress("libpurple or its ssl plugin did not start");
+		tw_bench_progress("libpurple or its ssl plugin did not start");
 		return FALSE;
 	}
 	x509 = purple_certificate_find_scheme("x509");
@@ -732,7 +707,8 @@ start_libpurple(const char *user_dir, const char *ca_file)
 	ca = x509 != NULL ? purple_certificate_import(x509, ca_file) : NULL;
 	if (pool == NULL || ca == NULL ||
 	    !purple_certificate_pool_store(pool, "twdm-bench-ca", ca)) {
-		progress("the test CA could not be added to libpurple's pool");
+		tw_bench_progress(
+		    "the test CA could not be added to libpurple's pool");
 		if (ca != NULL)
 			purple_certificate_destroy(ca);
 		return FALSE;
@@ -837,7 +813,7 @@ run_http_reuse(const Options *options)
 	api = tw_api_new(http, tw_sandbox_get_base_url(sandbox), &error);
 	g_assert_no_error(error);
 	tw_api_set_access_token(api, call.access_token);
-	progress("HTTP reuse: %u requests through TwHttp", requests);
+	tw_bench_progress("HTTP reuse: %u requests through TwHttp", requests);
 	tw_sandbox_get_counters(sandbox, &before);
 	tw_http_get_stats(http, &stats_before);
 	start = g_get_monotonic_time();
@@ -869,9 +845,9 @@ run_http_reuse(const Options *options)
 		    "Connection: close\r\n\r\n",
 		    tw_sandbox_get_base_url(sandbox) + strlen("https://"),
 		    call.access_token);
-		progress("HTTP reuse: %u requests through "
-			 "purple_util_fetch_url",
-			 requests);
+		tw_bench_progress("HTTP reuse: %u requests through "
+				  "purple_util_fetch_url",
+				  requests);
 		tw_sandbox_get_counters(sandbox, &before);
 		call.ok = call.failed = 0;
 		start = g_get_monotonic_time();
@@ -881,8 +857,9 @@ run_http_reuse(const Options *options)
 						      request, FALSE,
 						      fetch_done, &call);
 			if (!tw_test_wait_for(&call.done, 30000)) {
-				progress("purple_util_fetch_url did not "
-					 "finish in 30 s");
+				tw_bench_progress(
+				    "purple_util_fetch_url did not "
+				    "finish in 30 s");
 				call.failed += requests - i;
 				break;
 			}
@@ -932,7 +909,7 @@ run_outage_recovery(void)
 		printf("  not built: %s\n", TW_BENCH_OUTAGE);
 		return;
 	}
-	progress("outage recovery: about 40 s");
+	tw_bench_progress("outage recovery: about 40 s");
 	test = g_subprocess_launcher_spawn(
 	    launcher, &error, TW_BENCH_OUTAGE, "--tap", "-p",
 	    "/outage/recovery/after-30-s-of-503", NULL);
@@ -997,7 +974,7 @@ int
 main(int argc, char **argv)
 {
 	Options options;
-	g_autofree char *load_start = read_load_average();
+	g_autofree char *load_start = tw_bench_read_load_average();
 	g_autofree char *load_end = NULL;
 	g_autofree char *gstreamer_dir = NULL;
 	g_autofree char *gstreamer_registry = NULL;
@@ -1035,7 +1012,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	run_outage_recovery();
 
-	load_end = read_load_average();
+	load_end = tw_bench_read_load_average();
 	printf("\n  load average at end %s; whole run %.0f s\n", load_end,
 	       (g_get_monotonic_time() - started) / 1e6);
 	return 0;

@@ -27,37 +27,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tw-sandbox.h"
+#include "bench-common.h"
 #include "tw-test-loop.h"
-#include "tw-test-runner.h"
-#include "tw-test-world.h"
 
-#ifndef TW_BENCH_RUNNER
-#error "TW_BENCH_RUNNER must name the built twdm-runner"
-#endif
 #ifndef TW_BENCH_BUILD_TYPE
 #define TW_BENCH_BUILD_TYPE "unknown"
 #endif
 
-/* How often the main loop wakes up at least, to keep deadlines. */
-#define TICK_MS 50
 /* After the last scheduled DM, how long stragglers may take. */
-#define DRAIN_SECONDS           30
-#define BACKLOG_TIMEOUT_SECONDS 150
-/* How long the runner stays on after the backlog is in. */
-#define IDLE_AFTER_BACKLOG_MS 2000
-
-typedef struct {
-	guint window_seconds;
-	guint read_limit;
-	guint run_seconds;
-	guint messages;
-	guint customers;
-	guint history;
-	guint backlog_events;
-	guint backlog_conversations;
-	guint seed;
-} TwBenchOptions;
+#define DRAIN_SECONDS 30
 
 /* Which side of the comparison. */
 enum { SIDE_PLUGIN, SIDE_NAIVE, SIDE_COUNT };
@@ -102,60 +80,6 @@ typedef struct {
 /****************************************************************************
  * Small helpers
  ****************************************************************************/
-
-static void progress(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
-/* Progress goes to stderr, so stdout holds the report alone. */
-static void
-progress(const char *format, ...)
-{
-	g_autofree char *text = NULL;
-	va_list args;
-
-	va_start(args, format);
-	text = g_strdup_vprintf(format, args);
-	va_end(args);
-	fprintf(stderr, "bench-sync: %s\n", text);
-	fflush(stderr);
-}
-
-static gboolean
-tick_cb(gpointer data)
-{
-	return G_SOURCE_CONTINUE;
-}
-
-static char *
-read_load_average(void)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-
-	if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-		return g_strdup("unknown");
-	fields = g_strsplit(g_strstrip(text), " ", 4);
-	if (g_strv_length(fields) < 3)
-		return g_strdup("unknown");
-	return g_strdup_printf("%s %s %s", fields[0], fields[1], fields[2]);
-}
-
-static char *
-read_cpu_model(void)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (!g_file_get_contents("/proc/cpuinfo", &text, NULL, NULL))
-		return g_strdup("unknown CPU");
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		const char *colon = strchr(lines[i], ':');
-
-		if (g_str_has_prefix(lines[i], "model name") && colon != NULL)
-			return g_strstrip(g_strdup(colon + 1));
-	}
-	return g_strdup("unknown CPU");
-}
 
 static int
 compare_doubles(gconstpointer a, gconstpointer b)
@@ -213,127 +137,6 @@ summarize(GArray *seconds)
 	    g_array_index(seconds, double, (guint)MAX(ceil(0.95 * n), 1.0) - 1);
 	summary.max = g_array_index(seconds, double, n - 1);
 	return summary;
-}
-
-static void
-start_world(TwTestWorld *world, guint window_seconds, guint read_limit)
-{
-	TwSandboxConfig config;
-
-	tw_sandbox_config_init(&config);
-	config.rate_window_seconds = window_seconds;
-	config.dm_read_limit = read_limit;
-	tw_test_world_set_up(world, &config);
-}
-
-/* Like tw_test_world_start_runner(), without --debug: its output would
- * cost the runner time and skew what is measured. */
-static TwTestRunner *
-start_runner(TwTestWorld *world, const char *refresh_token)
-{
-	const char *args[] = {
-	    "--account",      TW_TEST_ACCOUNT,
-	    "--password-env", "TWDM_BENCH_PASSWORD",
-	    "--api-base",     tw_sandbox_get_base_url(world->sandbox),
-	    "--client-id",    TW_SANDBOX_CLIENT_ID,
-	    "--option",       "first-contact=allow",
-	    "--stats",        NULL};
-	g_autofree char *entry =
-	    g_strconcat("TWDM_BENCH_PASSWORD=", refresh_token, NULL);
-	const char *env[] = {entry, NULL};
-
-	return tw_test_runner_start_with_env(world->user_dir, args, env);
-}
-
-static gboolean
-wait_signed_on(TwTestRunner *runner)
-{
-	JsonObject *event = tw_test_runner_wait_event(runner, "signed-on", NULL,
-						      NULL, TW_TEST_WAIT_MS);
-
-	if (event == NULL)
-		progress("the runner did not sign on; its stderr:\n%s",
-			 tw_test_runner_get_stderr(runner));
-	return event != NULL;
-}
-
-typedef struct {
-	TwSandbox *sandbox;
-	guint at_least;
-} TwBenchRequestWait;
-
-static gboolean
-enough_list_requests(gpointer data)
-{
-	TwBenchRequestWait *wait = data;
-
-	return tw_sandbox_count_requests(wait->sandbox, "GET",
-					 "/2/dm_events") >= wait->at_least;
-}
-
-/* Quits the runner and returns its "stats" event. The runner's own quit
- * helper frees the events with the runner, so this one reads them first. */
-static JsonObject *
-quit_runner_with_stats(TwTestRunner *runner)
-{
-	JsonObject *stats;
-
-	tw_test_runner_send(runner, "{\"cmd\":\"quit\"}");
-	stats = tw_test_runner_wait_event(runner, "stats", NULL, NULL, 30000);
-	if (stats != NULL)
-		json_object_ref(stats);
-	tw_test_runner_wait_event(runner, "exit", NULL, NULL, 30000);
-	/* Returns when stdout closes: the process is ending. */
-	tw_test_runner_wait_event(runner, "(end of output)", NULL, NULL, 10000);
-	/* Only reaps it: it has exited already (or hangs, then it goes). */
-	tw_test_runner_kill(runner);
-	tw_test_runner_free(runner);
-	return stats;
-}
-
-static gint64
-stats_member(JsonObject *stats, const char *name)
-{
-	return stats != NULL
-		   ? json_object_get_int_member_with_default(stats, name, -1)
-		   : -1;
-}
-
-static gboolean
-is_received_message(JsonObject *event)
-{
-	return g_strcmp0(json_object_get_string_member_with_default(
-			     event, "event", NULL),
-			 "message") == 0 &&
-	       tw_test_event_has_flag(event, "recv");
-}
-
-typedef struct {
-	guint list_requests;
-	guint follow_up_pages;
-	guint rate_limited;
-} TwBenchRequestCounts;
-
-static TwBenchRequestCounts
-count_list_requests(TwSandbox *sandbox)
-{
-	g_autoptr(GPtrArray) requests = tw_sandbox_dup_requests(sandbox);
-	TwBenchRequestCounts counts = {0};
-
-	for (guint i = 0; i < requests->len; i++) {
-		TwSandboxRequest *request = requests->pdata[i];
-
-		if (g_strcmp0(request->method, "GET") != 0 ||
-		    g_strcmp0(request->path, "/2/dm_events") != 0)
-			continue;
-		counts.list_requests++;
-		if (request->query != NULL &&
-		    strstr(request->query, "pagination_token=") != NULL)
-			counts.follow_up_pages++;
-		if (request->status == 429)
-			counts.rate_limited++;
-	}
-	return counts;
 }
 
 /****************************************************************************
@@ -505,7 +308,7 @@ scan_runner_events(TwBenchLatency *bench)
 				  event, "event", NULL),
 			      "connection-error") == 0)
 			bench->plugin_connection_errors++;
-		if (!is_received_message(event))
+		if (!tw_bench_is_received_message(event))
 			continue;
 		message = g_hash_table_lookup(
 		    bench->by_text, json_object_get_string_member_with_default(
@@ -620,8 +423,9 @@ naive_sign_in(TwBenchLatency *bench)
 	    !json_parser_load_from_data(parser, g_bytes_get_data(body, NULL),
 					(gssize)g_bytes_get_size(body), NULL) ||
 	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		progress("the naive poller could not sign in (%s)",
-			 error != NULL ? error->message : "bad answer");
+		tw_bench_progress("the naive poller could not sign in (%s)",
+				  error != NULL ? error->message
+						: "bad answer");
 		return FALSE;
 	}
 	token = json_object_get_string_member_with_default(
@@ -714,8 +518,9 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 	bench->naive_seen =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint side = 0; side < SIDE_COUNT; side++)
-		start_world(&bench->worlds[side], options->window_seconds,
-			    options->read_limit);
+		tw_bench_start_world(&bench->worlds[side],
+				     options->window_seconds,
+				     options->read_limit);
 	create_customers(bench);
 	create_history(bench);
 	plan_messages(bench, rand);
@@ -725,15 +530,17 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 	bench->session =
 	    soup_session_new_with_options("proxy-resolver", direct, NULL);
 
-	progress("part 1: signing on the plugin and the naive poller");
-	bench->runner = start_runner(&bench->worlds[SIDE_PLUGIN],
-				     bench->worlds[SIDE_PLUGIN].refresh_token);
-	if (!wait_signed_on(bench->runner) || !naive_sign_in(bench))
+	tw_bench_progress("part 1: signing on the plugin and the naive poller");
+	bench->runner =
+	    tw_bench_start_runner(&bench->worlds[SIDE_PLUGIN],
+				  bench->worlds[SIDE_PLUGIN].refresh_token);
+	if (!tw_bench_wait_signed_on(bench->runner) || !naive_sign_in(bench))
 		return FALSE;
 	/* The plugin's first poll reads the history's newest page. */
 	wait.sandbox = bench->worlds[SIDE_PLUGIN].sandbox;
 	wait.at_least = 1;
-	tw_test_wait_until(enough_list_requests, &wait, TW_TEST_WAIT_MS);
+	tw_test_wait_until(tw_bench_enough_list_requests, &wait,
+			   TW_TEST_WAIT_MS);
 	naive_poll_cb(bench);
 	bench->naive_timer =
 	    g_timeout_add(options->window_seconds * 1000 / options->read_limit,
@@ -742,8 +549,9 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 	for (guint side = 0; side < SIDE_COUNT; side++)
 		tw_sandbox_clear_requests(bench->worlds[side].sandbox);
 
-	progress("part 1: %u DMs from %u customers over %u s",
-		 options->messages, options->customers, options->run_seconds);
+	tw_bench_progress("part 1: %u DMs from %u customers over %u s",
+			  options->messages, options->customers,
+			  options->run_seconds);
 	bench->schedule_start = g_get_monotonic_time();
 	schedule_next_message(bench);
 	last_offset =
@@ -754,7 +562,7 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 		: 0;
 	deadline = bench->schedule_start + last_offset +
 		   DRAIN_SECONDS * G_USEC_PER_SEC;
-	tick = g_timeout_add(TICK_MS, tick_cb, NULL);
+	tick = g_timeout_add(TICK_MS, tw_bench_tick_cb, NULL);
 	while (
 	    g_get_monotonic_time() < deadline &&
 	    !(bench->next_message >= bench->messages->len && all_seen(bench))) {
@@ -765,7 +573,7 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 	g_source_remove(tick);
 	g_clear_handle_id(&bench->create_timer, g_source_remove);
 	g_clear_handle_id(&bench->naive_timer, g_source_remove);
-	*plugin_stats = quit_runner_with_stats(bench->runner);
+	*plugin_stats = tw_bench_quit_runner_with_stats(bench->runner);
 	bench->runner = NULL;
 	/* A naive request still on its way finishes before the session
 	 * goes. */
@@ -774,9 +582,59 @@ run_latency(const TwBenchOptions *options, TwBenchLatency *bench, GRand *rand,
 	return TRUE;
 }
 
+/* X's published price of one DM event read (x-api-2026-updates.md). */
+#define PRICE_PER_EVENT_READ 0.010
+/* What the first sign-on may read and not show: its first page. */
+#define FIRST_SIGN_ON_READS 3
+
+static void
+add_latency_targets(TwBenchTargets *targets, const TwBenchSummary *plugin,
+		    double floor_seconds, double interval_seconds)
+{
+	g_autofree char *p95_note = g_strdup_printf(
+	    "a poller that polls every pace p = %.2f s sees a DM after a "
+	    "wait spread evenly over 0..p: mean p/2 (the floor), p95 "
+	    "0.95 p = 1.90 x floor; no poller meets 1.5 x at this budget "
+	    "(the naive poller beside it shows the same)",
+	    interval_seconds);
+
+	tw_bench_targets_add(targets, "steady: latency mean / floor",
+			     plugin->mean / floor_seconds, 1.05, "%.2f", FALSE,
+			     "the rest: the window's reset is a whole second "
+			     "(the sandbox rounds it up, ~0.5 s per window), "
+			     "and next_token pages spend reads");
+	tw_bench_targets_add(targets, "steady: latency p95 / floor",
+			     plugin->p95 / floor_seconds, 1.5, "%.2f", FALSE,
+			     p95_note);
+}
+
+static void
+add_billing_targets(TwBenchTargets *targets, guint delivered, guint expected,
+		    guint duplicates, guint64 billed, double billed_per_dm,
+		    double naive_billed_per_dm)
+{
+	tw_bench_targets_add(targets, "steady: DMs not delivered",
+			     (double)(expected - MIN(expected, delivered)), 0,
+			     "%.0f", TRUE, NULL);
+	tw_bench_targets_add(targets, "steady: DMs shown twice",
+			     (double)duplicates, 0, "%.0f", TRUE, NULL);
+	tw_bench_targets_add(
+	    targets, "steady: billed reads beyond the DMs shown",
+	    (double)billed - MIN((double)billed, (double)delivered),
+	    FIRST_SIGN_ON_READS, "%.0f", TRUE,
+	    "the first sign-on reads its newest events once, to know where "
+	    "it starts");
+	tw_bench_targets_add(targets, "steady: billed reads per delivered DM",
+			     billed_per_dm, 1.05, "%.3f", FALSE, NULL);
+	tw_bench_targets_add(
+	    targets, "steady: the same, / the naive poller's",
+	    naive_billed_per_dm > 0 ? billed_per_dm / naive_billed_per_dm : 0,
+	    0.5, "%.2f", FALSE, NULL);
+}
+
 static void
 print_latency(const TwBenchOptions *options, TwBenchLatency *bench,
-	      JsonObject *plugin_stats)
+	      JsonObject *plugin_stats, TwBenchTargets *targets)
 {
 	double floor_seconds =
 	    (double)options->window_seconds / options->read_limit / 2;
@@ -803,7 +661,7 @@ print_latency(const TwBenchOptions *options, TwBenchLatency *bench,
 		tw_sandbox_get_counters(bench->worlds[side].sandbox,
 					&counters[side]);
 		requests[side] =
-		    count_list_requests(bench->worlds[side].sandbox);
+		    tw_bench_count_list_requests(bench->worlds[side].sandbox);
 		billed_per_dm[side] =
 		    delivered[side] > 0
 			? (double)counters[side].billed_reads / delivered[side]
@@ -900,9 +758,14 @@ print_latency(const TwBenchOptions *options, TwBenchLatency *bench,
 	g_clear_pointer(&text_right, g_free);
 	text_left = g_strdup_printf(
 	    "%" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT " MB peak RSS",
-	    stats_member(plugin_stats, "max_stall_ms"),
-	    stats_member(plugin_stats, "peak_rss_kb") / 1024);
+	    tw_bench_stats_member(plugin_stats, "max_stall_ms"),
+	    tw_bench_stats_member(plugin_stats, "peak_rss_kb") / 1024);
 	print_row("runner: longest stall, memory", text_left, "-");
+	add_latency_targets(targets, &plugin, floor_seconds, interval_seconds);
+	add_billing_targets(
+	    targets, delivered[SIDE_PLUGIN], options->messages,
+	    bench->plugin_duplicates, counters[SIDE_PLUGIN].billed_reads,
+	    billed_per_dm[SIDE_PLUGIN], billed_per_dm[SIDE_NAIVE]);
 	if (bench->plugin_connection_errors > 0 || bench->naive_errors > 0 ||
 	    bench->naive_skipped > 0)
 		printf(
@@ -934,211 +797,27 @@ latency_clear(TwBenchLatency *bench)
 	g_clear_pointer(&bench->naive_url, g_free);
 }
 
-/****************************************************************************
- * Part 2: a backlog written while the account was offline
- ****************************************************************************/
-
-typedef struct {
-	TwTestRunner *runner;
-	guint expected;
-	guint scanned;
-	guint received;
-	guint duplicates;
-	GHashTable *texts;   /* texts shown so far */
-	gint64 signed_on_at; /* monotonic µs */
-	gint64 first_at;
-	gint64 last_at;
-} TwBenchBacklog;
-
+/* What reading the inbox costs a day at X's price, from this run's
+ * billing: every DM read once, plus the first poll of each UTC day, which
+ * pays again for the few events it re-reads (at most the idle page). */
 static void
-scan_backlog_events(TwBenchBacklog *backlog)
+print_cost(void)
 {
-	GPtrArray *events = tw_test_runner_get_events(backlog->runner);
-	gint64 now = g_get_monotonic_time();
+	const guint volumes[] = {100, 1000};
 
-	for (; backlog->scanned < events->len; backlog->scanned++) {
-		JsonObject *event = events->pdata[backlog->scanned];
-		const char *name = json_object_get_string_member_with_default(
-		    event, "event", NULL);
-		const char *text;
+	printf("\n4. Daily cost of reading, at $%.3f per DM event read\n",
+	       PRICE_PER_EVENT_READ);
+	for (guint i = 0; i < G_N_ELEMENTS(volumes); i++) {
+		double events = volumes[i] + 5.0;
 
-		if (g_strcmp0(name, "signed-on") == 0 &&
-		    backlog->signed_on_at == 0)
-			backlog->signed_on_at = now;
-		if (!is_received_message(event))
-			continue;
-		text = json_object_get_string_member_with_default(event,
-								  "plain", "");
-		if (g_hash_table_contains(backlog->texts, text)) {
-			backlog->duplicates++;
-			continue;
-		}
-		g_hash_table_add(backlog->texts, g_strdup(text));
-		backlog->received++;
-		if (backlog->first_at == 0)
-			backlog->first_at = now;
-		backlog->last_at = now;
+		printf("  %5u DMs a day: %.0f events billed -> $%.2f a day, "
+		       "$%.0f a month (30 days)\n",
+		       volumes[i], events, events * PRICE_PER_EVENT_READ,
+		       events * PRICE_PER_EVENT_READ * 30);
 	}
-}
-
-static void
-run_backlog(const TwBenchOptions *options, JsonObject *idle_stats)
-{
-	TwTestWorld world = {0};
-	TwBenchBacklog backlog = {0};
-	g_autoptr(GPtrArray) customers = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(JsonObject) stats = NULL;
-	g_autofree char *refresh_token = NULL;
-	TwBenchRequestWait wait;
-	TwBenchRequestCounts requests, idle_requests;
-	TwSandboxCounters counters, idle_counters;
-	TwTestRunner *runner;
-	gint64 created_start, created_end, started_at, deadline;
-	guint per_conversation =
-	    options->backlog_events / options->backlog_conversations;
-	guint total = per_conversation * options->backlog_conversations;
-	guint tick;
-	double create_seconds, sign_on_seconds, fetch_seconds, deliver_seconds,
-	    total_seconds;
-
-	/* A generous read limit: paging is not what is measured here. */
-	start_world(&world, 15, 100000);
-
-	progress("part 2: first sign-on, then offline");
-	runner = start_runner(&world, world.refresh_token);
-	if (!wait_signed_on(runner)) {
-		tw_test_runner_quit(runner);
-		tw_test_world_tear_down(&world);
-		return;
-	}
-	wait.sandbox = world.sandbox;
-	wait.at_least = 1;
-	tw_test_wait_until(enough_list_requests, &wait, TW_TEST_WAIT_MS);
-	tw_test_let_it_run(500);
-	stats = quit_runner_with_stats(runner);
-	g_clear_pointer(&stats, json_object_unref);
-
-	progress("part 2: writing %u DMs over %u conversations", total,
-		 options->backlog_conversations);
-	created_start = g_get_monotonic_time();
-	for (guint i = 0; i < options->backlog_conversations; i++) {
-		g_autofree char *handle = g_strdup_printf("backlog_%04u", i);
-		g_autofree char *name =
-		    g_strdup_printf("Backlog Customer %u", i);
-
-		g_ptr_array_add(customers, tw_sandbox_add_user(world.sandbox,
-							       handle, name));
-	}
-	/* Round after round, so the conversations interleave in time. */
-	for (guint round = 0; round < per_conversation; round++) {
-		for (guint i = 0; i < options->backlog_conversations; i++) {
-			g_autofree char *text = g_strdup_printf(
-			    "Backlog %u from customer %u", round, i);
-			g_autofree char *id =
-			    tw_test_create_message(&world, customers->pdata[i],
-						   world.account_id, text, 0);
-		}
-	}
-	created_end = g_get_monotonic_time();
-	tw_sandbox_clear_requests(world.sandbox);
-
-	progress("part 2: the runner ingests the backlog");
-	refresh_token =
-	    tw_sandbox_issue_refresh_token(world.sandbox, world.account_id);
-	backlog.expected = total;
-	backlog.texts =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	started_at = g_get_monotonic_time();
-	backlog.runner = start_runner(&world, refresh_token);
-	deadline = started_at + BACKLOG_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-	tick = g_timeout_add(TICK_MS, tick_cb, NULL);
-	while (backlog.received < backlog.expected &&
-	       g_get_monotonic_time() < deadline) {
-		g_main_context_iteration(NULL, TRUE);
-		scan_backlog_events(&backlog);
-	}
-	g_source_remove(tick);
-	requests = count_list_requests(world.sandbox);
-	tw_sandbox_get_counters(world.sandbox, &counters);
-	/* What the account does once the backlog is in; anything shown
-	 * twice would also come now. */
-	tw_test_let_it_run(IDLE_AFTER_BACKLOG_MS);
-	scan_backlog_events(&backlog);
-	stats = quit_runner_with_stats(backlog.runner);
-	idle_requests = count_list_requests(world.sandbox);
-	tw_sandbox_get_counters(world.sandbox, &idle_counters);
-
-	create_seconds = (double)(created_end - created_start) / G_USEC_PER_SEC;
-	sign_on_seconds =
-	    backlog.signed_on_at > 0
-		? (double)(backlog.signed_on_at - started_at) / G_USEC_PER_SEC
-		: 0;
-	fetch_seconds =
-	    backlog.first_at > 0
-		? (double)(backlog.first_at - backlog.signed_on_at) /
-		      G_USEC_PER_SEC
-		: 0;
-	deliver_seconds =
-	    backlog.first_at > 0
-		? (double)(backlog.last_at - backlog.first_at) / G_USEC_PER_SEC
-		: 0;
-	total_seconds = backlog.last_at > 0
-			    ? (double)(backlog.last_at - backlog.signed_on_at) /
-				  G_USEC_PER_SEC
-			    : 0;
-
-	printf("\n2. Backlog: %u DMs over %u conversations, written while the"
-	       " account was offline\n",
-	       total, options->backlog_conversations);
-	printf("  (after its first sign-on; read limit 100000 per 15 s, so"
-	       " paging is not rate-bound;\n"
-	       "  the sandbox took %.2f s to create them)\n\n",
-	       create_seconds);
-	printf("  %-42s %u / %u, %u shown twice\n", "DMs delivered",
-	       backlog.received, total, backlog.duplicates);
-	printf("  %-42s %.2f s\n", "runner start -> signed-on",
-	       sign_on_seconds);
-	printf("  %-42s %.2f s  (%u GET /2/dm_events, %u 429s)\n",
-	       "signed-on -> first DM line (fetching)", fetch_seconds,
-	       requests.list_requests, requests.rate_limited);
-	printf("  %-42s %.2f s\n", "first -> last DM line (delivering)",
-	       deliver_seconds);
-	printf("  %-42s %.2f s\n", "signed-on -> last DM line", total_seconds);
-	printf("  %-42s %.0f /s  (delivery alone: %.0f /s)\n",
-	       "events per second (signed-on -> last)",
-	       total_seconds > 0 ? backlog.received / total_seconds : 0,
-	       deliver_seconds > 0 ? backlog.received / deliver_seconds : 0);
-	printf("  %-42s %" G_GINT64_FORMAT " ms  (10 ms heartbeat; part 1,"
-	       " steady state: %" G_GINT64_FORMAT " ms)\n",
-	       "longest main-loop stall of the runner",
-	       stats_member(stats, "max_stall_ms"),
-	       stats_member(idle_stats, "max_stall_ms"));
-	printf("  %-42s %.1f MB  (part 1, steady state: %.1f MB; %.2f x)\n",
-	       "runner peak RSS", stats_member(stats, "peak_rss_kb") / 1024.0,
-	       stats_member(idle_stats, "peak_rss_kb") / 1024.0,
-	       stats_member(idle_stats, "peak_rss_kb") > 0
-		   ? (double)stats_member(stats, "peak_rss_kb") /
-			 stats_member(idle_stats, "peak_rss_kb")
-		   : 0);
-	printf("  %-42s %.2f s  (whole process, the idle time below too)\n",
-	       "runner CPU time", stats_member(stats, "cpu_ms") / 1000.0);
-	printf("  %-42s %" G_GUINT64_FORMAT " (%.3f per DM)\n",
-	       "billed reads until the last DM line", counters.billed_reads,
-	       backlog.received > 0
-		   ? (double)counters.billed_reads / backlog.received
-		   : 0);
-	printf("  %-42s %u GET /2/dm_events returning %" G_GUINT64_FORMAT
-	       " events (%" G_GUINT64_FORMAT " billed)\n",
-	       "then, in the next 2 s (idle)",
-	       idle_requests.list_requests - requests.list_requests,
-	       idle_counters.events_returned - counters.events_returned,
-	       idle_counters.billed_reads - counters.billed_reads);
-	if (backlog.received < total)
-		printf("  NOTE: only %u of %u DMs arrived within %d s\n",
-		       backlog.received, total, BACKLOG_TIMEOUT_SECONDS);
-
-	g_hash_table_unref(backlog.texts);
-	tw_test_world_tear_down(&world);
+	printf("  (each DM is billed once however many polls see it; the "
+	       "first poll of a UTC day pays again for the <= 5 events of "
+	       "its page; sending is priced apart: $0.015 per DM sent)\n");
 }
 
 /****************************************************************************
@@ -1151,6 +830,7 @@ parse_options(int *argc, char ***argv, TwBenchOptions *options)
 	gint window = 15, limit = 15, seconds = 75, messages = 72,
 	     customers = 6, history = 200, backlog = 10000,
 	     conversations = 1000, seed = 0;
+	gboolean check = FALSE;
 	const GOptionEntry entries[] = {
 	    {"window", 0, 0, G_OPTION_ARG_INT, &window,
 	     "Rate window in seconds (default 15)", "S"},
@@ -1170,6 +850,8 @@ parse_options(int *argc, char ***argv, TwBenchOptions *options)
 	     "Conversations they spread over (default 1000)", "N"},
 	    {"seed", 0, 0, G_OPTION_ARG_INT, &seed,
 	     "Random seed of the schedule (default: from the clock)", "N"},
+	    {"check", 0, 0, G_OPTION_ARG_NONE, &check,
+	     "Exit with status 1 when a count target fails (for CI)", NULL},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -1199,6 +881,7 @@ parse_options(int *argc, char ***argv, TwBenchOptions *options)
 	options->history = (guint)history;
 	options->backlog_events = (guint)backlog;
 	options->backlog_conversations = (guint)conversations;
+	options->check = check;
 	options->seed =
 	    seed != 0 ? (guint)seed : (guint)(g_get_real_time() % 1000000);
 	return TRUE;
@@ -1211,12 +894,14 @@ main(int argc, char **argv)
 	TwBenchLatency latency = {0};
 	g_autoptr(JsonObject) plugin_stats = NULL;
 	g_autoptr(GRand) rand = NULL;
-	g_autofree char *load_start = read_load_average();
+	g_autofree char *load_start = tw_bench_read_load_average();
 	g_autofree char *load_end = NULL;
-	g_autofree char *cpu = read_cpu_model();
+	g_autofree char *cpu = tw_bench_read_cpu_model();
 	g_autoptr(GDateTime) now = g_date_time_new_now_local();
 	g_autofree char *date = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
 	gint64 started = g_get_monotonic_time();
+	TwBenchTargets *targets = tw_bench_targets_new();
+	gboolean counts_pass;
 
 	if (!parse_options(&argc, &argv, &options))
 		return 1;
@@ -1235,16 +920,26 @@ main(int argc, char **argv)
 	if (!run_latency(&options, &latency, rand, &plugin_stats)) {
 		fprintf(stderr, "bench-sync: part 1 could not start\n");
 		latency_clear(&latency);
+		tw_bench_targets_free(targets);
 		return 1;
 	}
-	print_latency(&options, &latency, plugin_stats);
+	print_latency(&options, &latency, plugin_stats, targets);
 	fflush(stdout);
 	latency_clear(&latency);
 
-	run_backlog(&options, plugin_stats);
+	tw_bench_run_backlog(&options, plugin_stats, targets);
 
-	load_end = read_load_average();
+	tw_bench_targets_print(targets);
+	print_cost();
+	counts_pass = tw_bench_targets_counts_pass(targets);
+	tw_bench_targets_free(targets);
+	load_end = tw_bench_read_load_average();
 	printf("\n  load average at end %s; whole run %.0f s\n", load_end,
 	       (double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+	if (options.check && !counts_pass) {
+		printf("bench-sync --check: a count target failed (billing, "
+		       "a DM lost or shown twice)\n");
+		return 1;
+	}
 	return 0;
 }
