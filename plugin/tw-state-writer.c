@@ -17,9 +17,10 @@ struct _TwStateWriter {
 	GThreadPool *pool; /* one thread at a time, created on first use */
 	GMutex mutex;
 	GCond idle;
-	guint pending;  /* queued or being written */
-	guint64 newest; /* generation of the newest write asked for */
-	GError *error;  /* the first background failure not yet told */
+	guint pending;   /* queued or being written */
+	guint64 newest;  /* generation of the newest write asked for */
+	guint64 written; /* generation of the newest write on disk */
+	GError *error;   /* the first background failure not yet told */
 };
 
 typedef struct {
@@ -66,6 +67,8 @@ write_in_background(gpointer data, gpointer user_data)
 		tw_state_write_private_file(writer->path, contents, &error);
 	}
 	g_mutex_lock(&writer->mutex);
+	if (!superseded && error == NULL)
+		writer->written = MAX(writer->written, write->generation);
 	if (error != NULL && writer->error == NULL)
 		writer->error = g_steal_pointer(&error);
 	writer->pending--;
@@ -170,12 +173,41 @@ gboolean
 tw_state_writer_write_now(TwStateWriter *writer, const char *contents,
 			  GError **error)
 {
-	g_mutex_lock(&writer->mutex);
+	guint64 generation;
+
 	/* Queued writes are older: skipped, they must not land after this
 	 * one; a failed one is moot once this one is on disk. */
-	writer->newest++;
+	g_mutex_lock(&writer->mutex);
+	generation = ++writer->newest;
 	wait_idle_locked(writer);
 	g_clear_error(&writer->error);
 	g_mutex_unlock(&writer->mutex);
-	return tw_state_write_private_file(writer->path, contents, error);
+	if (!tw_state_write_private_file(writer->path, contents, error))
+		return FALSE;
+	g_mutex_lock(&writer->mutex);
+	writer->written = MAX(writer->written, generation);
+	g_mutex_unlock(&writer->mutex);
+	return TRUE;
+}
+
+guint64
+tw_state_writer_get_asked(TwStateWriter *writer)
+{
+	guint64 asked;
+
+	g_mutex_lock(&writer->mutex);
+	asked = writer->newest;
+	g_mutex_unlock(&writer->mutex);
+	return asked;
+}
+
+guint64
+tw_state_writer_get_written(TwStateWriter *writer)
+{
+	guint64 written;
+
+	g_mutex_lock(&writer->mutex);
+	written = writer->written;
+	g_mutex_unlock(&writer->mutex);
+	return written;
 }

@@ -78,6 +78,23 @@ gboolean tw_state_writer_write_later(TwStateWriter *writer,
 				     GError **error);
 
 /**
+ * tw_state_writer_get_asked:
+ * @writer: the writer
+ *
+ * Returns: the number of the newest write asked for (they count up from 1)
+ */
+guint64 tw_state_writer_get_asked(TwStateWriter *writer);
+
+/**
+ * tw_state_writer_get_written:
+ * @writer: the writer
+ *
+ * Returns: the number of the newest write on disk: everything asked for up
+ * to it is there (a skipped write's contents came with a newer one)
+ */
+guint64 tw_state_writer_get_written(TwStateWriter *writer);
+
+/**
  * tw_state_writer_flush:
  * @writer: the writer
  * @error: (out) (optional): why a background write failed

@@ -876,6 +876,18 @@ tw_state_save(TwState *state, GError **error)
 	return tw_state_writer_write_now(state->writer, contents, error);
 }
 
+guint64
+tw_state_get_save_asked(TwState *state)
+{
+	return tw_state_writer_get_asked(state->writer);
+}
+
+guint64
+tw_state_get_save_written(TwState *state)
+{
+	return tw_state_writer_get_written(state->writer);
+}
+
 gboolean
 tw_state_save_soon(TwState *state, GError **error)
 {

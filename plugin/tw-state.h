@@ -507,6 +507,24 @@ gboolean tw_state_save(TwState *state, GError **error);
  */
 gboolean tw_state_save_soon(TwState *state, GError **error);
 
+/**
+ * tw_state_get_save_asked:
+ * @state: the state
+ *
+ * Returns: the number of the newest save asked for, by tw_state_save() or
+ *   tw_state_save_soon() (they count up from 1)
+ */
+guint64 tw_state_get_save_asked(TwState *state);
+
+/**
+ * tw_state_get_save_written:
+ * @state: the state
+ *
+ * Returns: the number of the newest save on disk: what every save up to
+ *   it held is there
+ */
+guint64 tw_state_get_save_written(TwState *state);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwState, tw_state_free)
 
 G_END_DECLS

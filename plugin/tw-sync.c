@@ -47,6 +47,11 @@
 /* X keeps this much DM history. */
 #define HISTORY_LIMIT (30 * G_TIME_SPAN_DAY)
 
+typedef struct {
+	guint64 save;    /* tw_state_get_save_asked() when it was asked */
+	guint delivered; /* messages shown since the save before it */
+} SavedReport;
+
 struct _TwSync {
 	guint poll_timer;
 	guint64 poll_call;
@@ -66,6 +71,8 @@ struct _TwSync {
 	guint delivery_timer;
 	guint delivery_index;
 	guint delivered_unsaved;
+	/* SavedReport: deliveries whose save is asked for, not yet on disk */
+	GArray *saved_reports;
 	/* user ids already looked up, found or not */
 	GHashTable *looked_up;
 	gint64 poll_horizon;
@@ -91,6 +98,7 @@ tw_sync_new(TwAccount *account)
 	sync->looked_up =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	sync->page_size = POLL_PAGE_IDLE;
+	sync->saved_reports = g_array_new(FALSE, FALSE, sizeof(SavedReport));
 	return sync;
 }
 
@@ -102,6 +110,7 @@ tw_sync_free(TwSync *sync)
 	g_ptr_array_unref(sync->batch);
 	g_ptr_array_unref(sync->waiting);
 	g_hash_table_destroy(sync->looked_up);
+	g_array_unref(sync->saved_reports);
 	g_free(sync->page_token);
 	g_free(sync);
 }
@@ -347,6 +356,41 @@ lookup_missing_peers(TwAccount *account)
 	return TRUE;
 }
 
+/* "delivered N messages" is logged once the save that holds them is on
+ * disk: a crash shows again only what came after the last such line. */
+static void
+report_saved_deliveries(TwAccount *account)
+{
+	GArray *reports = account->sync->saved_reports;
+	guint64 written = tw_state_get_save_written(account->state);
+	guint done = 0;
+	guint delivered = 0;
+
+	while (done < reports->len &&
+	       g_array_index(reports, SavedReport, done).save <= written)
+		delivered +=
+		    g_array_index(reports, SavedReport, done++).delivered;
+	g_array_remove_range(reports, 0, done);
+	if (delivered > 0)
+		g_debug("%s: delivered %u messages", account->username,
+			delivered);
+}
+
+/* Asks for the save of the messages shown since the last one. */
+static void
+save_deliveries(TwAccount *account)
+{
+	SavedReport report = {0};
+
+	tw_account_save_state_soon(account);
+	report.save = tw_state_get_save_asked(account->state);
+	report.delivered = account->sync->delivered_unsaved;
+	account->sync->delivered_unsaved = 0;
+	if (report.delivered > 0)
+		g_array_append_val(account->sync->saved_reports, report);
+	report_saved_deliveries(account);
+}
+
 static void deliver_chunk(TwAccount *account);
 
 static gboolean
@@ -400,37 +444,30 @@ deliver_chunk(TwAccount *account)
 {
 	TwSync *sync = account->sync;
 	gint64 turn_end = g_get_monotonic_time() + DELIVERY_TURN_US;
-	guint delivered = 0;
 
 	/* The save's snapshot has a turn of its own: it and a turn's
 	 * deliveries each stay within the budget. */
+	report_saved_deliveries(account);
 	if (sync->delivered_unsaved >= DELIVERY_SAVE_EVERY) {
-		tw_account_save_state_soon(account);
-		sync->delivered_unsaved = 0;
+		save_deliveries(account);
 		turn_end = 0;
 	}
 	while (sync->delivery_index < sync->batch->len && !account->failed &&
 	       g_get_monotonic_time() < turn_end &&
 	       sync->delivered_unsaved < DELIVERY_SAVE_EVERY) {
 		if (deliver_one(account,
-				sync->batch->pdata[sync->delivery_index++])) {
-			delivered++;
+				sync->batch->pdata[sync->delivery_index++]))
 			sync->delivered_unsaved++;
-		}
 	}
 	if (account->failed)
 		return;
-	if (delivered > 0)
-		g_debug("%s: delivered %u messages", account->username,
-			delivered);
 	if (sync->delivery_index < sync->batch->len) {
 		sync->delivery_timer =
 		    tw_timeout_add(0, deliver_chunk_cb, account);
 		return;
 	}
 	/* Also what was handled silently: the next poll must not redo it. */
-	tw_account_save_state_soon(account);
-	sync->delivered_unsaved = 0;
+	save_deliveries(account);
 	g_ptr_array_set_size(sync->batch, 0);
 	sync->pages_this_poll = 0;
 	tw_sync_schedule(account, poll_pace_delay(account));
@@ -667,6 +704,7 @@ poll_start(TwAccount *account)
 	    account->sync->delivery_timer != 0 || account->failed)
 		return;
 	tw_clear_timeout(&account->sync->poll_timer);
+	report_saved_deliveries(account);
 	if (account->sync->pages_this_poll > 0) {
 		poll_page(account, account->sync->page_token);
 		return;

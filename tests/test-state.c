@@ -338,12 +338,17 @@ test_writer_failure_told(Fixture *fixture, gconstpointer data)
 	g_assert_false(tw_state_writer_flush(writer, &error));
 	g_assert_error(error, TW_STATE_ERROR, TW_STATE_ERROR_IO);
 	g_assert_true(tw_state_writer_flush(writer, NULL));
+	/* Asked for, never on disk. */
+	g_assert_cmpuint(tw_state_writer_get_asked(writer), ==, 1);
+	g_assert_cmpuint(tw_state_writer_get_written(writer), ==, 0);
 	tw_state_writer_free(writer);
 
 	writer = tw_state_writer_new(path);
 	g_assert_true(tw_state_writer_write_later(
 	    writer, copy_text, g_strdup("{\"a\":1}"), g_free, NULL));
 	g_assert_true(tw_state_writer_write_now(writer, "{\"b\":2}", NULL));
+	g_assert_cmpuint(tw_state_writer_get_written(writer), ==, 2);
+	g_assert_cmpuint(tw_state_writer_get_asked(writer), ==, 2);
 	tw_state_writer_free(writer);
 	g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
 	g_assert_cmpstr(contents, ==, "{\"b\":2}");

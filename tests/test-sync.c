@@ -828,7 +828,7 @@ writer_tick(gpointer data)
 }
 
 /* How many of a killed runner's deliveries were saved: the plugin logs
- * "delivered N messages" right after each batch is on disk. */
+ * "delivered N messages" once the save that holds them is on disk. */
 static guint
 committed_count(TwTestRunner *runner)
 {
