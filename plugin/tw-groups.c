@@ -180,7 +180,7 @@ tw_account_fetch_group_history(TwAccount *account, const char *conversation_id)
 	if (!account->signed_on || account->failed ||
 	    !tw_id_is_valid(conversation_id))
 		return FALSE;
-	/* The poll's request kept in hand stays untouched. */
+	/* The window's last request stays for the polls. */
 	if (account->read_pace.limit.known &&
 	    account->read_pace.limit.remaining <= 1 &&
 	    account->read_pace.limit.reset * G_USEC_PER_SEC >

@@ -15,11 +15,18 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "tw-loop.h"
+
 struct _TwPeople {
 	GHashTable *users;        /* user id -> TwUser */
 	GHashTable *handle_ids;   /* lower-case handle -> user id */
 	GHashTable *icon_fetches; /* URLs being fetched */
+	/* WroteCheck waiting for the read window to reset */
+	GPtrArray *deferred_checks;
+	guint deferred_timer;
 };
+
+static void wrote_check_free(gpointer data);
 
 TwPeople *
 tw_people_new(TwAccount *account)
@@ -33,6 +40,8 @@ tw_people_new(TwAccount *account)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	people->icon_fetches =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	people->deferred_checks =
+	    g_ptr_array_new_with_free_func(wrote_check_free);
 	return people;
 }
 
@@ -44,6 +53,8 @@ tw_people_free(TwPeople *people)
 	g_hash_table_destroy(people->users);
 	g_hash_table_destroy(people->handle_ids);
 	g_hash_table_destroy(people->icon_fetches);
+	tw_clear_timeout(&people->deferred_timer);
+	g_ptr_array_unref(people->deferred_checks);
 	g_free(people);
 }
 
@@ -331,8 +342,10 @@ tw_account_has_written(TwAccount *account, const char *handle)
 typedef struct {
 	TwAccount *account;
 	char *handle;
+	char *user_id; /* once known */
 	TwAccountWroteFunc func;
 	gpointer user_data;
+	gboolean deferred; /* waited for a reset once already */
 } WroteCheck;
 
 static void
@@ -341,27 +354,81 @@ wrote_check_free(gpointer data)
 	WroteCheck *check = data;
 
 	g_free(check->handle);
+	g_free(check->user_id);
 	g_free(check);
+}
+
+/* A check of its own for the next call: the API frees the one it had. */
+static WroteCheck *
+wrote_check_copy(const WroteCheck *check, const char *user_id)
+{
+	WroteCheck *copy = g_new0(WroteCheck, 1);
+
+	copy->account = check->account;
+	copy->handle = g_strdup(check->handle);
+	copy->user_id = g_strdup(user_id);
+	copy->func = check->func;
+	copy->user_data = check->user_data;
+	copy->deferred = check->deferred;
+	return copy;
+}
+
+static void wrote_check_start(WroteCheck *check);
+
+static gboolean
+deferred_checks_cb(gpointer data)
+{
+	TwAccount *account = data;
+	GPtrArray *due = account->people->deferred_checks;
+
+	account->people->deferred_timer = 0;
+	account->people->deferred_checks =
+	    g_ptr_array_new_with_free_func(wrote_check_free);
+	g_ptr_array_set_free_func(due, NULL);
+	for (guint i = 0; i < due->len; i++)
+		wrote_check_start(due->pdata[i]);
+	g_ptr_array_unref(due);
+	return G_SOURCE_REMOVE;
+}
+
+/* The polls spend the read window to its last request: a check that
+ * finds none left waits for the reset (once) rather than asking the
+ * user about someone who may well have written. Takes @check. */
+static void
+defer_check(WroteCheck *check)
+{
+	TwPeople *people = check->account->people;
+
+	check->deferred = TRUE;
+	g_ptr_array_add(people->deferred_checks, check);
+	if (people->deferred_timer == 0)
+		people->deferred_timer = tw_timeout_add(
+		    tw_pace_until_reset_ms(&check->account->read_pace,
+					   g_get_real_time()),
+		    deferred_checks_cb, check->account);
 }
 
 static void
 wrote_events_done(TwApiReply *reply, gpointer data)
 {
 	WroteCheck *check = data;
-	const char *user_id = g_hash_table_lookup(
-	    check->account->people->handle_ids, check->handle);
 	gboolean wrote = FALSE;
 
 	/* The read counts against the same window as the polls. */
 	tw_pace_take_headers(&check->account->read_pace, &reply->rate_limit,
 			     g_get_real_time());
-	for (guint i = 0; reply->page != NULL && user_id != NULL &&
-			  i < reply->page->events->len;
+	if (g_error_matches(reply->error, TW_API_ERROR,
+			    TW_API_ERROR_RATE_LIMITED) &&
+	    !check->deferred) {
+		defer_check(wrote_check_copy(check, check->user_id));
+		return;
+	}
+	for (guint i = 0; reply->page != NULL && i < reply->page->events->len;
 	     i++) {
 		const TwDmEvent *event = reply->page->events->pdata[i];
 
 		if (event->type == TW_DM_EVENT_MESSAGE_CREATE &&
-		    g_strcmp0(event->sender_id, user_id) == 0)
+		    g_strcmp0(event->sender_id, check->user_id) == 0)
 			wrote = TRUE;
 	}
 	if (reply->error != NULL)
@@ -374,11 +441,21 @@ wrote_events_done(TwApiReply *reply, gpointer data)
 	check->func(check->handle, wrote, check->user_data);
 }
 
+/* Takes @check, whose user_id is set. */
 static void
-wrote_check_start(WroteCheck *check, const char *user_id)
+wrote_check_start(WroteCheck *check)
 {
+	const TwRateLimit *limit = &check->account->read_pace.limit;
+
+	if (limit->known && limit->remaining <= 0 &&
+	    tw_pace_get_reset_time(&check->account->read_pace) >
+		g_get_real_time() &&
+	    !check->deferred) {
+		defer_check(check);
+		return;
+	}
 	tw_api_list_conversation_events(
-	    check->account->api, user_id, TW_ACCOUNT_WROTE_PAGE, NULL,
+	    check->account->api, check->user_id, TW_ACCOUNT_WROTE_PAGE, NULL,
 	    wrote_events_done, check, wrote_check_free);
 }
 
@@ -386,19 +463,13 @@ static void
 wrote_lookup_done(TwApiReply *reply, gpointer data)
 {
 	WroteCheck *check = data;
-	WroteCheck *next;
 
 	if (reply->user == NULL) {
 		check->func(check->handle, FALSE, check->user_data);
 		return;
 	}
 	tw_people_remember(check->account, reply->user);
-	next = g_new0(WroteCheck, 1);
-	next->account = check->account;
-	next->handle = g_strdup(check->handle);
-	next->func = check->func;
-	next->user_data = check->user_data;
-	wrote_check_start(next, reply->user->id);
+	wrote_check_start(wrote_check_copy(check, reply->user->id));
 }
 
 gboolean
@@ -418,12 +489,14 @@ tw_account_check_wrote(TwAccount *account, const char *handle,
 	check->func = func;
 	check->user_data = user_data;
 	user_id = g_hash_table_lookup(account->people->handle_ids, clean);
-	if (user_id != NULL)
-		wrote_check_start(check, user_id);
-	else
+	if (user_id != NULL) {
+		check->user_id = g_strdup(user_id);
+		wrote_check_start(check);
+	} else {
 		tw_api_get_user_by_username(account->api, clean,
 					    wrote_lookup_done, check,
 					    wrote_check_free);
+	}
 	return TRUE;
 }
 

@@ -608,6 +608,46 @@ test_first_contact_wrote_before(Desk *desk, gconstpointer data)
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
+/* The polls spend the read window to its last request, so the check may
+ * find none left: X answers 429, and the check waits for the reset and
+ * asks again instead of putting the question to the user. */
+static void
+test_first_contact_check_waits_for_reset(Desk *desk, gconstpointer data)
+{
+	g_autofree char *carol =
+	    tw_sandbox_add_user(desk->world.sandbox, "Carol_C", "Carol");
+	g_autofree char *path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", carol);
+	g_autofree char *history =
+	    g_strdup_printf("/2/dm_conversations/with/%s/dm_events", carol);
+	g_autofree char *id = tw_test_create_message(
+	    &desk->world, carol, desk->world.account_id, "Where is my refund?",
+	    g_get_real_time() - 2 * G_TIME_SPAN_DAY);
+	TwSandboxFault limited = {0};
+	TwTestRunner *runner = start_with_rule(desk, "ask");
+	gint64 deadline;
+
+	limited.kind = TW_SANDBOX_FAULT_RATE_LIMIT;
+	limited.method = "GET";
+	limited.path_prefix = history;
+	limited.count = 1;
+	tw_sandbox_add_fault(desk->world.sandbox, &limited);
+	tw_test_send_command(runner, "carol_c", "It is on its way.");
+	/* The 429 says the window resets 15 s later. */
+	deadline = g_get_monotonic_time() + (15000 + WAIT_MS) * 1000;
+	while (count_sent(desk, path) < 1) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		tw_test_let_it_run(50);
+	}
+	g_assert_cmpuint(
+	    tw_sandbox_count_requests(desk->world.sandbox, "GET", history), ==,
+	    2);
+	g_assert_cmpuint(
+	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
+	    ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
 /* first-contact=refuse: no question, nothing sent, a note in the window. */
 static void
 test_first_contact_refused(Desk *desk, gconstpointer data)
@@ -660,6 +700,9 @@ main(int argc, char **argv)
 		   desk_tear_down);
 	g_test_add("/desk/first-contact-refused", Desk, NULL, desk_set_up,
 		   test_first_contact_refused, desk_tear_down);
+	g_test_add("/desk/first-contact-check-waits-for-reset", Desk, NULL,
+		   desk_set_up, test_first_contact_check_waits_for_reset,
+		   desk_tear_down);
 	g_test_add("/desk/first-contact-wrote-before", Desk, NULL, desk_set_up,
 		   test_first_contact_wrote_before, desk_tear_down);
 	return g_test_run();
