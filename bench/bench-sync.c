@@ -805,7 +805,8 @@ print_cost(void)
 {
 	const guint volumes[] = {100, 1000};
 
-	printf("\n4. Daily cost of reading, at $%.3f per DM event read\n",
+	printf("\n4. Daily cost of reading, at $%.3f per DM event read "
+	       "(computed, not measured: a day is not run)\n",
 	       PRICE_PER_EVENT_READ);
 	for (guint i = 0; i < G_N_ELEMENTS(volumes); i++) {
 		double events = volumes[i] + 5.0;

@@ -358,17 +358,28 @@ wrote_check_free(gpointer data)
 	g_free(check);
 }
 
+static WroteCheck *
+wrote_check_new(TwAccount *account, const char *handle, const char *user_id,
+		TwAccountWroteFunc func, gpointer user_data)
+{
+	WroteCheck *check = g_new0(WroteCheck, 1);
+
+	check->account = account;
+	check->handle = g_strdup(handle);
+	check->user_id = g_strdup(user_id);
+	check->func = func;
+	check->user_data = user_data;
+	return check;
+}
+
 /* A check of its own for the next call: the API frees the one it had. */
 static WroteCheck *
 wrote_check_copy(const WroteCheck *check, const char *user_id)
 {
-	WroteCheck *copy = g_new0(WroteCheck, 1);
+	WroteCheck *copy =
+	    wrote_check_new(check->account, check->handle, user_id, check->func,
+			    check->user_data);
 
-	copy->account = check->account;
-	copy->handle = g_strdup(check->handle);
-	copy->user_id = g_strdup(user_id);
-	copy->func = check->func;
-	copy->user_data = check->user_data;
 	copy->deferred = check->deferred;
 	return copy;
 }
@@ -483,20 +494,14 @@ tw_account_check_wrote(TwAccount *account, const char *handle,
 	if (!account->signed_on || account->failed || clean == NULL ||
 	    account->state == NULL)
 		return FALSE;
-	check = g_new0(WroteCheck, 1);
-	check->account = account;
-	check->handle = g_strdup(clean);
-	check->func = func;
-	check->user_data = user_data;
 	user_id = g_hash_table_lookup(account->people->handle_ids, clean);
-	if (user_id != NULL) {
-		check->user_id = g_strdup(user_id);
+	check = wrote_check_new(account, clean, user_id, func, user_data);
+	if (user_id != NULL)
 		wrote_check_start(check);
-	} else {
+	else
 		tw_api_get_user_by_username(account->api, clean,
 					    wrote_lookup_done, check,
 					    wrote_check_free);
-	}
 	return TRUE;
 }
 

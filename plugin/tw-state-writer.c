@@ -130,20 +130,12 @@ tw_state_writer_write_later(TwStateWriter *writer, TwStateWriterProduce produce,
 			    GError **error)
 {
 	Write *write;
-	g_autoptr(GError) pool_error = NULL;
 	gboolean ok;
 
+	/* A pool that shares GLib's threads cannot fail to be made. */
 	if (writer->pool == NULL)
 		writer->pool = g_thread_pool_new(write_in_background, writer, 1,
-						 FALSE, &pool_error);
-	if (writer->pool == NULL) {
-		g_autofree char *contents = produce(data);
-
-		g_message("no thread for background writes (%s): writing now",
-			  pool_error->message);
-		destroy(data);
-		return tw_state_writer_write_now(writer, contents, error);
-	}
+						 FALSE, NULL);
 	write = g_new0(Write, 1);
 	write->produce = produce;
 	write->data = data;

@@ -576,34 +576,30 @@ poll_failed(TwAccount *account, GError *error)
 	g_clear_error(&error);
 }
 
-/* Whether the poll must page on to reach back over the overlap window:
- * only for late events older than every delivered one it holds, so once
- * the page has shown all of those, the look further back may wait for
- * the next poll (its page reaches as far as this one did, plus what it
- * shows), but never twice in a row: a busy inbox still looks. */
+/* Whether this poll must page on to reach back over the overlap window,
+ * where late events hide (older than every delivered one the pages held):
+ * once the pages have shown all of those, the look further back may wait
+ * for the next poll (its page reaches as far as this one did, plus what it
+ * shows), but never twice in a row, so a busy inbox still looks. */
 static gboolean
 overlap_owed(TwAccount *account, gint64 oldest)
 {
 	TwSync *sync = account->sync;
 
-	if (oldest <= sync->poll_stop_time) {
-		sync->overlap_deferred = FALSE;
+	if (oldest <= sync->poll_stop_time)
 		return FALSE;
-	}
-	if (sync->overlap_seen >= sync->overlap_total &&
-	    !sync->overlap_deferred) {
-		sync->overlap_deferred = TRUE;
-		return FALSE;
-	}
-	return TRUE;
+	return sync->overlap_seen < sync->overlap_total ||
+	       sync->overlap_deferred;
 }
 
 static void
 poll_done(TwApiReply *reply, gpointer data)
 {
 	TwAccount *account = data;
+	TwSync *sync = account->sync;
 	TwDmPage *page;
 	gboolean entirely_new = TRUE;
+	gboolean more;
 	gint64 oldest = G_MAXINT64;
 	GHashTableIter iter;
 	gpointer value;
@@ -644,24 +640,24 @@ poll_done(TwApiReply *reply, gpointer data)
 	}
 	account->sync->pages_this_poll++;
 
+	more = page->next_token != NULL && page->events->len > 0 &&
+	       sync->pages_this_poll < POLL_MAX_PAGES;
+	sync->new_pages = entirely_new ? sync->new_pages + 1 : 0;
 	/* Follow next_token while the page is all new, or still inside the
 	 * overlap window where late events may hide. */
-	if (page->next_token != NULL && page->events->len > 0 &&
-	    account->sync->pages_this_poll < POLL_MAX_PAGES &&
-	    (entirely_new || overlap_owed(account, oldest))) {
+	if (more && (entirely_new || overlap_owed(account, oldest))) {
 		/* The next page holds what is still ahead of the delivered
 		 * events of the overlap window, and the few read before. A
 		 * second page in a row that is all new is a backlog: then it
 		 * also doubles, though the part that turns out old may not
 		 * have been read yet, and be billed. */
-		TwSync *sync = account->sync;
 		guint overlap_left =
 		    sync->overlap_total -
 		    MIN(sync->overlap_total, sync->overlap_seen);
 		guint ahead =
 		    overlap_left + poll_slack(account, sync->overlap_total);
 
-		if (entirely_new && ++sync->new_pages >= 2)
+		if (sync->new_pages >= 2)
 			ahead = MAX(ahead, sync->page_size * 2);
 		sync->page_size = MIN(ahead, TW_ACCOUNT_PAGE_MAX);
 		g_free(account->sync->page_token);
@@ -677,6 +673,9 @@ poll_done(TwApiReply *reply, gpointer data)
 			poll_page(account, account->sync->page_token);
 		return;
 	}
+	/* Stopped short of the overlap window's start: the next poll owes
+	 * the look back. */
+	sync->overlap_deferred = more && oldest > sync->poll_stop_time;
 	if (page->next_token == NULL || page->events->len == 0)
 		tell_history_gap(account);
 	deliver_batch(account);

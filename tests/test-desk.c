@@ -96,19 +96,35 @@ run_command(TwTestRunner *runner, const char *line)
 	return result;
 }
 
+/* The texts X took at @path once there are @count, or after @wait_ms. */
 static GPtrArray *
-wait_sent(Desk *desk, guint count)
+wait_sent_to(Desk *desk, const char *path, guint count, guint wait_ms)
 {
-	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
 	GPtrArray *sent = NULL;
 
 	for (;;) {
 		g_clear_pointer(&sent, g_ptr_array_unref);
-		sent = tw_test_sent_texts(&desk->world, desk->send_path);
+		sent = tw_test_sent_texts(&desk->world, path);
 		if (sent->len >= count || g_get_monotonic_time() > deadline)
 			return sent;
 		tw_test_let_it_run(50);
 	}
+}
+
+static GPtrArray *
+wait_sent(Desk *desk, guint count)
+{
+	return wait_sent_to(desk, desk->send_path, count, WAIT_MS);
+}
+
+/* Fails the test unless X took @count DMs at @path within @wait_ms. */
+static void
+assert_sent_to(Desk *desk, const char *path, guint count, guint wait_ms)
+{
+	g_autoptr(GPtrArray) sent = wait_sent_to(desk, path, count, wait_ms);
+
+	g_assert_cmpuint(sent->len, >=, count);
 }
 
 /* "/reply thanks" sends the saved text once, with {name} filled in from
@@ -435,6 +451,38 @@ count_sent(Desk *desk, const char *path)
 	return sent->len;
 }
 
+/* Carol, who wrote two days ago, before the plugin watched the account. */
+typedef struct {
+	char *id;
+	char *send_path;
+	char *history_path;
+} EarlierCustomer;
+
+static void
+earlier_customer_init(Desk *desk, EarlierCustomer *carol, const char *text)
+{
+	g_autofree char *message_id = NULL;
+
+	carol->id =
+	    tw_sandbox_add_user(desk->world.sandbox, "Carol_C", "Carol");
+	carol->send_path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/messages", carol->id);
+	carol->history_path =
+	    g_strdup_printf("/2/dm_conversations/with/%s/dm_events", carol->id);
+	message_id = tw_test_create_message(
+	    &desk->world, carol->id, desk->world.account_id, text,
+	    g_get_real_time() - 2 * G_TIME_SPAN_DAY);
+}
+
+static void
+earlier_customer_clear(EarlierCustomer *carol)
+{
+	g_free(carol->id);
+	g_free(carol->send_path);
+	g_free(carol->history_path);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EarlierCustomer, earlier_customer_clear)
+
 /* A first DM waits for a yes: nothing reaches X before it, everything
  * typed meanwhile goes with it, in order, and is shown as sent; the next
  * DM to the same person is not asked about. */
@@ -449,7 +497,6 @@ test_first_contact_asks(Desk *desk, gconstpointer data)
 	JsonObject *question;
 	JsonArray *actions;
 	g_autoptr(GPtrArray) sent = NULL;
-	gint64 deadline;
 
 	tw_test_send_command(runner, "bob_b", "Hello Bob");
 	question = tw_test_runner_wait_event(runner, "request-action", "who",
@@ -474,11 +521,7 @@ test_first_contact_asks(Desk *desk, gconstpointer data)
 			 0);
 
 	tw_test_runner_answer_action(runner, question, 0);
-	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-	while (count_sent(desk, path) < 2) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	assert_sent_to(desk, path, 2, WAIT_MS);
 	sent = tw_test_sent_texts(&desk->world, path);
 	g_assert_cmpstr(g_ptr_array_index(sent, 0), ==, "Hello Bob");
 	g_assert_cmpstr(g_ptr_array_index(sent, 1), ==, "Are you there?");
@@ -486,11 +529,7 @@ test_first_contact_asks(Desk *desk, gconstpointer data)
 			 2);
 
 	tw_test_send_command(runner, "bob_b", "Third");
-	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-	while (count_sent(desk, path) < 3) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	assert_sent_to(desk, path, 3, WAIT_MS);
 	g_assert_cmpuint(
 	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
 	    ==, 1);
@@ -550,27 +589,19 @@ test_first_contact_reply_not_asked(Desk *desk, gconstpointer data)
 static void
 test_first_contact_wrote_before(Desk *desk, gconstpointer data)
 {
-	g_autofree char *carol =
-	    tw_sandbox_add_user(desk->world.sandbox, "Carol_C", "Carol");
-	g_autofree char *path =
-	    g_strdup_printf("/2/dm_conversations/with/%s/messages", carol);
-	g_autofree char *history =
-	    g_strdup_printf("/2/dm_conversations/with/%s/dm_events", carol);
-	g_autofree char *id =
-	    tw_test_create_message(&desk->world, carol, desk->world.account_id,
-				   "Is my order still coming?",
-				   g_get_real_time() - 2 * G_TIME_SPAN_DAY);
-	TwTestRunner *runner = start_with_rule(desk, "ask");
+	g_auto(EarlierCustomer) carol = {0};
+	TwTestRunner *runner;
 	g_autoptr(GPtrArray) requests = NULL;
-	gint64 deadline;
+	const char *path, *history;
+
+	earlier_customer_init(desk, &carol, "Is my order still coming?");
+	path = carol.send_path;
+	history = carol.history_path;
+	runner = start_with_rule(desk, "ask");
 
 	tw_test_send_command(runner, "carol_c", "Yes, it ships tomorrow.");
 	tw_test_send_command(runner, "carol_c", "Sorry for the wait.");
-	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-	while (count_sent(desk, path) < 2) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	assert_sent_to(desk, path, 2, WAIT_MS);
 	g_assert_cmpuint(
 	    tw_test_runner_count_events(runner, "request-action", NULL, NULL),
 	    ==, 0);
@@ -597,11 +628,7 @@ test_first_contact_wrote_before(Desk *desk, gconstpointer data)
 	/* Remembered: after a restart, no question and no second read. */
 	runner = start_with_rule(desk, "ask");
 	tw_test_send_command(runner, "carol_c", "It left the warehouse.");
-	deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-	while (count_sent(desk, path) < 3) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	assert_sent_to(desk, path, 3, WAIT_MS);
 	g_assert_cmpuint(
 	    tw_sandbox_count_requests(desk->world.sandbox, "GET", history), ==,
 	    1);
@@ -614,18 +641,15 @@ test_first_contact_wrote_before(Desk *desk, gconstpointer data)
 static void
 test_first_contact_check_waits_for_reset(Desk *desk, gconstpointer data)
 {
-	g_autofree char *carol =
-	    tw_sandbox_add_user(desk->world.sandbox, "Carol_C", "Carol");
-	g_autofree char *path =
-	    g_strdup_printf("/2/dm_conversations/with/%s/messages", carol);
-	g_autofree char *history =
-	    g_strdup_printf("/2/dm_conversations/with/%s/dm_events", carol);
-	g_autofree char *id = tw_test_create_message(
-	    &desk->world, carol, desk->world.account_id, "Where is my refund?",
-	    g_get_real_time() - 2 * G_TIME_SPAN_DAY);
+	g_auto(EarlierCustomer) carol = {0};
 	TwSandboxFault limited = {0};
-	TwTestRunner *runner = start_with_rule(desk, "ask");
-	gint64 deadline;
+	TwTestRunner *runner;
+	const char *path, *history;
+
+	earlier_customer_init(desk, &carol, "Where is my refund?");
+	path = carol.send_path;
+	history = carol.history_path;
+	runner = start_with_rule(desk, "ask");
 
 	limited.kind = TW_SANDBOX_FAULT_RATE_LIMIT;
 	limited.method = "GET";
@@ -634,11 +658,7 @@ test_first_contact_check_waits_for_reset(Desk *desk, gconstpointer data)
 	tw_sandbox_add_fault(desk->world.sandbox, &limited);
 	tw_test_send_command(runner, "carol_c", "It is on its way.");
 	/* The 429 says the window resets 15 s later. */
-	deadline = g_get_monotonic_time() + (15000 + WAIT_MS) * 1000;
-	while (count_sent(desk, path) < 1) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		tw_test_let_it_run(50);
-	}
+	assert_sent_to(desk, path, 1, 15000 + WAIT_MS);
 	g_assert_cmpuint(
 	    tw_sandbox_count_requests(desk->world.sandbox, "GET", history), ==,
 	    2);
