@@ -320,6 +320,14 @@ test_config_defaults(void)
 	g_assert_cmpuint(config.visibility_delay_ms, ==, 0);
 	g_assert_cmpstr(config.client_id, ==, TW_SANDBOX_CLIENT_ID);
 	g_assert_null(config.client_secret);
+	g_assert_cmpuint(config.gif_max_bytes, ==, 15 * 1024 * 1024);
+	g_assert_cmpuint(config.video_max_bytes, ==, 512 * 1024 * 1024);
+	g_assert_cmpuint(config.segment_max_bytes, ==, 5 * 1024 * 1024);
+	g_assert_cmpuint(config.processing_checks, ==, 1);
+	g_assert_cmpuint(config.check_after_secs, ==, 1);
+	g_assert_null(config.processing_error);
+	g_assert_cmpuint(config.media_upload_limit, ==, 500);
+	g_assert_cmpuint(config.media_chunked_limit, ==, 1875);
 }
 
 static guint64
@@ -1852,6 +1860,928 @@ test_control_http(Fixture *fixture, gconstpointer data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Chunked media upload                                                      */
+
+#define MIB (1024 * 1024)
+/* The happy path's video: 2.5 MiB in segments of 1, 1 and 0.5 MiB. */
+#define VIDEO_BYTES    (5 * MIB / 2)
+#define NO_MEDIA_WRITE "tweet.read users.read dm.read dm.write offline.access"
+#define MP4_HEAD                                                               \
+	"\0\0\0\x18"                                                           \
+	"ftypmp42"
+#define GIF_HEAD "GIF89a\x30\0\x30\0"
+#define PNG_HEAD                                                               \
+	"\x89PNG\r\n\x1a\n"                                                    \
+	"\0\0\0\rIHDR"                                                         \
+	"\0\0\0\x30\0\0\0\x30"
+
+/* @size bytes starting with @head (@head_length bytes), then a pattern. */
+static guint8 *
+make_file(const char *head, gsize head_length, gsize size)
+{
+	guint8 *data = g_malloc(size);
+
+	for (gsize i = 0; i < size; i++)
+		data[i] = (guint8)(i * 31 + 7);
+	memcpy(data, head, MIN(head_length, size));
+	return data;
+}
+
+static guint8 *
+make_mp4(gsize size)
+{
+	return make_file(MP4_HEAD, sizeof MP4_HEAD - 1, size);
+}
+
+static Reply *
+initialize_upload(Fixture *fixture, const char *token, const char *media_type,
+		  gint64 total_bytes, const char *category)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"media_type\":\"%s\",\"total_bytes\":%" G_GINT64_FORMAT
+	    ",\"media_category\":\"%s\"}",
+	    media_type, total_bytes, category);
+
+	return api_call(fixture, "POST", token, "/2/media/upload/initialize",
+			body);
+}
+
+/* The media id of a successful initialize. */
+static char *
+initialize_ok(Fixture *fixture, const char *token, const char *media_type,
+	      gint64 total_bytes, const char *category)
+{
+	g_autoptr(Reply) reply = initialize_upload(fixture, token, media_type,
+						   total_bytes, category);
+	g_autoptr(JsonNode) root = NULL;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	return g_strdup(member_string(
+	    member_object(json_node_get_object(root), "data"), "id"));
+}
+
+static Reply *
+append_body(Fixture *fixture, const char *token, const char *id,
+	    const char *body)
+{
+	g_autofree char *path =
+	    g_strdup_printf("/2/media/upload/%s/append", id);
+
+	return api_call(fixture, "POST", token, path, body);
+}
+
+static Reply *
+append_segment(Fixture *fixture, const char *token, const char *id, guint index,
+	       const guint8 *data, gsize size)
+{
+	g_autofree char *media = g_base64_encode(data, size);
+	g_autofree char *body = g_strdup_printf(
+	    "{\"media\":\"%s\",\"segment_index\":%u}", media, index);
+
+	return append_body(fixture, token, id, body);
+}
+
+static void
+append_ok(Fixture *fixture, const char *token, const char *id, guint index,
+	  const guint8 *data, gsize size)
+{
+	g_autoptr(Reply) reply =
+	    append_segment(fixture, token, id, index, data, size);
+
+	g_assert_cmpuint(reply->status, ==, 200);
+}
+
+static Reply *
+finalize_upload(Fixture *fixture, const char *token, const char *id)
+{
+	g_autofree char *path =
+	    g_strdup_printf("/2/media/upload/%s/finalize", id);
+
+	return api_call(fixture, "POST", token, path, NULL);
+}
+
+static Reply *
+upload_status(Fixture *fixture, const char *token, const char *id)
+{
+	g_autofree char *path =
+	    g_strdup_printf("/2/media/upload?command=STATUS&media_id=%s", id);
+
+	return api_get(fixture, token, path);
+}
+
+/* The processing_info of a finalize or STATUS answer held by @root, or
+ * NULL when it has none. */
+static JsonObject *
+processing_info(JsonNode *root)
+{
+	JsonObject *data = member_object(json_node_get_object(root), "data");
+
+	return json_object_has_member(data, "processing_info")
+		   ? json_object_get_object_member(data, "processing_info")
+		   : NULL;
+}
+
+/* The processing state of a 200 finalize or STATUS answer. */
+static char *
+state_of(Reply *reply)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *info;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	info = processing_info(root);
+	g_assert_nonnull(info);
+	return g_strdup(member_string(info, "state"));
+}
+
+static char *
+status_state(Fixture *fixture, const char *token, const char *id)
+{
+	g_autoptr(Reply) reply = upload_status(fixture, token, id);
+
+	return state_of(reply);
+}
+
+/* Initializes @category media of @size bytes (starting with @head) for
+ * Alice, appends it in one segment and finalizes it: the media id. */
+static char *
+upload_whole(Fixture *fixture, const char *media_type, const char *category,
+	     const char *head, gsize head_length, gsize size)
+{
+	g_autofree guint8 *data = make_file(head, head_length, size);
+	char *id = initialize_ok(fixture, fixture->alice_token, media_type,
+				 (gint64)size, category);
+	g_autoptr(Reply) reply = NULL;
+
+	append_ok(fixture, fixture->alice_token, id, 0, data, size);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	return id;
+}
+
+/* Alice's DM to Bob carrying @media_id. */
+static Reply *
+send_media(Fixture *fixture, const char *token, const char *media_id)
+{
+	g_autofree char *path = g_strdup_printf(
+	    "/2/dm_conversations/with/%s/messages", fixture->bob_id);
+	g_autofree char *body =
+	    g_strdup_printf("{\"text\":\"Here it is\",\"attachments\":[{"
+			    "\"media_id\":\"%s\"}]}",
+			    media_id);
+
+	return api_call(fixture, "POST", token, path, body);
+}
+
+/* The first error message of a 400 invalid-request answer. */
+static char *
+first_error(Reply *reply)
+{
+	g_autoptr(JsonNode) root = NULL;
+
+	g_assert_cmpuint(reply->status, ==, 400);
+	g_assert_true(g_str_has_suffix(reply->body, INVALID_REQUEST_TAIL));
+	root = parse_json(reply->body);
+	return g_strdup(member_string(
+	    element_object(member_array(json_node_get_object(root), "errors"),
+			   0),
+	    "message"));
+}
+
+/* Asserts that @reply is a 400 whose first error says @expected. */
+static void
+assert_refused(Reply *reply, const char *expected)
+{
+	g_autofree char *message = first_error(reply);
+
+	g_assert_cmpstr(message, ==, expected);
+}
+
+static void
+assert_dm_refused(Fixture *fixture, const char *media_id, const char *reason)
+{
+	g_autoptr(Reply) reply =
+	    send_media(fixture, fixture->alice_token, media_id);
+	g_autofree char *expected = g_strdup_printf(
+	    "$.attachments[0].media_id: media %s %s", media_id, reason);
+
+	assert_refused(reply, expected);
+}
+
+static void
+test_chunked_upload(Fixture *fixture, gconstpointer data)
+{
+	static const gsize sizes[] = {MIB, MIB, MIB / 2};
+	g_autofree guint8 *video = make_mp4(VIDEO_BYTES);
+	g_autoptr(Reply) reply =
+	    initialize_upload(fixture, fixture->alice_token, "video/mp4",
+			      VIDEO_BYTES, "dm_video");
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *key = NULL;
+	g_autofree char *expected = NULL;
+	g_autofree char *names = NULL;
+	JsonObject *object, *info, *event;
+	TwSandboxCounters counters;
+	gsize offset = 0;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_cmpstr(header(reply, "x-rate-limit-limit"), ==, "1875");
+	g_assert_cmpstr(header(reply, "x-rate-limit-remaining"), ==, "1874");
+	root = parse_json(reply->body);
+	id = g_strdup(member_string(
+	    member_object(json_node_get_object(root), "data"), "id"));
+	key = g_strconcat("7_", id, NULL);
+	expected = g_strdup_printf("{\"data\":{\"id\":\"%s\",\"media_key\":"
+				   "\"%s\",\"expires_after_secs\":86400}}",
+				   id, key);
+	g_assert_cmpstr(reply->body, ==, expected);
+
+	for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		g_clear_pointer(&reply, reply_free);
+		g_clear_pointer(&root, json_node_unref);
+		g_clear_pointer(&names, g_free);
+		reply = append_segment(fixture, fixture->alice_token, id, i,
+				       video + offset, sizes[i]);
+		g_assert_cmpuint(reply->status, ==, 200);
+		root = parse_json(reply->body);
+		object = member_object(json_node_get_object(root), "data");
+		names = member_names(object);
+		g_assert_cmpstr(names, ==, "expires_at");
+		g_assert_cmpint(
+		    json_object_get_int_member(object, "expires_at"), >,
+		    g_get_real_time() / G_USEC_PER_SEC + 86000);
+		offset += sizes[i];
+	}
+	g_assert_cmpuint(offset, ==, VIDEO_BYTES);
+
+	/* Finalize: the size, and processing pending. */
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	g_clear_pointer(&names, g_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	object = member_object(json_node_get_object(root), "data");
+	names = member_names(object);
+	g_assert_cmpstr(names, ==,
+			"id,media_key,size,expires_after_secs,processing_info");
+	g_assert_cmpstr(member_string(object, "media_key"), ==, key);
+	g_assert_cmpint(json_object_get_int_member(object, "size"), ==,
+			VIDEO_BYTES);
+	info = processing_info(root);
+	g_clear_pointer(&names, g_free);
+	names = member_names(info);
+	g_assert_cmpstr(names, ==, "state,check_after_secs");
+	g_assert_cmpstr(member_string(info, "state"), ==, "pending");
+	g_assert_cmpint(json_object_get_int_member(info, "check_after_secs"),
+			==, 1);
+	assert_dm_refused(fixture, id, "is not ready");
+
+	/* processing_checks 2: half way at the first STATUS, done at the
+	 * second. STATUS is not rate-limited. */
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	g_clear_pointer(&names, g_free);
+	reply = upload_status(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_null(header(reply, "x-rate-limit-limit"));
+	root = parse_json(reply->body);
+	names = member_names(member_object(json_node_get_object(root), "data"));
+	g_assert_cmpstr(names, ==, "id,media_key,processing_info");
+	info = processing_info(root);
+	g_assert_cmpstr(member_string(info, "state"), ==, "in_progress");
+	g_assert_cmpint(json_object_get_int_member(info, "progress_percent"),
+			==, 50);
+	g_assert_cmpint(json_object_get_int_member(info, "check_after_secs"),
+			==, 1);
+	assert_dm_refused(fixture, id, "is not ready");
+
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	reply = upload_status(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	info = processing_info(root);
+	g_assert_cmpstr(member_string(info, "state"), ==, "succeeded");
+	g_assert_cmpint(json_object_get_int_member(info, "progress_percent"),
+			==, 100);
+
+	/* Now the DM takes it, with the video's key. */
+	g_clear_pointer(&reply, reply_free);
+	reply = send_media(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 201);
+	g_clear_pointer(&root, json_node_unref);
+	root = get_json(fixture, fixture->bob_token,
+			"/2/dm_events?dm_event.fields=attachments&expansions="
+			"attachments.media_keys");
+	event =
+	    element_object(member_array(json_node_get_object(root), "data"), 0);
+	g_assert_cmpstr(
+	    json_array_get_string_element(
+		member_array(member_object(event, "attachments"), "media_keys"),
+		0),
+	    ==, key);
+	g_assert_cmpstr(
+	    member_string(
+		element_object(
+		    member_array(
+			member_object(json_node_get_object(root), "includes"),
+			"media"),
+		    0),
+		"type"),
+	    ==, "video");
+
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_initializes, ==, 1);
+	g_assert_cmpuint(counters.upload_appends, ==, 3);
+	g_assert_cmpuint(counters.upload_bytes_appended, ==, VIDEO_BYTES);
+	g_assert_cmpuint(counters.upload_finalizes, ==, 1);
+	g_assert_cmpuint(counters.upload_status_checks, ==, 2);
+	g_assert_cmpuint(counters.uploads, ==, 1);
+	g_assert_cmpuint(counters.sends, ==, 1);
+
+	/* The same counters over the control API. */
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	reply = control(fixture, "GET", "counters", NULL);
+	root = parse_json(reply->body);
+	object = json_node_get_object(root);
+	g_assert_cmpint(json_object_get_int_member(object, "uploads"), ==, 1);
+	g_assert_cmpint(
+	    json_object_get_int_member(object, "upload_initializes"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(object, "upload_appends"),
+			==, 3);
+	g_assert_cmpint(
+	    json_object_get_int_member(object, "upload_bytes_appended"), ==,
+	    VIDEO_BYTES);
+	g_assert_cmpint(json_object_get_int_member(object, "upload_finalizes"),
+			==, 1);
+	g_assert_cmpint(
+	    json_object_get_int_member(object, "upload_status_checks"), ==, 2);
+}
+
+/* With the default processing_checks (1), a DM is refused until the
+ * STATUS that says succeeded: before finalize, and after it. */
+static void
+test_chunked_not_ready(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(1000);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 1000, "dm_video");
+	g_autofree char *state = NULL;
+	g_autoptr(Reply) reply = NULL;
+
+	assert_dm_refused(fixture, id, "is not ready");
+	append_ok(fixture, fixture->alice_token, id, 0, video, 1000);
+	assert_dm_refused(fixture, id, "is not ready");
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	state = state_of(reply);
+	g_assert_cmpstr(state, ==, "pending");
+	assert_dm_refused(fixture, id, "is not ready");
+	g_clear_pointer(&state, g_free);
+	state = status_state(fixture, fixture->alice_token, id);
+	g_assert_cmpstr(state, ==, "succeeded");
+	g_clear_pointer(&reply, reply_free);
+	reply = send_media(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 201);
+}
+
+/* processing_checks 0: finalize says nothing is left to process. */
+static void
+test_chunked_no_processing(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(1000);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 1000, "dm_video");
+	g_autoptr(Reply) reply = NULL;
+	g_autoptr(JsonNode) root = NULL;
+
+	append_ok(fixture, fixture->alice_token, id, 0, video, 1000);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	g_assert_null(processing_info(root));
+	g_clear_pointer(&reply, reply_free);
+	reply = send_media(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 201);
+}
+
+static void
+test_chunked_gap(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(300);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 300, "dm_video");
+	g_autofree char *short_id = initialize_ok(fixture, fixture->alice_token,
+						  "video/mp4", 300, "dm_video");
+	g_autofree char *expected = NULL;
+	g_autoptr(Reply) reply = NULL;
+	TwSandboxCounters counters;
+
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	expected = g_strdup_printf("media %s: no segment was appended", id);
+	assert_refused(reply, expected);
+
+	append_ok(fixture, fixture->alice_token, id, 0, video, 100);
+	append_ok(fixture, fixture->alice_token, id, 2, video + 200, 100);
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&expected, g_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	expected = g_strdup_printf("media %s: segment 1 is missing", id);
+	assert_refused(reply, expected);
+	/* Still open: STATUS is refused, and the gap can be filled. */
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&expected, g_free);
+	reply = upload_status(fixture, fixture->alice_token, id);
+	expected = g_strdup_printf("media %s has not been finalized", id);
+	assert_refused(reply, expected);
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_finalizes, ==, 0);
+	g_assert_cmpuint(counters.uploads, ==, 0);
+
+	append_ok(fixture, fixture->alice_token, id, 1, video + 100, 100);
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+
+	/* Segments without a gap that fall short of total_bytes. */
+	append_ok(fixture, fixture->alice_token, short_id, 0, video, 200);
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&expected, g_free);
+	reply = finalize_upload(fixture, fixture->alice_token, short_id);
+	expected = g_strdup_printf(
+	    "media %s: the segments add up to 200 bytes, not total_bytes 300",
+	    short_id);
+	assert_refused(reply, expected);
+}
+
+/* segment_max_bytes is 1 MiB in this test's configuration. */
+static void
+test_chunked_segment_checks(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(MIB + 1);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 2 * MIB, "dm_video");
+	g_autoptr(Reply) reply = NULL;
+	TwSandboxCounters counters;
+
+	reply = append_segment(fixture, fixture->alice_token, id, 0, video,
+			       MIB + 1);
+	assert_refused(reply,
+		       "$.media: 1048577 bytes is above the segment limit of "
+		       "1048576");
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_appends, ==, 0);
+	append_ok(fixture, fixture->alice_token, id, 0, video, MIB);
+
+	/* The index: an integer from 0 to 999. */
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"AAAA\",\"segment_index\":1000}");
+	assert_refused(reply, "$.segment_index: is missing or not an integer "
+			      "from 0 to 999");
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"AAAA\",\"segment_index\":-1}");
+	assert_refused(reply, "$.segment_index: is missing or not an integer "
+			      "from 0 to 999");
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"AAAA\",\"segment_index\":\"1\"}");
+	assert_refused(reply, "$.segment_index: is missing or not an integer "
+			      "from 0 to 999");
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"AAAA\",\"segment_index\":999}");
+	g_assert_cmpuint(reply->status, ==, 200);
+
+	/* The media: base64, not empty. */
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"AA-_\",\"segment_index\":1}");
+	assert_refused(reply, "$.media: is not valid base64");
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"media\":\"\",\"segment_index\":1}");
+	assert_refused(reply, "$.media: must be at least 1 characters long");
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, id,
+			    "{\"segment_index\":1}");
+	assert_refused(reply, "$.media: is missing or not a string");
+
+	/* 1 MiB + 3 bytes so far: a full MiB more is above total_bytes. */
+	g_clear_pointer(&reply, reply_free);
+	reply =
+	    append_segment(fixture, fixture->alice_token, id, 1, video, MIB);
+	assert_refused(reply, "$.media: the segments would add up to 2097155 "
+			      "bytes, above total_bytes 2097152");
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_appends, ==, 2);
+	g_assert_cmpuint(counters.upload_bytes_appended, ==, MIB + 3);
+}
+
+static void
+test_chunked_initialize_checks(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(Reply) reply = NULL;
+	g_autofree char *tweet_id = NULL;
+	g_autofree char *state = NULL;
+	TwSandboxCounters counters;
+
+	/* Each category's limit: 512 MiB, 15 MiB, 5 MiB by default. */
+	reply = initialize_upload(fixture, fixture->alice_token, "video/mp4",
+				  512 * (gint64)MIB + 1, "dm_video");
+	assert_refused(reply, "$.total_bytes: 536870913 bytes is above the "
+			      "video limit of 536870912");
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "video/mp4",
+				  512 * (gint64)MIB, "dm_video");
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "image/gif",
+				  15 * MIB + 1, "dm_gif");
+	assert_refused(reply, "$.total_bytes: 15728641 bytes is above the GIF "
+			      "limit of 15728640");
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "image/png",
+				  5 * MIB + 1, "dm_image");
+	assert_refused(reply, "$.total_bytes: 5242881 bytes is above the "
+			      "image limit of 5242880");
+
+	/* The fields. */
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "video/mp4", 0,
+				  "dm_video");
+	assert_refused(reply,
+		       "$.total_bytes: is missing or not an integer above 0");
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "video/mp4",
+				  1000, "dm_audio");
+	assert_refused(reply, "$.media_category: dm_audio is not one of "
+			      "[dm_image, dm_gif, dm_video, tweet_image, "
+			      "tweet_gif, tweet_video]");
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->alice_token, "audio/mpeg",
+				  1000, "dm_video");
+	assert_refused(reply, "$.media_type: audio/mpeg is not one of "
+			      "[image/jpeg, image/png, image/webp, image/gif, "
+			      "video/mp4, video/quicktime]");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_call(fixture, "POST", fixture->alice_token,
+			 "/2/media/upload/initialize",
+			 "{\"total_bytes\":\"1000\",\"media_category\":"
+			 "\"dm_video\"}");
+	assert_refused(reply, "$.media_type: is missing or not a string");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_call(fixture, "POST", fixture->alice_token,
+			 "/2/media/upload/initialize", "not json");
+	assert_refused(reply, "Request body is not a JSON object");
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_initializes, ==, 1);
+
+	/* A tweet category is taken here, and refused by a DM. */
+	tweet_id = upload_whole(fixture, "video/mp4", "tweet_video", MP4_HEAD,
+				sizeof MP4_HEAD - 1, 100);
+	state = status_state(fixture, fixture->alice_token, tweet_id);
+	g_assert_cmpstr(state, ==, "succeeded");
+	{
+		g_autoptr(Reply) sent =
+		    send_media(fixture, fixture->alice_token, tweet_id);
+
+		assert_refused(sent, "$.attachments[0].media_id: unsupported "
+				     "media category tweet_video");
+	}
+}
+
+static void
+test_chunked_other_user(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(100);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 100, "dm_video");
+	g_autofree char *not_found = g_strdup_printf("media %s not found", id);
+	g_autofree char *state = NULL;
+	g_autoptr(Reply) reply = NULL;
+	TwSandboxCounters counters;
+
+	reply = append_segment(fixture, fixture->bob_token, id, 0, video, 100);
+	assert_refused(reply, not_found);
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_appends, ==, 0);
+	g_clear_pointer(&reply, reply_free);
+	reply =
+	    append_segment(fixture, fixture->alice_token, "123", 0, video, 100);
+	assert_refused(reply, "media 123 not found");
+
+	append_ok(fixture, fixture->alice_token, id, 0, video, 100);
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->bob_token, id);
+	assert_refused(reply, not_found);
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_clear_pointer(&reply, reply_free);
+	reply = upload_status(fixture, fixture->bob_token, id);
+	assert_refused(reply, not_found);
+	state = status_state(fixture, fixture->alice_token, id);
+	g_assert_cmpstr(state, ==, "succeeded");
+
+	/* Nor may Bob send it. */
+	g_clear_pointer(&reply, reply_free);
+	{
+		g_autofree char *path = g_strdup_printf(
+		    "/2/dm_conversations/with/%s/messages", fixture->alice_id);
+		g_autofree char *body = g_strdup_printf(
+		    "{\"attachments\":[{\"media_id\":\"%s\"}]}", id);
+		g_autofree char *expected = g_strdup_printf(
+		    "$.attachments[0].media_id: media %s not found", id);
+
+		reply =
+		    api_call(fixture, "POST", fixture->bob_token, path, body);
+		assert_refused(reply, expected);
+	}
+}
+
+/* processing_error is "Video is too long" in this test's configuration. */
+static void
+test_chunked_processing_error(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *id = upload_whole(fixture, "video/mp4", "dm_video",
+					   MP4_HEAD, sizeof MP4_HEAD - 1, 500);
+	g_autoptr(Reply) reply =
+	    upload_status(fixture, fixture->alice_token, id);
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *names = NULL;
+	g_autofree char *state = NULL;
+	JsonObject *info, *error;
+	TwSandboxCounters counters;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	info = processing_info(root);
+	g_assert_cmpstr(member_string(info, "state"), ==, "failed");
+	error = member_object(info, "error");
+	names = member_names(error);
+	g_assert_cmpstr(names, ==, "code,name,message");
+	g_assert_cmpint(json_object_get_int_member(error, "code"), ==, 1);
+	g_assert_cmpstr(member_string(error, "name"), ==, "InvalidMedia");
+	g_assert_cmpstr(member_string(error, "message"), ==,
+			"Video is too long");
+	assert_dm_refused(fixture, id, "failed processing");
+
+	/* It stays failed, and a repeated finalize says so too. */
+	state = status_state(fixture, fixture->alice_token, id);
+	g_assert_cmpstr(state, ==, "failed");
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&state, g_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	state = state_of(reply);
+	g_assert_cmpstr(state, ==, "failed");
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.uploads, ==, 1);
+	g_assert_cmpuint(counters.upload_finalizes, ==, 2);
+}
+
+/* A file that is not its media_type fails processing; GIFs and images by
+ * their first bytes succeed, with their own key prefixes. */
+static void
+test_chunked_type_check(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *fake =
+	    upload_whole(fixture, "video/mp4", "dm_video", GIF_HEAD,
+			 sizeof GIF_HEAD - 1, 500);
+	g_autofree char *gif = upload_whole(fixture, "image/gif", "dm_gif",
+					    GIF_HEAD, sizeof GIF_HEAD - 1, 500);
+	g_autofree char *png = upload_whole(fixture, "image/png", "dm_image",
+					    PNG_HEAD, sizeof PNG_HEAD - 1, 500);
+	g_autofree char *png_as_gif = upload_whole(
+	    fixture, "image/gif", "dm_gif", PNG_HEAD, sizeof PNG_HEAD - 1, 500);
+	g_autoptr(Reply) reply =
+	    upload_status(fixture, fixture->alice_token, fake);
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *key = NULL;
+	JsonObject *info;
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	root = parse_json(reply->body);
+	info = processing_info(root);
+	g_assert_cmpstr(member_string(info, "state"), ==, "failed");
+	g_assert_cmpstr(member_string(member_object(info, "error"), "message"),
+			==, "Unsupported media format");
+	assert_dm_refused(fixture, fake, "failed processing");
+
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	reply = upload_status(fixture, fixture->alice_token, gif);
+	root = parse_json(reply->body);
+	g_assert_cmpstr(member_string(processing_info(root), "state"), ==,
+			"succeeded");
+	key = g_strconcat("16_", gif, NULL);
+	g_assert_cmpstr(
+	    member_string(member_object(json_node_get_object(root), "data"),
+			  "media_key"),
+	    ==, key);
+
+	g_clear_pointer(&reply, reply_free);
+	g_clear_pointer(&root, json_node_unref);
+	g_clear_pointer(&key, g_free);
+	reply = upload_status(fixture, fixture->alice_token, png);
+	root = parse_json(reply->body);
+	g_assert_cmpstr(member_string(processing_info(root), "state"), ==,
+			"succeeded");
+	key = g_strconcat("3_", png, NULL);
+	g_assert_cmpstr(
+	    member_string(member_object(json_node_get_object(root), "data"),
+			  "media_key"),
+	    ==, key);
+
+	g_clear_pointer(&reply, reply_free);
+	reply = upload_status(fixture, fixture->alice_token, png_as_gif);
+	{
+		g_autofree char *state = state_of(reply);
+
+		g_assert_cmpstr(state, ==, "failed");
+	}
+}
+
+/* A segment sent again replaces the first one, as a client whose answer
+ * was lost sends it. */
+static void
+test_chunked_resend(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *video = make_mp4(300);
+	g_autofree char *id = initialize_ok(fixture, fixture->alice_token,
+					    "video/mp4", 300, "dm_video");
+	g_autofree char *first = NULL;
+	g_autofree char *expected = NULL;
+	g_autoptr(Reply) reply = NULL;
+	TwSandboxCounters counters;
+
+	append_ok(fixture, fixture->alice_token, id, 0, video, 100);
+	append_ok(fixture, fixture->alice_token, id, 1, video + 100, 50);
+	append_ok(fixture, fixture->alice_token, id, 1, video + 100, 100);
+	append_ok(fixture, fixture->alice_token, id, 2, video + 200, 100);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	first = g_strdup(reply->body);
+
+	/* A second finalize answers the same, and counts no second upload. */
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_cmpstr(reply->body, ==, first);
+	g_assert_nonnull(strstr(first, "\"size\":300,"));
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_appends, ==, 4);
+	g_assert_cmpuint(counters.upload_bytes_appended, ==, 350);
+	g_assert_cmpuint(counters.upload_finalizes, ==, 2);
+	g_assert_cmpuint(counters.uploads, ==, 1);
+
+	/* Finalized: no more segments. */
+	g_clear_pointer(&reply, reply_free);
+	reply = append_segment(fixture, fixture->alice_token, id, 2,
+			       video + 200, 100);
+	expected = g_strdup_printf("media %s is already finalized", id);
+	assert_refused(reply, expected);
+}
+
+/* The token of this test's configuration lacks media.write. */
+static void
+test_chunked_scope(Fixture *fixture, gconstpointer data)
+{
+	g_autoptr(Reply) reply = initialize_upload(
+	    fixture, fixture->alice_token, "video/mp4", 100, "dm_video");
+	TwSandboxCounters counters;
+	const char *forbidden = "{\"title\":\"Forbidden\",\"type\":\"about:"
+				"blank\",\"status\":403,\"detail\":\"Your "
+				"token lacks the media.write scope.\"}";
+
+	g_assert_cmpuint(reply->status, ==, 403);
+	g_assert_cmpstr(reply->body, ==, forbidden);
+	g_clear_pointer(&reply, reply_free);
+	reply = append_body(fixture, fixture->alice_token, "123",
+			    "{\"media\":\"AAAA\",\"segment_index\":0}");
+	g_assert_cmpuint(reply->status, ==, 403);
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->alice_token, "123");
+	g_assert_cmpuint(reply->status, ==, 403);
+	g_clear_pointer(&reply, reply_free);
+	reply = upload_status(fixture, fixture->alice_token, "123");
+	g_assert_cmpuint(reply->status, ==, 403);
+	g_assert_cmpstr(reply->body, ==, forbidden);
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.upload_initializes, ==, 0);
+
+	/* The token itself is good. */
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token, "/2/users/me");
+	g_assert_cmpuint(reply->status, ==, 200);
+}
+
+/* STATUS's query, and the one-shot upload beside the chunked routes. */
+static void
+test_chunked_routes(Fixture *fixture, gconstpointer data)
+{
+	g_autofree guint8 *png = make_file(PNG_HEAD, sizeof PNG_HEAD - 1, 100);
+	g_autofree char *encoded = g_base64_encode(png, 100);
+	g_autofree char *one_shot = g_strdup_printf(
+	    "{\"media\":\"%s\",\"media_category\":\"dm_image\"}", encoded);
+	g_autoptr(Reply) reply = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *expected = NULL;
+
+	reply = api_get(fixture, fixture->alice_token, "/2/media/upload");
+	assert_refused(reply, "The `command` query parameter can not be empty");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token,
+			"/2/media/upload?command=INIT&media_id=123");
+	assert_refused(reply, "The `command` query parameter value [INIT] is "
+			      "not one of [STATUS]");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token,
+			"/2/media/upload?command=STATUS");
+	assert_refused(reply,
+		       "The `media_id` query parameter can not be empty");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token,
+			"/2/media/upload?command=STATUS&media_id=abc");
+	assert_refused(reply, "The `media_id` query parameter value [abc] "
+			      "does not match ^[0-9]{1,19}$");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token,
+			"/2/media/upload?command=STATUS&media_id=123&x=1");
+	assert_refused(reply, "The query parameter [x] is not one of "
+			      "[command,media_id]");
+
+	/* The one-shot upload is still itself, with its own limit. */
+	g_clear_pointer(&reply, reply_free);
+	reply = api_call(fixture, "POST", fixture->alice_token,
+			 "/2/media/upload", one_shot);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_cmpstr(header(reply, "x-rate-limit-limit"), ==, "500");
+	g_assert_cmpstr(header(reply, "x-rate-limit-remaining"), ==, "499");
+	root = parse_json(reply->body);
+	id = g_strdup(member_string(
+	    member_object(json_node_get_object(root), "data"), "id"));
+	/* Its STATUS: done, nothing was processed. */
+	g_clear_pointer(&reply, reply_free);
+	reply = upload_status(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 200);
+	expected = g_strdup_printf(
+	    "{\"data\":{\"id\":\"%s\",\"media_key\":\"3_%s\"}}", id, id);
+	g_assert_cmpstr(reply->body, ==, expected);
+
+	/* The chunked paths do not reach it, nor it them. */
+	g_clear_pointer(&reply, reply_free);
+	reply = api_call(fixture, "POST", fixture->alice_token,
+			 "/2/media/upload/initialize", one_shot);
+	assert_refused(reply, "$.media_type: is missing or not a string");
+	g_clear_pointer(&reply, reply_free);
+	reply = api_call(fixture, "POST", fixture->alice_token,
+			 "/2/media/upload/1/2/append", one_shot);
+	g_assert_cmpuint(reply->status, ==, 404);
+	g_clear_pointer(&reply, reply_free);
+	reply = api_get(fixture, fixture->alice_token,
+			"/2/media/upload/initialize");
+	g_assert_cmpuint(reply->status, ==, 405);
+}
+
+/* media_chunked_limit is 3 in this test's configuration. */
+static void
+test_chunked_rate_limit(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *id = upload_whole(fixture, "video/mp4", "dm_video",
+					   MP4_HEAD, sizeof MP4_HEAD - 1, 100);
+	g_autoptr(Reply) reply = initialize_upload(
+	    fixture, fixture->alice_token, "video/mp4", 100, "dm_video");
+	g_autofree char *state = NULL;
+	TwSandboxCounters counters;
+
+	g_assert_cmpuint(reply->status, ==, 429);
+	g_assert_cmpstr(reply->body, ==, TOO_MANY_REQUESTS_BODY);
+	g_assert_cmpstr(header(reply, "x-rate-limit-limit"), ==, "3");
+	g_assert_cmpstr(header(reply, "x-rate-limit-remaining"), ==, "0");
+	g_clear_pointer(&reply, reply_free);
+	reply = finalize_upload(fixture, fixture->alice_token, id);
+	g_assert_cmpuint(reply->status, ==, 429);
+	tw_sandbox_get_counters(fixture->sandbox, &counters);
+	g_assert_cmpuint(counters.rate_limited, ==, 2);
+	g_assert_cmpuint(counters.upload_initializes, ==, 1);
+
+	/* STATUS is not limited; other users have their own window. */
+	state = status_state(fixture, fixture->alice_token, id);
+	g_assert_cmpstr(state, ==, "succeeded");
+	g_clear_pointer(&reply, reply_free);
+	reply = initialize_upload(fixture, fixture->bob_token, "video/mp4", 100,
+				  "dm_video");
+	g_assert_cmpuint(reply->status, ==, 200);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Customers mode                                                            */
 
 static GPtrArray *
@@ -1944,6 +2874,83 @@ test_customers(Fixture *fixture, gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* The standalone program                                                    */
 
+static Reply *
+standalone_post(SoupSession *session, const char *base_url, const char *token,
+		const char *path, const char *body)
+{
+	g_autofree char *url = g_strconcat(base_url, path, NULL);
+	Call call = {
+	    .method = "POST", .url = url, .bearer = token, .body = body};
+
+	return send_call(session, &call);
+}
+
+/* The string @name in the JSON object @text (in its "data" object with
+ * @in_data), or NULL; it asserts nothing. */
+static char *
+quiet_string_member(const char *text, gboolean in_data, const char *name)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *node = NULL;
+	JsonObject *object;
+
+	if (text != NULL && json_parser_load_from_data(parser, text, -1, NULL))
+		node = json_parser_get_root(parser);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return NULL;
+	object = json_node_get_object(node);
+	if (in_data) {
+		node = json_object_get_member(object, "data");
+		if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+			return NULL;
+		object = json_node_get_object(node);
+	}
+	return g_strdup(
+	    json_object_get_string_member_with_default(object, name, NULL));
+}
+
+/* For a program started with --video-max-bytes 1000 --processing-checks
+ * 0: a video too large to initialize (@too_big), and the finalize of one
+ * that fits (@finalized, NULL when a step before it failed). It asserts
+ * nothing, since a failed assertion would leave the program running; the
+ * caller checks the answers once it is stopped. */
+static void
+standalone_upload(SoupSession *session, const char *base_url,
+		  const char *token_body, Reply **too_big, Reply **finalized)
+{
+	g_autofree char *token =
+	    quiet_string_member(token_body, FALSE, "access_token");
+	g_autoptr(Reply) reply = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *media = NULL;
+	g_autofree char *body = NULL;
+	g_autofree guint8 *video = make_mp4(100);
+
+	*too_big = standalone_post(
+	    session, base_url, token, "/2/media/upload/initialize",
+	    "{\"media_type\":\"video/mp4\",\"total_bytes\":1001,"
+	    "\"media_category\":\"dm_video\"}");
+	*finalized = NULL;
+	reply = standalone_post(
+	    session, base_url, token, "/2/media/upload/initialize",
+	    "{\"media_type\":\"video/mp4\",\"total_bytes\":100,"
+	    "\"media_category\":\"dm_video\"}");
+	id = quiet_string_member(reply->body, TRUE, "id");
+	if (id == NULL)
+		return;
+	path = g_strdup_printf("/2/media/upload/%s/append", id);
+	media = g_base64_encode(video, 100);
+	body = g_strdup_printf("{\"media\":\"%s\",\"segment_index\":0}", media);
+	g_clear_pointer(&reply, reply_free);
+	reply = standalone_post(session, base_url, token, path, body);
+	if (reply->status != 200)
+		return;
+	g_clear_pointer(&path, g_free);
+	path = g_strdup_printf("/2/media/upload/%s/finalize", id);
+	*finalized = standalone_post(session, base_url, token, path, NULL);
+}
+
 static void
 test_standalone(void)
 {
@@ -1959,6 +2966,9 @@ test_standalone(void)
 	g_autoptr(JsonNode) state_root = NULL;
 	g_autoptr(SoupSession) session = soup_session_new();
 	g_autoptr(Reply) reply = NULL;
+	g_autoptr(Reply) too_big = NULL;
+	g_autoptr(Reply) finalized = NULL;
+	g_autoptr(JsonNode) finalized_root = NULL;
 	g_autofree char *token_url = NULL;
 	g_autofree char *form = NULL;
 	g_autofree char *names = NULL;
@@ -1971,9 +2981,10 @@ test_standalone(void)
 	state_dir = g_dir_make_tmp("twdm-sandbox-XXXXXX", &error);
 	g_assert_no_error(error);
 	state_file = g_build_filename(state_dir, "state.json", NULL);
-	process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, exe,
-				   "--port", "0", "--account", "demo_shop",
-				   "--state-out", state_file, NULL);
+	process = g_subprocess_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, exe, "--port", "0",
+	    "--account", "demo_shop", "--state-out", state_file,
+	    "--video-max-bytes", "1000", "--processing-checks", "0", NULL);
 	g_assert_no_error(error);
 	output = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process));
 	line = g_data_input_stream_read_line_utf8(output, NULL, NULL, &error);
@@ -2015,12 +3026,24 @@ test_standalone(void)
 	}
 	g_assert_no_error(reply->error);
 	g_assert_cmpuint(reply->status, ==, 200);
+	standalone_upload(session, member_string(start, "base_url"),
+			  reply->body, &too_big, &finalized);
 
 	g_subprocess_send_signal(process, SIGTERM);
 	g_subprocess_wait(process, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_get_if_exited(process));
 	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+
+	/* --video-max-bytes and --processing-checks took effect. */
+	g_assert_no_error(too_big->error);
+	assert_refused(too_big, "$.total_bytes: 1001 bytes is above the "
+				"video limit of 1000");
+	g_assert_nonnull(finalized);
+	g_assert_no_error(finalized->error);
+	g_assert_cmpuint(finalized->status, ==, 200);
+	finalized_root = parse_json(finalized->body);
+	g_assert_null(processing_info(finalized_root));
 
 	g_file_get_contents(state_file, &state, NULL, &error);
 	g_assert_no_error(error);
@@ -2054,7 +3077,8 @@ int
 main(int argc, char **argv)
 {
 	TwSandboxConfig confidential, read_limited, send_limited, delayed;
-	TwSandboxConfig forgiving;
+	TwSandboxConfig forgiving, chunked, immediate, failing, no_media_write;
+	TwSandboxConfig chunk_limited;
 
 	g_test_init(&argc, &argv, NULL);
 
@@ -2071,6 +3095,17 @@ main(int argc, char **argv)
 	tw_sandbox_config_init(&delayed);
 	delayed.visibility_delay_ms = 1500;
 	delayed.dm_read_limit = 200;
+	tw_sandbox_config_init(&chunked);
+	chunked.processing_checks = 2;
+	chunked.segment_max_bytes = MIB;
+	tw_sandbox_config_init(&immediate);
+	immediate.processing_checks = 0;
+	tw_sandbox_config_init(&failing);
+	failing.processing_error = "Video is too long";
+	tw_sandbox_config_init(&no_media_write);
+	no_media_write.granted_scopes = NO_MEDIA_WRITE;
+	tw_sandbox_config_init(&chunk_limited);
+	chunk_limited.media_chunked_limit = 3;
 
 	g_test_add_func("/sandbox/config-defaults", test_config_defaults);
 	add_fixture_test("/sandbox/ids-and-times", NULL, test_ids_and_times);
@@ -2097,6 +3132,29 @@ main(int argc, char **argv)
 	add_fixture_test("/sandbox/requests-record", NULL,
 			 test_requests_record);
 	add_fixture_test("/sandbox/control-http", NULL, test_control_http);
+	add_fixture_test("/sandbox/chunked-upload", &chunked,
+			 test_chunked_upload);
+	add_fixture_test("/sandbox/chunked-not-ready", NULL,
+			 test_chunked_not_ready);
+	add_fixture_test("/sandbox/chunked-no-processing", &immediate,
+			 test_chunked_no_processing);
+	add_fixture_test("/sandbox/chunked-gap", NULL, test_chunked_gap);
+	add_fixture_test("/sandbox/chunked-segment-checks", &chunked,
+			 test_chunked_segment_checks);
+	add_fixture_test("/sandbox/chunked-initialize-checks", NULL,
+			 test_chunked_initialize_checks);
+	add_fixture_test("/sandbox/chunked-other-user", NULL,
+			 test_chunked_other_user);
+	add_fixture_test("/sandbox/chunked-processing-error", &failing,
+			 test_chunked_processing_error);
+	add_fixture_test("/sandbox/chunked-type-check", NULL,
+			 test_chunked_type_check);
+	add_fixture_test("/sandbox/chunked-resend", NULL, test_chunked_resend);
+	add_fixture_test("/sandbox/chunked-scope", &no_media_write,
+			 test_chunked_scope);
+	add_fixture_test("/sandbox/chunked-routes", NULL, test_chunked_routes);
+	add_fixture_test("/sandbox/chunked-rate-limit", &chunk_limited,
+			 test_chunked_rate_limit);
 	add_fixture_test("/sandbox/customers", NULL, test_customers);
 	g_test_add_func("/sandbox/standalone", test_standalone);
 

@@ -43,6 +43,18 @@ add_counters(JsonBuilder *builder, const TwSandboxCounters *counters)
 	tw_sandbox_add_int_member(builder, "messages_created",
 				  (gint64)counters->messages_created);
 	tw_sandbox_add_int_member(builder, "sends", (gint64)counters->sends);
+	tw_sandbox_add_int_member(builder, "uploads",
+				  (gint64)counters->uploads);
+	tw_sandbox_add_int_member(builder, "upload_initializes",
+				  (gint64)counters->upload_initializes);
+	tw_sandbox_add_int_member(builder, "upload_appends",
+				  (gint64)counters->upload_appends);
+	tw_sandbox_add_int_member(builder, "upload_bytes_appended",
+				  (gint64)counters->upload_bytes_appended);
+	tw_sandbox_add_int_member(builder, "upload_finalizes",
+				  (gint64)counters->upload_finalizes);
+	tw_sandbox_add_int_member(builder, "upload_status_checks",
+				  (gint64)counters->upload_status_checks);
 	tw_sandbox_add_int_member(builder, "token_refreshes",
 				  (gint64)counters->token_refreshes);
 	tw_sandbox_add_int_member(builder, "authorizations",
@@ -335,6 +347,9 @@ control_post_locked(Request *request, const char *name, JsonObject *object)
 		fault->method = g_strdup(object_string(object, "method"));
 		fault->path_prefix =
 		    g_strdup(object_string(object, "path_prefix"));
+		fault->path_suffix =
+		    g_strdup(object_string(object, "path_suffix"));
+		fault->skip = (guint)object_int(object, "skip", 0);
 		fault->remaining = (guint)object_int(object, "count", 0);
 		fault->status = (guint)object_int(object, "status", 0);
 		fault->delay_ms = (guint)object_int(object, "delay_ms", 0);

@@ -21,6 +21,8 @@ fault_matches(const Fault *fault, const char *method, const char *path)
 {
 	if (fault->method && g_ascii_strcasecmp(fault->method, method) != 0)
 		return FALSE;
+	if (fault->path_suffix && !g_str_has_suffix(path, fault->path_suffix))
+		return FALSE;
 	return !fault->path_prefix ||
 	       g_str_has_prefix(path, fault->path_prefix);
 }
@@ -34,9 +36,14 @@ tw_sandbox_take_fault_locked(TwSandbox *sandbox, const char *method,
 
 		if (!fault_matches(fault, method, path))
 			continue;
+		if (fault->skip > 0) {
+			fault->skip--;
+			continue;
+		}
 		*taken = *fault;
 		taken->method = NULL;
 		taken->path_prefix = NULL;
+		taken->path_suffix = NULL;
 		if (fault->remaining > 0 && --fault->remaining == 0)
 			g_ptr_array_remove_index(sandbox->faults, i);
 		return TRUE;

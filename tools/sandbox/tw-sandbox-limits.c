@@ -92,6 +92,10 @@ family_limit(TwSandbox *sandbox, RateFamily family)
 		return sandbox->config.dm_read_limit;
 	case RATE_DM_SEND:
 		return sandbox->config.dm_send_limit;
+	case RATE_MEDIA_UPLOAD:
+		return sandbox->config.media_upload_limit;
+	case RATE_MEDIA_CHUNKED:
+		return sandbox->config.media_chunked_limit;
 	case RATE_NONE:
 		break;
 	}

@@ -93,12 +93,42 @@ typedef struct {
 	gint64 visible_after;
 } Event;
 
-/* A file uploaded with POST /2/media/upload. */
+/* X's 5 MB limit for an image, one-shot or chunked. */
+#define IMAGE_MAX_BYTES (5 * 1024 * 1024)
+/* X keeps an uploaded DM medium this long. */
+#define UPLOAD_LIFETIME_SECONDS (24 * 60 * 60)
+/* A chunked upload keeps this many first bytes, to check its type. */
+#define UPLOAD_HEAD_BYTES 12
+
+/* Where an upload stands. A one-shot upload is succeeded at once; a
+ * chunked one takes segments until finalize, then is processing until its
+ * STATUS checks are used up. */
+typedef enum {
+	UPLOAD_INITIALIZED,
+	UPLOAD_PROCESSING,
+	UPLOAD_SUCCEEDED,
+	UPLOAD_FAILED,
+} UploadState;
+
+/* A file uploaded with POST /2/media/upload, or in segments through
+ * initialize, append and finalize. Of a chunked file only the segments'
+ * sizes and its first bytes are kept: a large video costs no memory. */
 typedef struct {
 	char *user_id;
 	char *category;
-	gsize size;
+	char *media_key;
+	gsize size;        /* one-shot: the file; chunked: total_bytes */
 	gint64 expires_at; /* real time, µs */
+	UploadState state;
+	/* chunked only */
+	char *media_type;
+	GArray *segments; /* gint64 size by segment index, -1 = not received */
+	gsize received;   /* the sum of the received segments */
+	guint8 head[UPLOAD_HEAD_BYTES]; /* segment 0's first bytes */
+	gsize head_length;
+	guint checks_total; /* STATUS checks finalize set; 0 = none */
+	guint checks_left;
+	char *error_message; /* set at finalize: processing will fail */
 } Upload;
 
 typedef struct {
@@ -146,12 +176,16 @@ typedef enum {
 	RATE_USERS,
 	RATE_DM_READ,
 	RATE_DM_SEND,
+	RATE_MEDIA_UPLOAD,
+	RATE_MEDIA_CHUNKED,
 } RateFamily;
 
 typedef struct {
 	TwSandboxFaultKind kind;
 	char *method;
 	char *path_prefix;
+	char *path_suffix;
+	guint skip;
 	guint remaining;
 	guint status;
 	guint delay_ms;
@@ -178,6 +212,7 @@ struct _TwSandbox {
 	char *problem_host;
 	char *client_id;
 	char *client_secret;
+	char *processing_error;
 
 	/* Guards everything below, up to the thread section. */
 	GMutex mutex;
@@ -618,11 +653,19 @@ void tw_sandbox_handle_media_download(Request *request, char **captured);
 
 void tw_sandbox_upload_free(Upload *upload);
 
+/* The image type of @data by its first bytes ("image/png", "image/jpeg",
+ * "image/webp"), or NULL. */
+const char *tw_sandbox_image_type(const guint8 *data, gsize size);
+
+/* The string member @name of @object, or NULL with an error noted. */
+const char *tw_sandbox_required_string(JsonObject *object, const char *name,
+				       GPtrArray *errors);
+
 /* POST /2/media/upload, the one-shot form. */
 void tw_sandbox_handle_media_upload(Request *request, char **captured);
 
 /* Whether a DM may carry @media_id: uploaded by the request's user, for a
- * DM, not expired; otherwise an error is added to @errors. */
+ * DM, not expired, processed; otherwise an error is added to @errors. */
 gboolean tw_sandbox_check_dm_media_locked(Request *request,
 					  const char *media_id,
 					  GPtrArray *errors);
@@ -631,6 +674,21 @@ gboolean tw_sandbox_check_dm_media_locked(Request *request,
  * no image library is needed), padded with a private chunk to @size bytes
  * when @size is larger. */
 GBytes *tw_sandbox_make_png(const char *seed, gsize size);
+
+/* tw-sandbox-chunked.c */
+
+/* POST /2/media/upload/initialize: {media_type, total_bytes,
+ * media_category}. */
+void tw_sandbox_handle_media_initialize(Request *request, char **captured);
+
+/* POST /2/media/upload/:id/append: {media, segment_index}. */
+void tw_sandbox_handle_media_append(Request *request, char **captured);
+
+/* POST /2/media/upload/:id/finalize; again, it answers like STATUS. */
+void tw_sandbox_handle_media_finalize(Request *request, char **captured);
+
+/* GET /2/media/upload?command=STATUS&media_id=: one processing check. */
+void tw_sandbox_handle_media_status(Request *request, char **captured);
 
 /* tw-sandbox-dm-lists.c */
 

@@ -570,6 +570,17 @@ tw_sandbox_add_unique(GPtrArray *ids, const char *id)
 		g_ptr_array_add(ids, (gpointer)id);
 }
 
+/* A sent upload's type by its key's prefix. */
+static const char *
+bare_media_type(const char *media_key)
+{
+	if (g_str_has_prefix(media_key, "7_"))
+		return "video";
+	if (g_str_has_prefix(media_key, "16_"))
+		return "animated_gif";
+	return "photo";
+}
+
 void
 tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 			       const GPtrArray *events, guint expansions,
@@ -623,7 +634,9 @@ tw_sandbox_add_includes_locked(TwSandbox *sandbox, JsonBuilder *builder,
 			json_builder_begin_object(builder);
 			tw_sandbox_add_string_member(builder, "media_key",
 						     media_keys->pdata[i]);
-			tw_sandbox_add_string_member(builder, "type", "photo");
+			tw_sandbox_add_string_member(
+			    builder, "type",
+			    bare_media_type(media_keys->pdata[i]));
 			json_builder_end_object(builder);
 		}
 		json_builder_end_array(builder);

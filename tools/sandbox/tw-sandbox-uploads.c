@@ -3,7 +3,8 @@
  * for DM photos: OAuth 2.0 with the media.write scope or OAuth 1.0a, a JSON
  * body with the file as base64 and a required media_category, X's 5 MB
  * limit for images, and a media id a DM may carry for a day
- * (expires_after_secs), only by the user who uploaded it.
+ * (expires_after_secs), only by the user who uploaded it and, for a
+ * chunked upload (tw-sandbox-chunked.c), once processing has succeeded.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,10 +14,6 @@
 
 #include <string.h>
 
-#define IMAGE_MAX_BYTES (5 * 1024 * 1024)
-/* X keeps an uploaded DM medium this long. */
-#define UPLOAD_LIFETIME_SECONDS (24 * 60 * 60)
-
 void
 tw_sandbox_upload_free(Upload *upload)
 {
@@ -24,12 +21,16 @@ tw_sandbox_upload_free(Upload *upload)
 		return;
 	g_free(upload->user_id);
 	g_free(upload->category);
+	g_free(upload->media_key);
+	g_free(upload->media_type);
+	if (upload->segments != NULL)
+		g_array_unref(upload->segments);
+	g_free(upload->error_message);
 	g_free(upload);
 }
 
-/* The image type of @data by its first bytes, or NULL. */
-static const char *
-image_type(const guint8 *data, gsize size)
+const char *
+tw_sandbox_image_type(const guint8 *data, gsize size)
 {
 	if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
 		return "image/png";
@@ -48,9 +49,9 @@ read_be32(const guint8 *data)
 	       (guint32)data[2] << 8 | data[3];
 }
 
-/* The string member @name of @object, or NULL with an error noted. */
-static const char *
-required_string(JsonObject *object, const char *name, GPtrArray *errors)
+const char *
+tw_sandbox_required_string(JsonObject *object, const char *name,
+			   GPtrArray *errors)
 {
 	JsonNode *node =
 	    object != NULL ? json_object_get_member(object, name) : NULL;
@@ -125,11 +126,13 @@ tw_sandbox_handle_media_upload(Request *request, char **captured)
 	else
 		tw_sandbox_add_message_error(
 		    errors, "Request body is not a JSON object");
-	media =
-	    object != NULL ? required_string(object, "media", errors) : NULL;
-	category = object != NULL
-		       ? required_string(object, "media_category", errors)
-		       : NULL;
+	media = object != NULL
+		    ? tw_sandbox_required_string(object, "media", errors)
+		    : NULL;
+	category =
+	    object != NULL
+		? tw_sandbox_required_string(object, "media_category", errors)
+		: NULL;
 	if (category != NULL && !g_str_equal(category, "dm_image") &&
 	    !g_str_equal(category, "tweet_image"))
 		tw_sandbox_add_message_error(
@@ -138,7 +141,7 @@ tw_sandbox_handle_media_upload(Request *request, char **captured)
 		    category);
 	if (media != NULL) {
 		data = g_base64_decode(media, &size);
-		type = image_type(data, size);
+		type = tw_sandbox_image_type(data, size);
 		if (type == NULL)
 			tw_sandbox_add_message_error(
 			    errors, "$.media: not a JPEG, PNG or WebP image");
@@ -154,15 +157,17 @@ tw_sandbox_handle_media_upload(Request *request, char **captured)
 						   errors);
 		return;
 	}
-	type = image_type(data, size);
+	type = tw_sandbox_image_type(data, size);
 	id = g_strdup_printf("%" G_GUINT64_FORMAT, tw_sandbox_snowflake_now());
 	key = g_strconcat("3_", id, NULL);
 	upload = g_new0(Upload, 1);
 	upload->user_id = g_strdup(request->user_id);
 	upload->category = g_strdup(category);
+	upload->media_key = g_strdup(key);
 	upload->size = size;
 	upload->expires_at = g_get_real_time() +
 			     (gint64)UPLOAD_LIFETIME_SECONDS * G_USEC_PER_SEC;
+	upload->state = UPLOAD_SUCCEEDED;
 	g_hash_table_insert(sandbox->uploads, id, upload);
 	sandbox->counters.uploads++;
 	respond_uploaded(request, id, key, size, type, data);
@@ -188,6 +193,20 @@ tw_sandbox_check_dm_media_locked(Request *request, const char *media_id,
 		    "$.attachments[0].media_id: unsupported media category "
 		    "%s",
 		    upload->category);
+		return FALSE;
+	}
+	/* Our guess at X's wording for media still being processed. */
+	if (upload->state == UPLOAD_FAILED) {
+		tw_sandbox_add_message_error(
+		    errors,
+		    "$.attachments[0].media_id: media %s failed processing",
+		    media_id);
+		return FALSE;
+	}
+	if (upload->state != UPLOAD_SUCCEEDED) {
+		tw_sandbox_add_message_error(
+		    errors, "$.attachments[0].media_id: media %s is not ready",
+		    media_id);
 		return FALSE;
 	}
 	return TRUE;

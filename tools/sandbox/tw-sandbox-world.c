@@ -271,6 +271,7 @@ fault_free(Fault *fault)
 {
 	g_free(fault->method);
 	g_free(fault->path_prefix);
+	g_free(fault->path_suffix);
 	g_free(fault);
 }
 
@@ -312,6 +313,14 @@ tw_sandbox_config_init(TwSandboxConfig *config)
 	    .client_id = TW_SANDBOX_CLIENT_ID,
 	    .client_secret = NULL,
 	    .media_text_link = TRUE,
+	    .gif_max_bytes = 15 * 1024 * 1024,
+	    .video_max_bytes = 512 * 1024 * 1024,
+	    .segment_max_bytes = 5 * 1024 * 1024,
+	    .processing_checks = 1,
+	    .check_after_secs = 1,
+	    .processing_error = NULL,
+	    .media_upload_limit = 500,
+	    .media_chunked_limit = 1875,
 	};
 }
 
@@ -332,10 +341,14 @@ tw_sandbox_new(const TwSandboxConfig *config)
 	sandbox->client_secret = g_strdup(sandbox->config.client_secret);
 	if (sandbox->client_secret && !*sandbox->client_secret)
 		g_clear_pointer(&sandbox->client_secret, g_free);
+	sandbox->processing_error = g_strdup(sandbox->config.processing_error);
+	if (sandbox->processing_error && !*sandbox->processing_error)
+		g_clear_pointer(&sandbox->processing_error, g_free);
 	/* The copy must not point into the caller's strings. */
 	sandbox->config.problem_host = sandbox->problem_host;
 	sandbox->config.client_id = sandbox->client_id;
 	sandbox->config.client_secret = sandbox->client_secret;
+	sandbox->config.processing_error = sandbox->processing_error;
 	if (sandbox->config.rate_window_seconds == 0)
 		sandbox->config.rate_window_seconds = 1;
 
@@ -710,8 +723,16 @@ tw_sandbox_add_message_event_locked(TwSandbox *sandbox,
 	event->referenced_tweet_id = referenced_tweet_for(event->urls);
 	if (event->media)
 		event->media_key = g_strdup(event->media->key);
-	else if (message->media_id)
-		event->media_key = g_strdup_printf("3_%s", message->media_id);
+	else if (message->media_id) {
+		/* The key's prefix says the kind: 3_ image, 16_ GIF, 7_ video.
+		 */
+		const Upload *upload =
+		    g_hash_table_lookup(sandbox->uploads, message->media_id);
+
+		event->media_key =
+		    upload != NULL ? g_strdup(upload->media_key)
+				   : g_strdup_printf("3_%s", message->media_id);
+	}
 	event->visible_after = g_get_monotonic_time() + (gint64)delay_ms * 1000;
 	tw_sandbox_insert_event_locked(sandbox, event);
 	sandbox->counters.messages_created++;

@@ -49,7 +49,9 @@ typedef struct {
 	RouteHandler handler;
 } Route;
 
-/* First match wins, so "2/users/by" comes before "2/users/<id>". */
+/* First match wins, so "2/users/by" comes before "2/users/<id>". A pattern
+ * matches a path of exactly its length: "2/media/upload" is the one-shot
+ * upload (POST) and STATUS (GET) and nothing below it. */
 static const Route routes[] = {
     {"POST", "2/oauth2/token", FALSE, RATE_NONE, tw_sandbox_handle_token},
     {"POST", "2/oauth2/revoke", FALSE, RATE_NONE, tw_sandbox_handle_revoke},
@@ -85,7 +87,15 @@ static const Route routes[] = {
      tw_sandbox_handle_send_to_conversation},
     {"POST", "2/dm_conversations", TRUE, RATE_DM_SEND,
      tw_sandbox_handle_create_group},
-    {"POST", "2/media/upload", TRUE, RATE_NONE, tw_sandbox_handle_media_upload},
+    {"POST", "2/media/upload", TRUE, RATE_MEDIA_UPLOAD,
+     tw_sandbox_handle_media_upload},
+    {"GET", "2/media/upload", TRUE, RATE_NONE, tw_sandbox_handle_media_status},
+    {"POST", "2/media/upload/initialize", TRUE, RATE_MEDIA_CHUNKED,
+     tw_sandbox_handle_media_initialize},
+    {"POST", "2/media/upload/*/append", TRUE, RATE_MEDIA_CHUNKED,
+     tw_sandbox_handle_media_append},
+    {"POST", "2/media/upload/*/finalize", TRUE, RATE_MEDIA_CHUNKED,
+     tw_sandbox_handle_media_finalize},
     {"GET", "2/dm_conversations/media/*/*/*", TRUE, RATE_NONE,
      tw_sandbox_handle_media_download},
     {"GET", "_sandbox/avatars/*", FALSE, RATE_NONE, tw_sandbox_handle_avatar},
@@ -433,6 +443,7 @@ tw_sandbox_free(TwSandbox *sandbox)
 	g_free(sandbox->problem_host);
 	g_free(sandbox->client_id);
 	g_free(sandbox->client_secret);
+	g_free(sandbox->processing_error);
 	g_free(sandbox);
 }
 
@@ -789,6 +800,8 @@ tw_sandbox_add_fault(TwSandbox *sandbox, const TwSandboxFault *fault)
 	copy->kind = fault->kind;
 	copy->method = g_strdup(fault->method);
 	copy->path_prefix = g_strdup(fault->path_prefix);
+	copy->path_suffix = g_strdup(fault->path_suffix);
+	copy->skip = fault->skip;
 	copy->remaining = fault->count;
 	copy->status = fault->status;
 	copy->delay_ms = fault->delay_ms;

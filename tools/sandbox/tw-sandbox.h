@@ -6,7 +6,8 @@
  * token endpoint with rotation and expiry, revocation, OAuth 1.0a
  * (request_token, authorize, access_token, and real HMAC-SHA1 signature
  * checks on every /2/ request signed that way), users, the DM list and send
- * endpoints, group creation, problem bodies, per-user rate limits with
+ * endpoints, group creation, media uploads (one-shot and chunked, with
+ * processing), problem bodies, per-user rate limits with
  * x-rate-limit-* headers, billing counters and fault injection.
  *
  * The server runs in its own thread with its own GMainContext, listening on
@@ -49,6 +50,24 @@ typedef struct _TwSandbox TwSandbox;
  *   by default, so the plugin is tested not to show it twice)
  * @granted_scopes: (nullable): the scopes of the tokens it issues, a
  *   string that outlives the sandbox; %NULL: all the plugin asks for
+ * @gif_max_bytes: the largest animated GIF a chunked upload takes
+ *   (X: 15 MiB)
+ * @video_max_bytes: the largest video a chunked upload takes (X: 512 MiB
+ *   for tweets; the DM limit is unconfirmed)
+ * @segment_max_bytes: the largest segment an append takes, decoded
+ *   (unconfirmed for v2; v1.1 said 5 MiB)
+ * @processing_checks: how many STATUS checks processing takes after a
+ *   chunked finalize: finalize says pending, the checks before the last
+ *   in_progress, the last one succeeded (or failed); 0: finalize answers
+ *   with the outcome at once (default 1)
+ * @check_after_secs: the check_after_secs processing_info asks for
+ *   (default 1)
+ * @processing_error: (nullable): when set, the processing of every
+ *   chunked upload ends failed with this message (copied)
+ * @media_upload_limit: one-shot POST /2/media/upload per user per window
+ *   (X: 500)
+ * @media_chunked_limit: initialize, append and finalize together per user
+ *   per window (X: 1875); STATUS is not limited
  */
 typedef struct {
 	guint rate_window_seconds;
@@ -65,6 +84,14 @@ typedef struct {
 	gboolean refresh_reuse_until_used;
 	gboolean media_text_link;
 	const char *granted_scopes;
+	guint gif_max_bytes;
+	guint video_max_bytes;
+	guint segment_max_bytes;
+	guint processing_checks;
+	guint check_after_secs;
+	const char *processing_error;
+	guint media_upload_limit;
+	guint media_chunked_limit;
 } TwSandboxConfig;
 
 /** The client id tw_sandbox_config_init() sets. */
@@ -361,7 +388,13 @@ void tw_sandbox_clear_requests(TwSandbox *sandbox);
  * @rate_limited: 429 responses for window limits
  * @messages_created: DM events created by anyone
  * @sends: successful DM POSTs
- * @uploads: successful media uploads
+ * @uploads: successful media uploads: one-shot ones, and chunked ones at
+ *   their first accepted finalize (whatever processing then says)
+ * @upload_initializes: accepted chunked initializes
+ * @upload_appends: accepted appends (a re-sent segment counts again)
+ * @upload_bytes_appended: decoded bytes of the accepted appends
+ * @upload_finalizes: accepted finalizes (a repeated one counts again)
+ * @upload_status_checks: answered STATUS requests
  * @token_refreshes: successful refresh_token grants
  * @authorizations: successful authorization_code grants and OAuth 1.0a
  *   access_token exchanges
@@ -375,6 +408,11 @@ typedef struct {
 	guint64 messages_created;
 	guint64 sends;
 	guint64 uploads;
+	guint64 upload_initializes;
+	guint64 upload_appends;
+	guint64 upload_bytes_appended;
+	guint64 upload_finalizes;
+	guint64 upload_status_checks;
 	guint64 token_refreshes;
 	guint64 authorizations;
 	guint64 connections;
@@ -419,6 +457,9 @@ typedef enum {
  * @count: how many matching requests get the fault (0 = until cleared)
  * @status: for %TW_SANDBOX_FAULT_STATUS
  * @delay_ms: for %TW_SANDBOX_FAULT_DELAY
+ * @path_suffix: (nullable): only paths ending with this (a step of a
+ *   path whose middle is an id not known in advance, e.g. "/append")
+ * @skip: how many matching requests pass untouched first
  */
 typedef struct {
 	TwSandboxFaultKind kind;
@@ -427,6 +468,8 @@ typedef struct {
 	guint count;
 	guint status;
 	guint delay_ms;
+	const char *path_suffix;
+	guint skip;
 } TwSandboxFault;
 
 /**

@@ -24,6 +24,14 @@ typedef struct {
 	gint token_lifetime;
 	gint visibility_delay;
 	gint customer_interval;
+	gint media_upload_limit;
+	gint media_chunked_limit;
+	gint64 gif_max_bytes;
+	gint64 video_max_bytes;
+	gint64 segment_max_bytes;
+	gint processing_checks;
+	gint check_after;
+	char *processing_error;
 	gboolean customers;
 	char *client_secret;
 	char *problem_host;
@@ -40,6 +48,7 @@ options_clear(Options *options)
 	g_free(options->account);
 	g_free(options->account_name);
 	g_free(options->state_out);
+	g_free(options->processing_error);
 }
 
 static gboolean
@@ -75,6 +84,33 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	     "Average time between customer messages (default 30000)", "MS"},
 	    {"state-out", 0, 0, G_OPTION_ARG_FILENAME, &options->state_out,
 	     "At exit, write the whole sandbox state as JSON to FILE", "FILE"},
+	    {"media-upload-limit", 0, 0, G_OPTION_ARG_INT,
+	     &options->media_upload_limit,
+	     "One-shot media uploads per user per window (default 500)", "N"},
+	    {"media-chunked-limit", 0, 0, G_OPTION_ARG_INT,
+	     &options->media_chunked_limit,
+	     "Chunked initialize/append/finalize per user per window "
+	     "(default 1875)",
+	     "N"},
+	    {"gif-max-bytes", 0, 0, G_OPTION_ARG_INT64, &options->gif_max_bytes,
+	     "Largest animated GIF a chunked upload takes (default 15 MiB)",
+	     "BYTES"},
+	    {"video-max-bytes", 0, 0, G_OPTION_ARG_INT64,
+	     &options->video_max_bytes,
+	     "Largest video a chunked upload takes (default 512 MiB)", "BYTES"},
+	    {"segment-max-bytes", 0, 0, G_OPTION_ARG_INT64,
+	     &options->segment_max_bytes,
+	     "Largest segment an append takes (default 5 MiB)", "BYTES"},
+	    {"processing-checks", 0, 0, G_OPTION_ARG_INT,
+	     &options->processing_checks,
+	     "STATUS checks a chunked upload's processing takes; 0: done at "
+	     "finalize (default 1)",
+	     "N"},
+	    {"check-after", 0, 0, G_OPTION_ARG_INT, &options->check_after,
+	     "check_after_secs in processing_info (default 1)", "S"},
+	    {"processing-error", 0, 0, G_OPTION_ARG_STRING,
+	     &options->processing_error,
+	     "Processing of chunked uploads fails with this message", "TEXT"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context =
@@ -91,11 +127,22 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	if (options->port < 0 || options->port > 65535 ||
 	    options->rate_window < 0 || options->dm_read_limit < 0 ||
 	    options->dm_send_limit < 0 || options->token_lifetime < 0 ||
-	    options->visibility_delay < 0 || options->customer_interval < 0) {
+	    options->visibility_delay < 0 || options->customer_interval < 0 ||
+	    options->media_upload_limit < 0 ||
+	    options->media_chunked_limit < 0 || options->gif_max_bytes < 0 ||
+	    options->video_max_bytes < 0 || options->segment_max_bytes < 0 ||
+	    options->processing_checks < -1 || options->check_after < -1) {
 		g_set_error_literal(error, G_OPTION_ERROR,
 				    G_OPTION_ERROR_BAD_VALUE,
 				    "numbers must not be negative (port at "
 				    "most 65535)");
+		return FALSE;
+	}
+	if (options->gif_max_bytes > G_MAXUINT ||
+	    options->video_max_bytes > G_MAXUINT ||
+	    options->segment_max_bytes > G_MAXUINT) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "byte limits must be at most %u", G_MAXUINT);
 		return FALSE;
 	}
 	return TRUE;
@@ -117,6 +164,23 @@ apply_options(const Options *options, TwSandboxConfig *config)
 	config->client_secret = options->client_secret;
 	if (options->problem_host)
 		config->problem_host = options->problem_host;
+	if (options->media_upload_limit > 0)
+		config->media_upload_limit = (guint)options->media_upload_limit;
+	if (options->media_chunked_limit > 0)
+		config->media_chunked_limit =
+		    (guint)options->media_chunked_limit;
+	if (options->gif_max_bytes > 0)
+		config->gif_max_bytes = (guint)options->gif_max_bytes;
+	if (options->video_max_bytes > 0)
+		config->video_max_bytes = (guint)options->video_max_bytes;
+	if (options->segment_max_bytes > 0)
+		config->segment_max_bytes = (guint)options->segment_max_bytes;
+	/* -1: not given; 0 means something for these two. */
+	if (options->processing_checks >= 0)
+		config->processing_checks = (guint)options->processing_checks;
+	if (options->check_after >= 0)
+		config->check_after_secs = (guint)options->check_after;
+	config->processing_error = options->processing_error;
 }
 
 static void
@@ -167,7 +231,11 @@ quit_on_signal(gpointer data)
 int
 main(int argc, char **argv)
 {
-	Options options = {.customer_interval = 30000};
+	Options options = {
+	    .customer_interval = 30000,
+	    .processing_checks = -1,
+	    .check_after = -1,
+	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(TwSandbox) sandbox = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
