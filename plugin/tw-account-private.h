@@ -8,6 +8,7 @@
  *   tw-sync.c     polling, paging, delivery of 1:1 messages
  *   tw-outbox.c   the persisted outbox, its pacing and verification,
  *                 and echo suppression of own sends
+ *   tw-upload.c   the upload of the outbox head's attachment
  *   tw-people.c   users, handles, icons, lookups, blocking
  *   tw-groups.c   group delivery, rosters, history and creation
  *   tw-account-status.c  the rate-limit status text
@@ -32,6 +33,7 @@ typedef struct _TwSync TwSync;
 typedef struct _TwOutbox TwOutbox;
 typedef struct _TwPeople TwPeople;
 typedef struct _TwMediaFetch TwMediaFetch;
+typedef struct _TwUpload TwUpload;
 
 /* Something to run once a usable access token is there. */
 typedef void (*TwAccountOperation)(TwAccount *account);
@@ -86,6 +88,7 @@ struct _TwAccount {
 	TwSession *session;
 	TwSync *sync;
 	TwOutbox *outbox;
+	TwUpload *upload;
 	TwPeople *people;
 	TwMediaFetch *media_fetch; /* NULL without media_download */
 };

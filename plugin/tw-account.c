@@ -21,6 +21,7 @@
 #include "tw-session.h"
 #include "tw-sync.h"
 #include "tw-text.h"
+#include "tw-upload.h"
 #include "tw-waiting.h"
 
 G_DEFINE_QUARK(tw - account - error - quark, tw_account_error)
@@ -280,6 +281,7 @@ tw_account_new(const TwAccountConfig *config,
 	account->session = tw_session_new(account);
 	account->sync = tw_sync_new(account);
 	account->outbox = tw_outbox_new(account);
+	account->upload = tw_upload_new();
 	account->people = tw_people_new(account);
 	if (config->media_download)
 		account->media_fetch = tw_media_fetch_new(account);
@@ -313,6 +315,7 @@ tw_account_free(TwAccount *account)
 	g_clear_pointer(&account->session, tw_session_free);
 	g_clear_pointer(&account->sync, tw_sync_free);
 	g_clear_pointer(&account->outbox, tw_outbox_free);
+	g_clear_pointer(&account->upload, tw_upload_free);
 	g_clear_pointer(&account->people, tw_people_free);
 	tw_pace_clear(&account->read_pace);
 	tw_pace_clear(&account->send_pace);

@@ -311,6 +311,23 @@ guint tw_account_send_im(TwAccount *account, const char *peer,
 			 const char *html);
 
 /**
+ * tw_account_send_file:
+ * @account: the account
+ * @peer: recipient handle
+ * @path: a file the user chose (Send File): a photo, GIF or video
+ * @error: (out) (optional): why it cannot go, in words (a
+ *   #TW_MEDIA_ERROR when X would refuse its kind or size)
+ *
+ * Queues a 1:1 DM that carries a copy of @path, through the outbox like
+ * any message: after a crash it is sent once, and an upload X still keeps
+ * is not repeated. GIFs and videos go through X's chunked upload.
+ *
+ * Returns: whether it was queued
+ */
+gboolean tw_account_send_file(TwAccount *account, const char *peer,
+			      const char *path, GError **error);
+
+/**
  * tw_account_send_auto_reply:
  * @account: the account
  * @peer: recipient handle

@@ -677,6 +677,71 @@ tw_api_upload_media(TwApi *api, GBytes *data, const char *media_category,
 }
 
 guint64
+tw_api_upload_initialize(TwApi *api, guint64 total_bytes,
+			 const char *media_type, const char *media_category,
+			 TwApiFunc func, gpointer user_data,
+			 GDestroyNotify destroy)
+{
+	g_autofree char *url =
+	    tw_api_build_url(api, "/2/media/upload/initialize", NULL);
+	g_autofree char *body = tw_json_build_upload_initialize_body(
+	    total_bytes, media_type, media_category);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
+	return call_start(api, request, PARSE_UPLOAD, FALSE, func, user_data,
+			  destroy);
+}
+
+/* POST /2/media/upload/:id/<step> */
+static char *
+upload_step_url(TwApi *api, const char *media_id, const char *step)
+{
+	g_autofree char *escaped = path_escape(media_id);
+	g_autofree char *path =
+	    g_strconcat("/2/media/upload/", escaped, "/", step, NULL);
+
+	return tw_api_build_url(api, path, NULL);
+}
+
+guint64
+tw_api_upload_append(TwApi *api, const char *media_id, guint segment_index,
+		     GBytes *segment, TwApiFunc func, gpointer user_data,
+		     GDestroyNotify destroy)
+{
+	g_autofree char *url = upload_step_url(api, media_id, "append");
+	g_autofree char *body =
+	    tw_json_build_upload_append_body(segment, segment_index);
+	TwHttpRequest *request = tw_http_request_new("POST", url);
+
+	tw_http_request_set_body(request, "application/json", body, -1, FALSE);
+	return call_start(api, request, PARSE_NOTHING, FALSE, func, user_data,
+			  destroy);
+}
+
+guint64
+tw_api_upload_finalize(TwApi *api, const char *media_id, TwApiFunc func,
+		       gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *url = upload_step_url(api, media_id, "finalize");
+
+	return call_start(api, tw_http_request_new("POST", url), PARSE_UPLOAD,
+			  FALSE, func, user_data, destroy);
+}
+
+guint64
+tw_api_get_upload_status(TwApi *api, const char *media_id, TwApiFunc func,
+			 gpointer user_data, GDestroyNotify destroy)
+{
+	g_autofree char *url =
+	    tw_api_build_url(api, "/2/media/upload", "command", "STATUS",
+			     "media_id", media_id, NULL);
+
+	return call_start(api, tw_http_request_new("GET", url), PARSE_UPLOAD,
+			  FALSE, func, user_data, destroy);
+}
+
+guint64
 tw_api_send_dm_to_user(TwApi *api, const char *participant_id, const char *text,
 		       const char *media_id, TwApiFunc func, gpointer user_data,
 		       GDestroyNotify destroy)

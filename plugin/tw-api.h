@@ -539,6 +539,76 @@ guint64 tw_api_upload_media(TwApi *api, GBytes *data,
 			    gpointer user_data, GDestroyNotify destroy);
 
 /**
+ * tw_api_upload_initialize:
+ * @api: the client
+ * @total_bytes: the file's size
+ * @media_type: its MIME type, e.g. "video/mp4"
+ * @media_category: "dm_gif" or "dm_video"
+ * @func: gets reply->upload (the media id and its lifetime)
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/media/upload/initialize, the first step of a chunked upload
+ * (scope media.write).
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_upload_initialize(TwApi *api, guint64 total_bytes,
+				 const char *media_type,
+				 const char *media_category, TwApiFunc func,
+				 gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_upload_append:
+ * @api: the client
+ * @media_id: from tw_api_upload_initialize()
+ * @segment_index: the segment's place, 0 to 999
+ * @segment: the segment's bytes
+ * @func: gets a reply with no parsed body
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/media/upload/:id/append, the segment as base64 in a JSON body.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_upload_append(TwApi *api, const char *media_id,
+			     guint segment_index, GBytes *segment,
+			     TwApiFunc func, gpointer user_data,
+			     GDestroyNotify destroy);
+
+/**
+ * tw_api_upload_finalize:
+ * @api: the client
+ * @media_id: every segment of it appended
+ * @func: gets reply->upload, with the processing state X starts with
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * POST /2/media/upload/:id/finalize.
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_upload_finalize(TwApi *api, const char *media_id, TwApiFunc func,
+			       gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * tw_api_get_upload_status:
+ * @api: the client
+ * @media_id: a finalized upload
+ * @func: gets reply->upload, with its processing state
+ * @user_data: for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * GET /2/media/upload?command=STATUS&media_id=…
+ *
+ * Returns: a call id
+ */
+guint64 tw_api_get_upload_status(TwApi *api, const char *media_id,
+				 TwApiFunc func, gpointer user_data,
+				 GDestroyNotify destroy);
+
+/**
  * tw_api_send_dm_to_conversation:
  * @api: the client
  * @conversation_id: a 1:1 or group conversation id

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "tw-account-private.h"
+#include "tw-media.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +29,22 @@ G_BEGIN_DECLS
  */
 GPtrArray *tw_attachments_collect(TwAccount *account, const char *conversation,
 				  const char *html);
+
+/**
+ * tw_attachments_copy_file:
+ * @account: the account
+ * @path: a file the user chose to send (Send File)
+ * @kind: (out): what it is, set when it may be sent
+ * @error: (out) (optional): a #TW_MEDIA_ERROR that says in words why it
+ *   cannot go, or a #G_IO_ERROR / #G_FILE_ERROR when the copy failed
+ *
+ * Checks @path with tw_media_classify_upload() by its first bytes and
+ * size, then copies it into the account's attachments directory
+ * (owner-only), so that the outbox owns what it sends and deletes.
+ *
+ * Returns: (transfer full) (nullable): the copy's path
+ */
+char *tw_attachments_copy_file(TwAccount *account, const char *path,
+			       TwUploadKind *kind, GError **error);
 
 G_END_DECLS

@@ -74,3 +74,38 @@ tw_json_build_upload_body(GBytes *data, const char *media_category)
 	json_builder_end_object(builder);
 	return tw_json_dup_built(builder);
 }
+
+char *
+tw_json_build_upload_initialize_body(guint64 total_bytes,
+				     const char *media_type,
+				     const char *media_category)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "media_type");
+	json_builder_add_string_value(builder, media_type);
+	json_builder_set_member_name(builder, "total_bytes");
+	json_builder_add_int_value(builder, (gint64)total_bytes);
+	json_builder_set_member_name(builder, "media_category");
+	json_builder_add_string_value(builder, media_category);
+	json_builder_end_object(builder);
+	return tw_json_dup_built(builder);
+}
+
+char *
+tw_json_build_upload_append_body(GBytes *segment, guint segment_index)
+{
+	gsize size = 0;
+	const guchar *bytes = g_bytes_get_data(segment, &size);
+	g_autofree char *encoded = g_base64_encode(bytes, size);
+	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "media");
+	json_builder_add_string_value(builder, encoded);
+	json_builder_set_member_name(builder, "segment_index");
+	json_builder_add_int_value(builder, segment_index);
+	json_builder_end_object(builder);
+	return tw_json_dup_built(builder);
+}

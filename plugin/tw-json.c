@@ -910,8 +910,21 @@ tw_json_parse_upload_result(const char *body, gssize length, GError **error)
 		? expires
 		: G_TIME_SPAN_DAY / G_TIME_SPAN_SECOND;
 	processing = tw_member_object(data, "processing_info");
-	if (processing != NULL)
+	if (processing != NULL) {
+		JsonObject *failure = tw_member_object(processing, "error");
+		gint64 check_after = 0;
+
 		result->processing_state =
 		    g_strdup(tw_member_string(processing, "state"));
+		if (tw_member_int(processing, "check_after_secs",
+				  &check_after) &&
+		    check_after > 0)
+			result->check_after_secs = check_after;
+		if (failure != NULL)
+			result->processing_error = g_strdup(
+			    tw_member_string(failure, "message") != NULL
+				? tw_member_string(failure, "message")
+				: tw_member_string(failure, "name"));
+	}
 	return g_steal_pointer(&result);
 }

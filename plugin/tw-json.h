@@ -109,7 +109,8 @@ TwProblem *tw_json_parse_problem(guint status, const char *body, gssize length);
 
 /**
  * tw_json_parse_upload_result:
- * @body: body of a 200 from `POST /2/media/upload`
+ * @body: body of a 200 from `POST /2/media/upload`, its initialize and
+ *   finalize, or its STATUS
  * @length: length of @body, or -1
  * @error: (out) (optional): a #TW_JSON_ERROR; no valid id is an error
  *
@@ -146,5 +147,27 @@ char *tw_json_build_media_message_body(const char *text, const char *media_id);
  *   the one-shot `POST /2/media/upload`
  */
 char *tw_json_build_upload_body(GBytes *data, const char *media_category);
+
+/**
+ * tw_json_build_upload_initialize_body:
+ * @total_bytes: the file's size
+ * @media_type: its MIME type, e.g. "video/mp4"
+ * @media_category: X's category, "dm_gif" or "dm_video"
+ *
+ * Returns: (transfer full): the body of `POST /2/media/upload/initialize`
+ */
+char *tw_json_build_upload_initialize_body(guint64 total_bytes,
+					   const char *media_type,
+					   const char *media_category);
+
+/**
+ * tw_json_build_upload_append_body:
+ * @segment: a part of the file
+ * @segment_index: its place, from 0
+ *
+ * Returns: (transfer full): `{"media":"<base64>","segment_index":N}` for
+ *   `POST /2/media/upload/:id/append`
+ */
+char *tw_json_build_upload_append_body(GBytes *segment, guint segment_index);
 
 G_END_DECLS

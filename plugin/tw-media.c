@@ -251,48 +251,89 @@ starts_with(const guint8 *bytes, gsize size, gsize at, const char *magic,
 	       memcmp(bytes + at, magic, magic_size) == 0;
 }
 
-gboolean
-tw_media_classify_upload(GBytes *data, const char **media_category,
-			 const char **extension, GError **error)
+static const TwUploadKind upload_kinds[] = {
+    {"dm_image", "image/png", ".png", FALSE},
+    {"dm_image", "image/jpeg", ".jpg", FALSE},
+    {"dm_image", "image/webp", ".webp", FALSE},
+    {"dm_gif", "image/gif", ".gif", TRUE},
+    {"dm_video", "video/mp4", ".mp4", TRUE},
+    {"dm_video", "video/quicktime", ".mov", TRUE},
+};
+
+/* The entry of upload_kinds[] @head starts like, or NULL. */
+static const TwUploadKind *
+upload_kind_of(const guint8 *head, gsize size)
 {
-	gsize size = 0;
-	const guint8 *bytes = g_bytes_get_data(data, &size);
+	if (starts_with(head, size, 0, "\x89PNG\r\n\x1a\n", 8))
+		return &upload_kinds[0];
+	if (starts_with(head, size, 0, "\xff\xd8\xff", 3))
+		return &upload_kinds[1];
+	if (starts_with(head, size, 0, "RIFF", 4) &&
+	    starts_with(head, size, 8, "WEBP", 4))
+		return &upload_kinds[2];
+	if (starts_with(head, size, 0, "GIF87a", 6) ||
+	    starts_with(head, size, 0, "GIF89a", 6))
+		return &upload_kinds[3];
+	/* ISO base media files open with a box "ftyp" and their brand. */
+	if (starts_with(head, size, 4, "ftypqt  ", 8))
+		return &upload_kinds[5];
+	if (starts_with(head, size, 4, "ftyp", 4))
+		return &upload_kinds[4];
+	return NULL;
+}
+
+gboolean
+tw_media_classify_upload(const guint8 *head, gsize head_size, guint64 size,
+			 TwUploadKind *kind, GError **error)
+{
+	const TwUploadKind *found;
+	const double megabytes = size / (1024.0 * 1024.0);
 
 	if (size == 0) {
 		g_set_error_literal(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_EMPTY,
 				    _("The file is empty."));
 		return FALSE;
 	}
-	if (starts_with(bytes, size, 0, "\x89PNG\r\n\x1a\n", 8))
-		*extension = ".png";
-	else if (starts_with(bytes, size, 0, "\xff\xd8\xff", 3))
-		*extension = ".jpg";
-	else if (starts_with(bytes, size, 0, "RIFF", 4) &&
-		 starts_with(bytes, size, 8, "WEBP", 4))
-		*extension = ".webp";
-	else if (starts_with(bytes, size, 0, "GIF8", 4) ||
-		 starts_with(bytes, size, 4, "ftyp", 4)) {
+	found = upload_kind_of(head, MIN(head_size, size));
+	if (found == NULL) {
 		g_set_error_literal(
 		    error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_UNSUPPORTED,
-		    _("GIFs and videos cannot be sent as DMs from here yet; "
-		      "send a link to them instead."));
-		return FALSE;
-	} else {
-		g_set_error_literal(
-		    error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_UNSUPPORTED,
-		    _("Only JPEG, PNG and WebP photos can be sent as DMs."));
+		    _("Only JPEG, PNG and WebP photos, GIFs and MP4 or MOV "
+		      "videos can be sent as DMs."));
 		return FALSE;
 	}
-	if (size > TW_MEDIA_PHOTO_MAX_BYTES) {
+	if (g_str_equal(found->media_category, "dm_image") &&
+	    size > TW_MEDIA_PHOTO_MAX_BYTES) {
 		g_set_error(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_TOO_LARGE,
 			    /* Translators: %.1f is the file's size in MB,
 			     * %u X's limit in MB. */
 			    _("The photo is %.1f MB; X takes photos of up to "
 			      "%u MB in a DM."),
-			    size / (1024.0 * 1024.0),
+			    megabytes,
 			    TW_MEDIA_PHOTO_MAX_BYTES / (1024 * 1024));
 		return FALSE;
 	}
-	*media_category = "dm_image";
+	if (g_str_equal(found->media_category, "dm_gif") &&
+	    size > TW_MEDIA_GIF_MAX_BYTES) {
+		g_set_error(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_TOO_LARGE,
+			    /* Translators: %.1f is the file's size in MB,
+			     * %u X's limit in MB. */
+			    _("The GIF is %.1f MB; X takes GIFs of up to %u MB "
+			      "in a DM."),
+			    megabytes, TW_MEDIA_GIF_MAX_BYTES / (1024 * 1024));
+		return FALSE;
+	}
+	if (g_str_equal(found->media_category, "dm_video") &&
+	    size > TW_MEDIA_VIDEO_MAX_BYTES) {
+		g_set_error(error, TW_MEDIA_ERROR, TW_MEDIA_ERROR_TOO_LARGE,
+			    /* Translators: %.1f is the file's size in MB,
+			     * %u X's limit in MB. */
+			    _("The video is %.1f MB; X takes videos of up to "
+			      "%u MB."),
+			    megabytes,
+			    TW_MEDIA_VIDEO_MAX_BYTES / (1024 * 1024));
+		return FALSE;
+	}
+	*kind = *found;
 	return TRUE;
 }

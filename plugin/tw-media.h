@@ -23,15 +23,45 @@ GQuark tw_media_error_quark(void);
  * @TW_MEDIA_ERROR_UNSUPPORTED: a kind of file this plugin cannot send
  * @TW_MEDIA_ERROR_TOO_LARGE: above X's limit for its kind
  * @TW_MEDIA_ERROR_EMPTY: an empty file
+ * @TW_MEDIA_ERROR_GONE: the file or image is no longer there to read
+ * @TW_MEDIA_ERROR_PROCESSING_FAILED: X took the upload but could not
+ *   process it (or did not finish in time)
  */
 typedef enum {
 	TW_MEDIA_ERROR_UNSUPPORTED,
 	TW_MEDIA_ERROR_TOO_LARGE,
 	TW_MEDIA_ERROR_EMPTY,
+	TW_MEDIA_ERROR_GONE,
+	TW_MEDIA_ERROR_PROCESSING_FAILED,
 } TwMediaError;
 
 /** X's limit for a photo in a DM (JPEG, PNG, WebP), in bytes. */
 #define TW_MEDIA_PHOTO_MAX_BYTES (5 * 1024 * 1024)
+/** X's limit for a GIF in a DM, in bytes. */
+#define TW_MEDIA_GIF_MAX_BYTES (15 * 1024 * 1024)
+/** X's limit for a video (MP4, MOV), in bytes: the one X documents for
+ * media; whether DMs take less is unconfirmed, and X's refusal is then
+ * told with X's own reason. */
+#define TW_MEDIA_VIDEO_MAX_BYTES (512 * 1024 * 1024)
+/** How many first bytes of a file tw_media_classify_upload() looks at. */
+#define TW_MEDIA_HEAD_BYTES 12
+
+/**
+ * TwUploadKind:
+ * @media_category: X's media_category: "dm_image", "dm_gif" or "dm_video"
+ * @media_type: the MIME type, e.g. "video/mp4"
+ * @extension: the file name extension of the kind, e.g. ".mp4"
+ * @chunked: whether it goes through the chunked upload (GIFs and videos,
+ *   which X processes before a DM may carry them)
+ *
+ * What a file to send is; the strings are static.
+ */
+typedef struct {
+	const char *media_category;
+	const char *media_type;
+	const char *extension;
+	gboolean chunked;
+} TwUploadKind;
 
 /**
  * tw_media_dup_line:
@@ -105,19 +135,22 @@ char *tw_media_dup_cache_name(const TwMedia *media, const char *resource_id);
 
 /**
  * tw_media_classify_upload:
- * @data: a file the user wants to send
- * @media_category: (out): X's media_category for it ("dm_image")
- * @extension: (out): the file name extension of its kind, e.g. ".png"
+ * @head: the file's first bytes
+ * @head_size: how many: up to #TW_MEDIA_HEAD_BYTES are looked at
+ * @size: the file's whole size
+ * @kind: (out): what it is, set only when it may be sent
  * @error: (out) (optional): a #TW_MEDIA_ERROR that says, in words, why X
  *   would not take it
  *
  * Recognises the file by its first bytes, not its name: JPEG, PNG and WebP
- * photos of up to 5 MB. GIFs and videos, which X processes after a chunked
- * upload, are refused for now.
+ * photos up to #TW_MEDIA_PHOTO_MAX_BYTES, GIFs up to
+ * #TW_MEDIA_GIF_MAX_BYTES, MP4 and QuickTime videos up to
+ * #TW_MEDIA_VIDEO_MAX_BYTES.
  *
- * Returns: whether @data may be sent
+ * Returns: whether the file may be sent
  */
-gboolean tw_media_classify_upload(GBytes *data, const char **media_category,
-				  const char **extension, GError **error);
+gboolean tw_media_classify_upload(const guint8 *head, gsize head_size,
+				  guint64 size, TwUploadKind *kind,
+				  GError **error);
 
 G_END_DECLS

@@ -417,5 +417,6 @@ tw_upload_result_free(TwUploadResult *result)
 
 	g_free(result->media_id);
 	g_free(result->processing_state);
+	g_free(result->processing_error);
 	g_free(result);
 }

@@ -331,11 +331,17 @@ void tw_send_result_free(TwSendResult *result);
  * @expires_after_secs: how long X keeps it for a DM
  * @processing_state: (nullable): processing_info.state when X gave one
  *   ("pending", "in_progress", "failed", "succeeded")
+ * @check_after_secs: processing_info.check_after_secs, when to ask for the
+ *   status again; 0 when X did not say
+ * @processing_error: (nullable): processing_info.error's message (or
+ *   name) when processing failed
  */
 typedef struct {
 	char *media_id;
 	gint64 expires_after_secs;
 	char *processing_state;
+	gint64 check_after_secs;
+	char *processing_error;
 } TwUploadResult;
 
 /** @result: (transfer full) (nullable): frees the result. */

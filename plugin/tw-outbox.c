@@ -24,6 +24,7 @@
 #include "tw-people.h"
 #include "tw-session.h"
 #include "tw-text.h"
+#include "tw-upload.h"
 #include "tw-waiting.h"
 
 /* Transient failures of one message before it is given up. */
@@ -37,7 +38,6 @@ struct _TwOutbox {
 	guint send_timer;
 	gint64 next_send_time; /* Unix µs send_timer, when set, fires */
 	guint64 send_call;
-	guint64 upload_call;
 	guint64 lookup_call;
 	guint64 verify_call;
 	/* the head, attempted before, was looked for and is not there */
@@ -92,7 +92,8 @@ tw_outbox_stop(TwAccount *account)
 	tw_clear_timeout(&account->outbox->send_timer);
 	tw_clear_timeout(&account->outbox->tell_timer);
 	account->outbox->send_call = account->outbox->lookup_call = 0;
-	account->outbox->verify_call = account->outbox->upload_call = 0;
+	account->outbox->verify_call = 0;
+	tw_upload_stop(account);
 }
 
 void
@@ -518,93 +519,99 @@ verify_done(TwApiReply *reply, gpointer data)
 	tw_outbox_send_next(account);
 }
 
-static void
-upload_done(TwApiReply *reply, gpointer data)
+/* The notice for an attachment that could not go: @reason is a
+ * sentence. */
+static char *
+dup_not_sent_text(const char *media_category, const char *reason)
 {
-	TwAccount *account = data;
+	if (g_strcmp0(media_category, "dm_gif") == 0)
+		/* TRANSLATORS: %s says why, in a sentence. */
+		return g_strdup_printf(_("GIF not sent: %s"), reason);
+	if (g_strcmp0(media_category, "dm_video") == 0)
+		/* TRANSLATORS: %s says why, in a sentence. */
+		return g_strdup_printf(_("Video not sent: %s"), reason);
+	/* TRANSLATORS: %s says why, in a sentence. */
+	return g_strdup_printf(_("Photo not sent: %s"), reason);
+}
+
+static void
+upload_done(TwAccount *account, const TwUploadResult *result,
+	    TwApiReply *failed, const GError *error)
+{
 	TwStateOutgoing *outgoing = tw_state_outbox_peek(account->state);
+	g_autofree char *reason = NULL;
 	g_autofree char *text = NULL;
 
-	account->outbox->upload_call = 0;
-	if (reply->error == NULL) {
+	if (result != NULL) {
 		g_free(outgoing->media_id);
-		outgoing->media_id = g_strdup(reply->upload->media_id);
+		outgoing->media_id = g_strdup(result->media_id);
 		outgoing->media_expires =
 		    g_get_real_time() +
-		    reply->upload->expires_after_secs * G_USEC_PER_SEC;
+		    result->expires_after_secs * G_USEC_PER_SEC;
 		/* Durable before the POST: after a crash the upload is not
 		 * repeated while X keeps it. */
 		tw_account_save_state(account);
 		tw_outbox_send_next(account);
 		return;
 	}
-	if (retried_after_refresh(account, reply))
+	if (failed != NULL && retried_after_refresh(account, failed))
 		return;
-	if (g_error_matches(reply->error, TW_API_ERROR,
-			    TW_API_ERROR_RATE_LIMITED)) {
+	if (failed != NULL && g_error_matches(failed->error, TW_API_ERROR,
+					      TW_API_ERROR_RATE_LIMITED)) {
 		/* Uploads have their own window, told by this answer. */
 		TwPace upload = {0};
 
-		tw_pace_take_headers(&upload, &reply->rate_limit,
+		tw_pace_take_headers(&upload, &failed->rate_limit,
 				     g_get_real_time());
 		send_wait(account, outgoing,
 			  tw_pace_until_reset_ms(&upload, g_get_real_time()),
 			  SEND_WAIT_SEND_LIMIT);
 		return;
 	}
-	/* A lost upload answer only costs another upload: the DM itself
+	/* A lost upload answer only costs that step again: the DM itself
 	 * was not posted. */
-	if (tw_account_is_transient_error(reply->error)) {
-		send_transient_failure(account, reply->error);
+	if (failed != NULL && tw_account_is_transient_error(failed->error)) {
+		send_transient_failure(account, failed->error);
 		return;
 	}
-	if (g_error_matches(reply->error, TW_API_ERROR, TW_API_ERROR_FORBIDDEN))
-		text = g_strdup_printf(
+	if (failed == NULL)
+		reason = g_strdup(error->message);
+	else if (g_error_matches(failed->error, TW_API_ERROR,
+				 TW_API_ERROR_FORBIDDEN))
+		reason = g_strdup_printf(
 		    /* TRANSLATORS: %s is X's reason. media.write is X's */
 		    /* name for the permission: keep it. */
-		    _("Photo not sent: X does not let this app upload media "
-		      "for you (%s). Authorize the app again with the "
-		      "media.write permission, and enter the new refresh "
-		      "token as the account's password."),
-		    reply->error->message);
+		    _("X does not let this app upload media for you (%s). "
+		      "Authorize the app again with the media.write "
+		      "permission, and enter the new refresh token as the "
+		      "account's password."),
+		    failed->error->message);
 	else
 		/* TRANSLATORS: %s is X's reason. */
-		text = g_strdup_printf(_("Photo not sent: X refused it (%s)."),
-				       reply->error->message);
+		reason = g_strdup_printf(_("X refused it (%s)."),
+					 failed->error->message);
+	text = dup_not_sent_text(outgoing->media_category, reason);
 	send_finish_head(account, NULL, text);
 	tw_outbox_send_next(account);
 }
 
 /* Before the POST of a message with an attachment: its upload, unless one
  * X still keeps is on record. Returns %TRUE when the caller must stop (an
- * upload is under way, or the message was given up). */
+ * upload is under way). */
 static gboolean
 upload_if_needed(TwAccount *account, TwStateOutgoing *outgoing)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *contents = NULL;
-	gsize length = 0;
 	/* An id that runs out during the POST's retries is no use. */
 	gint64 deadline = g_get_real_time() + G_TIME_SPAN_HOUR;
 
 	if (outgoing->file == NULL ||
 	    (outgoing->media_id != NULL && outgoing->media_expires > deadline))
 		return FALSE;
-	if (!g_file_get_contents(outgoing->file, &contents, &length, &error)) {
-		g_autofree char *text = g_strdup_printf(
-		    /* TRANSLATORS: %s is why the file could not be read. */
-		    _("Photo not sent: its copy could not be read (%s)."),
-		    error->message);
-
-		send_finish_head(account, NULL, text);
-		tw_outbox_send_next(account);
-		return TRUE;
-	}
-	g_autoptr(GBytes) data =
-	    g_bytes_new_take(g_steal_pointer(&contents), length);
-	account->outbox->upload_call =
-	    tw_api_upload_media(account->api, data, outgoing->media_category,
-				upload_done, account, NULL);
+	tw_upload_start(account, outgoing->file,
+			outgoing->media_category != NULL
+			    ? outgoing->media_category
+			    : "dm_image",
+			upload_done);
 	return TRUE;
 }
 
@@ -645,7 +652,7 @@ apply_release(TwAccount *account)
 	TwOutbox *outbox = account->outbox;
 
 	if (!outbox->release_requested || outbox->send_call != 0 ||
-	    outbox->upload_call != 0 || outbox->lookup_call != 0 ||
+	    tw_upload_is_running(account) || outbox->lookup_call != 0 ||
 	    outbox->verify_call != 0 || account->state == NULL)
 		return;
 	outbox->release_requested = FALSE;
@@ -743,8 +750,7 @@ tw_outbox_send_next(TwAccount *account)
 			tell_held(account);
 	}
 	if (!account->signed_on || account->failed ||
-	    account->outbox->send_call != 0 ||
-	    account->outbox->upload_call != 0 ||
+	    account->outbox->send_call != 0 || tw_upload_is_running(account) ||
 	    account->outbox->lookup_call != 0 ||
 	    account->outbox->verify_call != 0 ||
 	    account->outbox->send_timer != 0)
@@ -819,11 +825,12 @@ tw_outbox_send_next(TwAccount *account)
 }
 
 /* Queues @html in parts X accepts, for @conversation (a handle, or the
- * group prefix and id), its images as attachments; held by the blast
+ * group prefix and id), its images as attachments, and @files (pairs of
+ * a copy's path and its media_category) after them; held by the blast
  * limit unless @automatic. Returns how many. */
 static guint
 queue_message(TwAccount *account, const char *conversation, const char *html,
-	      gboolean automatic)
+	      gboolean automatic, GPtrArray *extra_files)
 {
 	g_autofree char *plain = tw_text_outgoing_to_plain(html);
 	g_autoptr(GPtrArray) parts = tw_text_split(plain, TW_TEXT_MAX_CHARS);
@@ -835,6 +842,8 @@ queue_message(TwAccount *account, const char *conversation, const char *html,
 		return 0;
 	/* (path, category) pairs */
 	files = tw_attachments_collect(account, conversation, html);
+	for (guint i = 0; extra_files != NULL && i < extra_files->len; i++)
+		g_ptr_array_add(files, g_strdup(extra_files->pdata[i]));
 	/* An image alone is sent without text. */
 	if (parts->len == 0 && files->len > 0)
 		g_ptr_array_add(parts, g_strdup(""));
@@ -875,7 +884,7 @@ tw_account_send_im(TwAccount *account, const char *peer, const char *html)
 {
 	g_autofree char *handle = g_ascii_strdown(peer, -1);
 
-	return queue_message(account, handle, html, FALSE);
+	return queue_message(account, handle, html, FALSE, NULL);
 }
 
 guint
@@ -884,7 +893,7 @@ tw_account_send_auto_reply(TwAccount *account, const char *peer,
 {
 	g_autofree char *handle = g_ascii_strdown(peer, -1);
 
-	return queue_message(account, handle, html, TRUE);
+	return queue_message(account, handle, html, TRUE, NULL);
 }
 
 guint
@@ -894,5 +903,28 @@ tw_account_send_group(TwAccount *account, const char *conversation_id,
 	g_autofree char *conversation =
 	    g_strconcat(TW_ACCOUNT_GROUP_PREFIX, conversation_id, NULL);
 
-	return queue_message(account, conversation, html, FALSE);
+	return queue_message(account, conversation, html, FALSE, NULL);
+}
+
+gboolean
+tw_account_send_file(TwAccount *account, const char *peer, const char *path,
+		     GError **error)
+{
+	g_autofree char *handle = g_ascii_strdown(peer, -1);
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	TwUploadKind kind;
+	char *copy;
+
+	if (account->state == NULL) {
+		g_set_error_literal(error, TW_ACCOUNT_ERROR,
+				    TW_ACCOUNT_ERROR_STATE,
+				    _("The account is not signed on."));
+		return FALSE;
+	}
+	copy = tw_attachments_copy_file(account, path, &kind, error);
+	if (copy == NULL)
+		return FALSE;
+	g_ptr_array_add(files, copy);
+	g_ptr_array_add(files, g_strdup(kind.media_category));
+	return queue_message(account, handle, "", FALSE, files) > 0;
 }

@@ -21,6 +21,7 @@
 #include "tw-prpl-replies.h"
 #include "tw-prpl-settings.h"
 #include "tw-prpl.h"
+#include "tw-prpl-transfer.h"
 
 static gboolean
 plugin_load(PurplePlugin *plugin)
@@ -86,6 +87,9 @@ static PurplePluginProtocolInfo protocol_info = {
     .rem_deny = tw_prpl_rem_deny,
     .set_status = tw_prpl_set_status,
     .normalize = tw_prpl_normalize,
+    .can_receive_file = tw_prpl_can_receive_file,
+    .send_file = tw_prpl_send_file,
+    .new_xfer = tw_prpl_new_xfer,
 };
 
 static PurplePluginInfo plugin_info = {

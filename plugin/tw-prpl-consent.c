@@ -16,11 +16,14 @@
 #include "tw-prpl-settings.h"
 
 /* One first DM waiting for X's answer (did @who write?) and then for the
- * user's: the messages typed for @who meanwhile. */
+ * user's: the messages typed for @who meanwhile, and the files offered
+ * (accepted transfers, not started: the UI keeps the file until then). */
 typedef struct {
 	PurpleConnection *connection;
 	char *who;
 	GPtrArray *messages;
+	GPtrArray *transfers; /* PurpleXfer, a reference each */
+	TwPrplSendTransfer send_transfer;
 	void *ui_handle; /* the open question, once asked */
 	guint id;        /* names it to X's answer, which may come after it */
 	gboolean refuse; /* first-contact=refuse: no question, a note */
@@ -34,6 +37,7 @@ consent_free(Consent *consent)
 {
 	g_free(consent->who);
 	g_ptr_array_unref(consent->messages);
+	g_ptr_array_unref(consent->transfers);
 	g_free(consent);
 }
 
@@ -85,7 +89,17 @@ consent_send(Consent *consent, int action)
 			    purple_account_get_username(account), message,
 			    PURPLE_MESSAGE_SEND, time(NULL));
 	}
+	for (guint i = 0; i < consent->transfers->len; i++)
+		consent->send_transfer(consent->transfers->pdata[i]);
 	consent_free(consent);
+}
+
+/* The offered files of @consent are not sent. */
+static void
+cancel_transfers(Consent *consent)
+{
+	for (guint i = 0; i < consent->transfers->len; i++)
+		purple_xfer_cancel_local(consent->transfers->pdata[i]);
 }
 
 /* Ends @consent without sending, saying why in the conversation. */
@@ -93,6 +107,7 @@ static void
 drop(Consent *consent, const char *note)
 {
 	pending = g_list_remove(pending, consent);
+	cancel_transfers(consent);
 	purple_conv_present_error(
 	    consent->who, purple_connection_get_account(consent->connection),
 	    note);
@@ -108,8 +123,8 @@ consent_decline(Consent *consent, int action)
 			"(%u message)",
 			"Not sent: @%s has never written to this account. "
 			"(%u messages)",
-			consent->messages->len),
-	    consent->who, consent->messages->len);
+			consent->messages->len + consent->transfers->len),
+	    consent->who, consent->messages->len + consent->transfers->len);
 
 	drop(consent, note);
 }
@@ -171,37 +186,67 @@ checked(const char *handle, gboolean wrote, gpointer data)
 		ask(consent);
 }
 
-int
-tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
-			const char *who, const char *message)
+/* The first-contact rule for @message or @transfer (one of them): TRUE
+ * when it may go now; otherwise it waits in @who's pending consent. */
+static gboolean
+allowed_or_pending(PurpleConnection *connection, TwAccount *tw, const char *who,
+		   const char *message, PurpleXfer *transfer,
+		   TwPrplSendTransfer send)
 {
 	PurpleAccount *account = purple_connection_get_account(connection);
 	const char *rule = purple_account_get_string(
 	    account, TW_OPTION_FIRST_CONTACT, TW_DEFAULT_FIRST_CONTACT);
 	Consent *consent;
+	gboolean asking;
 
 	if (g_strcmp0(rule, TW_FIRST_CONTACT_ALLOW) == 0 ||
 	    tw_account_has_written(tw, who))
-		return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
+		return TRUE;
 	/* Typed again before an answer: it goes with the first. */
 	consent = find_pending(connection, who);
-	if (consent != NULL) {
-		g_ptr_array_add(consent->messages, g_strdup(message));
-		return 0;
+	asking = consent == NULL;
+	if (asking) {
+		consent = g_new0(Consent, 1);
+		consent->connection = connection;
+		consent->who = g_strdup(who);
+		consent->messages = g_ptr_array_new_with_free_func(g_free);
+		consent->transfers = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)purple_xfer_unref);
+		consent->id = ++last_id;
+		consent->refuse = g_strcmp0(rule, TW_FIRST_CONTACT_REFUSE) == 0;
+		pending = g_list_prepend(pending, consent);
 	}
-	consent = g_new0(Consent, 1);
-	consent->connection = connection;
-	consent->who = g_strdup(who);
-	consent->messages = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(consent->messages, g_strdup(message));
-	consent->id = ++last_id;
-	consent->refuse = g_strcmp0(rule, TW_FIRST_CONTACT_REFUSE) == 0;
-	pending = g_list_prepend(pending, consent);
+	if (message != NULL)
+		g_ptr_array_add(consent->messages, g_strdup(message));
+	if (transfer != NULL) {
+		consent->send_transfer = send;
+		purple_xfer_ref(transfer);
+		g_ptr_array_add(consent->transfers, transfer);
+	}
 	/* Perhaps they wrote before the plugin watched: X's history says. */
-	if (!tw_account_check_wrote(tw, who, checked,
-				    GUINT_TO_POINTER(consent->id)))
+	if (asking && !tw_account_check_wrote(tw, who, checked,
+					      GUINT_TO_POINTER(consent->id)))
 		checked(who, FALSE, GUINT_TO_POINTER(consent->id));
-	return 0;
+	return FALSE;
+}
+
+int
+tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
+			const char *who, const char *message)
+{
+	if (!allowed_or_pending(connection, tw, who, message, NULL, NULL))
+		return 0;
+	return tw_account_send_im(tw, who, message) > 0 ? 1 : 0;
+}
+
+void
+tw_prpl_consent_send_file(PurpleConnection *connection, TwAccount *tw,
+			  PurpleXfer *transfer, TwPrplSendTransfer send)
+{
+	if (allowed_or_pending(connection, tw,
+			       purple_xfer_get_remote_user(transfer), NULL,
+			       transfer, send))
+		send(transfer);
 }
 
 void
@@ -218,6 +263,7 @@ tw_prpl_consent_forget(PurpleConnection *connection)
 			if (consent->ui_handle != NULL)
 				purple_request_close(PURPLE_REQUEST_ACTION,
 						     consent->ui_handle);
+			cancel_transfers(consent);
 			consent_free(consent);
 		}
 		link = next;

@@ -30,11 +30,28 @@ G_BEGIN_DECLS
 int tw_prpl_consent_send_im(PurpleConnection *connection, TwAccount *tw,
 			    const char *who, const char *message);
 
+/** What sends an accepted transfer once its first contact is allowed. */
+typedef void (*TwPrplSendTransfer)(PurpleXfer *transfer);
+
+/**
+ * tw_prpl_consent_send_file:
+ * @connection: the connection
+ * @tw: its account
+ * @transfer: a Send File the user accepted, not started
+ * @send: sends it (tw_prpl_transfer_send())
+ *
+ * The same rule for a file: @send now, or held until the user agrees
+ * (the transfer waits, so the UI keeps the file), or cancelled with a
+ * note.
+ */
+void tw_prpl_consent_send_file(PurpleConnection *connection, TwAccount *tw,
+			       PurpleXfer *transfer, TwPrplSendTransfer send);
+
 /**
  * tw_prpl_consent_forget:
  * @connection: a connection that closes
  *
- * Withdraws its open questions; their messages are not sent.
+ * Withdraws its open questions; their messages and files are not sent.
  */
 void tw_prpl_consent_forget(PurpleConnection *connection);
 

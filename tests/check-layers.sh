@@ -38,7 +38,7 @@ done
 # they call back into the core through tw-account-private.h; tw-state's
 # files, which share tw-state-private.h, are one unit too. Among the
 # concerns themselves (the second graph) there must be no cycle either.
-account_concerns="tw-session tw-sync tw-outbox tw-attachments tw-people tw-groups tw-account-status tw-waiting tw-blast tw-media-fetch"
+account_concerns="tw-session tw-sync tw-outbox tw-upload tw-attachments tw-people tw-groups tw-account-status tw-waiting tw-blast tw-media-fetch"
 unit_of() {
 	case " $account_concerns tw-account-private " in
 	*" $1 "*) echo tw-account ;;

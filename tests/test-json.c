@@ -1034,6 +1034,70 @@ test_upload_result(void)
 	g_assert_error(error, TW_JSON_ERROR, TW_JSON_ERROR_SHAPE);
 }
 
+/* The chunked steps' bodies: initialize says what comes, append carries
+ * one segment as base64 with its place. */
+static void
+test_upload_chunked_bodies(void)
+{
+	static const guint8 bytes[] = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 0xff};
+	g_autoptr(GBytes) segment = g_bytes_new_static(bytes, sizeof bytes);
+	g_autofree char *initialize = tw_json_build_upload_initialize_body(
+	    10485760, "video/mp4", "dm_video");
+	g_autofree char *append = tw_json_build_upload_append_body(segment, 7);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonParser) append_parser = json_parser_new();
+	JsonObject *root = parse_object(parser, initialize);
+	JsonObject *appended = parse_object(append_parser, append);
+	gsize size = 0;
+	g_autofree guchar *decoded = g_base64_decode(
+	    json_object_get_string_member(appended, "media"), &size);
+
+	g_assert_cmpint(json_object_get_int_member(root, "total_bytes"), ==,
+			10485760);
+	g_assert_cmpstr(json_object_get_string_member(root, "media_type"), ==,
+			"video/mp4");
+	g_assert_cmpstr(json_object_get_string_member(root, "media_category"),
+			==, "dm_video");
+	g_assert_cmpint(json_object_get_int_member(appended, "segment_index"),
+			==, 7);
+	g_assert_cmpmem(decoded, size, bytes, sizeof bytes);
+}
+
+/* Finalize and STATUS: the processing state, when to look again, and
+ * X's reason when it failed (its message, else its name). */
+static void
+test_upload_processing(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TwUploadResult) pending = tw_json_parse_upload_result(
+	    "{\"data\":{\"id\":\"1880028106020515840\",\"expires_after_secs\":"
+	    "86399,\"processing_info\":{\"state\":\"in_progress\","
+	    "\"check_after_secs\":3,\"progress_percent\":40}}}",
+	    -1, &error);
+	g_autoptr(TwUploadResult) failed = tw_json_parse_upload_result(
+	    "{\"data\":{\"id\":\"1\",\"processing_info\":{\"state\":"
+	    "\"failed\",\"error\":{\"code\":1,\"name\":\"InvalidMedia\","
+	    "\"message\":\"Unsupported video format\"}}}}",
+	    -1, NULL);
+	g_autoptr(TwUploadResult) named = tw_json_parse_upload_result(
+	    "{\"data\":{\"id\":\"1\",\"processing_info\":{\"state\":"
+	    "\"failed\",\"check_after_secs\":-4,\"error\":{\"name\":"
+	    "\"InvalidMedia\"}}}}",
+	    -1, NULL);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(pending->processing_state, ==, "in_progress");
+	g_assert_cmpint(pending->check_after_secs, ==, 3);
+	g_assert_null(pending->processing_error);
+	g_assert_cmpstr(failed->processing_state, ==, "failed");
+	g_assert_cmpstr(failed->processing_error, ==,
+			"Unsupported video format");
+	g_assert_cmpint(failed->check_after_secs, ==, 0);
+	g_assert_cmpstr(named->processing_error, ==, "InvalidMedia");
+	/* A wait X cannot mean is no wait it said. */
+	g_assert_cmpint(named->check_after_secs, ==, 0);
+}
+
 /* Registers one test per table row, under @prefix/<name> (a fixture's
  * name without ".json"). */
 #define ADD_TABLE(prefix, cases, func, name_member)                            \
@@ -1104,6 +1168,9 @@ main(int argc, char **argv)
 	g_test_add_func("/json/message-body/media", test_media_message_body);
 	g_test_add_func("/json/upload/body", test_upload_body);
 	g_test_add_func("/json/upload/result", test_upload_result);
+	g_test_add_func("/json/upload/chunked-bodies",
+			test_upload_chunked_bodies);
+	g_test_add_func("/json/upload/processing", test_upload_processing);
 	g_test_add_func("/json/message-body/invalid-utf8",
 			test_message_body_invalid_utf8);
 

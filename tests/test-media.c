@@ -322,71 +322,91 @@ test_event_keeps_media(void)
 	g_assert_nonnull(strstr(media->url, "/101/5/a.jpg"));
 }
 
+/* Refused with @code and @words, for a file of @size whose first bytes
+ * are @head. */
 static void
-assert_refused(const char *bytes, gsize size, TwMediaError code,
-	       const char *words)
+assert_refused(const char *head, gsize head_size, guint64 size,
+	       TwMediaError code, const char *words)
 {
-	g_autoptr(GBytes) data = g_bytes_new(bytes, size);
 	g_autoptr(GError) error = NULL;
-	const char *category = NULL, *extension = NULL;
+	TwUploadKind kind = {0};
 
-	g_assert_false(
-	    tw_media_classify_upload(data, &category, &extension, &error));
+	g_assert_false(tw_media_classify_upload((const guint8 *)head, head_size,
+						size, &kind, &error));
 	g_assert_error(error, TW_MEDIA_ERROR, (gint)code);
 	g_assert_nonnull(strstr(error->message, words));
-	g_assert_null(category);
+	g_assert_null(kind.media_category);
 }
 
-/* Photos are told by their first bytes, whatever the file is called. */
+/* Files are told by their first bytes, whatever they are called; photos
+ * go in one upload, GIFs and videos in chunks, each up to X's limit. */
 static void
 test_classify_upload(void)
 {
 	static const struct {
 		const char *magic;
 		gsize length;
+		const char *category;
+		const char *type;
 		const char *extension;
-	} photos[] = {
-	    {"\x89PNG\r\n\x1a\n", 8, ".png"},
-	    {"\xff\xd8\xff\xe0", 4, ".jpg"},
-	    {"RIFF\0\0\0\0WEBPVP8 ", 16, ".webp"},
+		gboolean chunked;
+		guint64 limit;
+	} kinds[] = {
+	    {"\x89PNG\r\n\x1a\n", 8, "dm_image", "image/png", ".png", FALSE,
+	     TW_MEDIA_PHOTO_MAX_BYTES},
+	    {"\xff\xd8\xff\xe0", 4, "dm_image", "image/jpeg", ".jpg", FALSE,
+	     TW_MEDIA_PHOTO_MAX_BYTES},
+	    {"RIFF\0\0\0\0WEBP", 12, "dm_image", "image/webp", ".webp", FALSE,
+	     TW_MEDIA_PHOTO_MAX_BYTES},
+	    {"GIF89a", 6, "dm_gif", "image/gif", ".gif", TRUE,
+	     TW_MEDIA_GIF_MAX_BYTES},
+	    {"GIF87a", 6, "dm_gif", "image/gif", ".gif", TRUE,
+	     TW_MEDIA_GIF_MAX_BYTES},
+	    {"\0\0\0\x18"
+	     "ftypmp42",
+	     12, "dm_video", "video/mp4", ".mp4", TRUE,
+	     TW_MEDIA_VIDEO_MAX_BYTES},
+	    {"\0\0\0\x14"
+	     "ftypqt  ",
+	     12, "dm_video", "video/quicktime", ".mov", TRUE,
+	     TW_MEDIA_VIDEO_MAX_BYTES},
 	};
-	g_autofree char *big = g_malloc0(TW_MEDIA_PHOTO_MAX_BYTES + 1);
 
-	for (gsize i = 0; i < G_N_ELEMENTS(photos); i++) {
-		char bytes[64] = {0};
-		const char *category = NULL, *extension = NULL;
-		g_autoptr(GBytes) data = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		guint8 head[TW_MEDIA_HEAD_BYTES] = {0};
+		TwUploadKind kind = {0};
 		g_autoptr(GError) error = NULL;
 
-		memcpy(bytes, photos[i].magic, photos[i].length);
-		data = g_bytes_new(bytes, sizeof bytes);
-		g_assert_true(tw_media_classify_upload(data, &category,
-						       &extension, &error));
+		memcpy(head, kinds[i].magic, kinds[i].length);
+		/* Exactly X's limit goes; a byte more does not. */
+		g_assert_true(tw_media_classify_upload(
+		    head, sizeof head, kinds[i].limit, &kind, &error));
 		g_assert_no_error(error);
-		g_assert_cmpstr(category, ==, "dm_image");
-		g_assert_cmpstr(extension, ==, photos[i].extension);
+		g_assert_cmpstr(kind.media_category, ==, kinds[i].category);
+		g_assert_cmpstr(kind.media_type, ==, kinds[i].type);
+		g_assert_cmpstr(kind.extension, ==, kinds[i].extension);
+		g_assert_cmpint(kind.chunked, ==, kinds[i].chunked);
+		assert_refused((const char *)head, sizeof head,
+			       kinds[i].limit + 1, TW_MEDIA_ERROR_TOO_LARGE,
+			       "X takes");
 	}
-	/* Exactly X's limit goes; a byte more does not. */
-	memcpy(big, "\x89PNG\r\n\x1a\n", 8);
-	{
-		g_autoptr(GBytes) data =
-		    g_bytes_new(big, TW_MEDIA_PHOTO_MAX_BYTES);
-		const char *category = NULL, *extension = NULL;
-
-		g_assert_true(tw_media_classify_upload(data, &category,
-						       &extension, NULL));
-	}
-	assert_refused(big, TW_MEDIA_PHOTO_MAX_BYTES + 1,
-		       TW_MEDIA_ERROR_TOO_LARGE, "up to 5 MB");
-	assert_refused("GIF89a", 6, TW_MEDIA_ERROR_UNSUPPORTED, "GIFs");
+	assert_refused("\x89PNG\r\n\x1a\n", 8, TW_MEDIA_PHOTO_MAX_BYTES + 1,
+		       TW_MEDIA_ERROR_TOO_LARGE, "photos of up to 5 MB");
+	assert_refused("GIF89a", 6, TW_MEDIA_GIF_MAX_BYTES + 1,
+		       TW_MEDIA_ERROR_TOO_LARGE, "GIFs of up to 15 MB");
 	assert_refused("\0\0\0\x18"
-		       "ftypmp42",
-		       12, TW_MEDIA_ERROR_UNSUPPORTED, "videos");
-	assert_refused("%PDF-1.7", 8, TW_MEDIA_ERROR_UNSUPPORTED,
-		       "Only JPEG, PNG and WebP");
-	assert_refused("RIFF\0\0\0\0WAVE", 12, TW_MEDIA_ERROR_UNSUPPORTED,
+		       "ftypisom",
+		       12, 600 * 1024 * 1024, TW_MEDIA_ERROR_TOO_LARGE,
+		       "The video is 600.0 MB; X takes videos of up to 512 MB");
+	assert_refused("%PDF-1.7", 8, 8, TW_MEDIA_ERROR_UNSUPPORTED,
+		       "Only JPEG, PNG and WebP photos, GIFs and MP4");
+	assert_refused("RIFF\0\0\0\0WAVE", 12, 12, TW_MEDIA_ERROR_UNSUPPORTED,
 		       "Only JPEG");
-	assert_refused("", 0, TW_MEDIA_ERROR_EMPTY, "empty");
+	/* A "GIF8" that is not GIF87a or GIF89a is not taken for one. */
+	assert_refused("GIF8xa", 6, 6, TW_MEDIA_ERROR_UNSUPPORTED, "Only");
+	/* A head longer than the file is only read as far as the file. */
+	assert_refused("GIF89a", 6, 3, TW_MEDIA_ERROR_UNSUPPORTED, "Only");
+	assert_refused("", 0, 0, TW_MEDIA_ERROR_EMPTY, "empty");
 }
 
 int

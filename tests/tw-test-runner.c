@@ -292,6 +292,23 @@ tw_test_runner_get_stderr(TwTestRunner *runner)
 	return runner->stderr_text->str;
 }
 
+guint64
+tw_test_runner_get_peak_kb(TwTestRunner *runner)
+{
+	const char *pid = g_subprocess_get_identifier(runner->process);
+	g_autofree char *path = NULL;
+	g_autofree char *status = NULL;
+	const char *line;
+
+	if (pid == NULL)
+		return 0;
+	path = g_strdup_printf("/proc/%s/status", pid);
+	if (!g_file_get_contents(path, &status, NULL, NULL))
+		return 0;
+	line = strstr(status, "VmHWM:");
+	return line != NULL ? g_ascii_strtoull(line + 6, NULL, 10) : 0;
+}
+
 static gboolean
 process_exited(gpointer data)
 {

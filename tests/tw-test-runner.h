@@ -114,6 +114,15 @@ GPtrArray *tw_test_runner_get_events(TwTestRunner *runner);
 const char *tw_test_runner_get_stderr(TwTestRunner *runner);
 
 /**
+ * tw_test_runner_get_peak_kb:
+ * @runner: a runner that is running
+ *
+ * Returns: the process's peak resident memory so far (VmHWM), in KiB; 0
+ *   when the system does not say. Under valgrind it is valgrind's.
+ */
+guint64 tw_test_runner_get_peak_kb(TwTestRunner *runner);
+
+/**
  * tw_test_runner_quit:
  * @runner: (transfer full): the runner
  *
