@@ -241,6 +241,24 @@ extern PurpleRequestUiOps tw_runner_request_ops;
 
 const char *tw_runner_get_string(JsonObject *command, const char *key);
 
+/* The connection of the command's "account", signed on; NULL after an
+ * error line. */
+PurpleConnection *tw_runner_command_connection(JsonObject *command,
+					       PurpleAccount **account);
+
+/* tw-runner-send.c: the commands "send", "chat-send", "send-file",
+ * "command" and "waiting" */
+
+void tw_runner_command_send(JsonObject *command);
+
+void tw_runner_command_chat_send(JsonObject *command);
+
+void tw_runner_command_send_file(JsonObject *command);
+
+void tw_runner_command_slash(JsonObject *command);
+
+void tw_runner_command_waiting(JsonObject *command);
+
 void tw_runner_watch_stdin(void);
 
 void tw_runner_unwatch_stdin(void);
