@@ -159,35 +159,6 @@ print_fuzz_summary(void)
  * 3. Many accounts
  ****************************************************************************/
 
-/* The runner is our child; its pid is not in TwTestRunner. */
-static int
-find_child(const char *command_name)
-{
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	const char *name;
-
-	while (proc != NULL && (name = g_dir_read_name(proc)) != NULL) {
-		g_autofree char *path = NULL;
-		g_autofree char *stat = NULL;
-		const char *close_paren;
-		int parent = 0;
-
-		if (!g_ascii_isdigit(name[0]))
-			continue;
-		path = g_build_filename("/proc", name, "stat", NULL);
-		if (!g_file_get_contents(path, &stat, NULL, NULL))
-			continue;
-		/* "pid (comm) state ppid …"; comm may hold spaces. */
-		close_paren = strrchr(stat, ')');
-		if (close_paren == NULL ||
-		    sscanf(close_paren + 2, "%*c %d", &parent) != 1)
-			continue;
-		if (parent == getpid() && strstr(stat, command_name) != NULL)
-			return atoi(name);
-	}
-	return 0;
-}
-
 /* utime + stime, in seconds. */
 static double
 process_cpu_seconds(int pid)
@@ -206,26 +177,13 @@ process_cpu_seconds(int pid)
 	return (double)(user + system) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* The number after @field in a /proc status file, 0 when absent. */
-static gint64
-read_status_field(const char *path, const char *field)
-{
-	g_autofree char *text = NULL;
-	const char *line;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL) ||
-	    (line = strstr(text, field)) == NULL)
-		return 0;
-	return g_ascii_strtoll(line + strlen(field), NULL, 10);
-}
-
 /* From /proc/<pid>/status, e.g. "VmHWM:" in kB. */
 static gint64
 process_status_value(int pid, const char *field)
 {
 	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
 
-	return read_status_field(path, field);
+	return tw_test_read_status_field(path, field);
 }
 
 /* A counter summed over the process's threads. */
@@ -241,7 +199,7 @@ threads_status_sum(int pid, const char *field)
 		g_autofree char *path =
 		    g_build_filename(dir, task, "status", NULL);
 
-		total += read_status_field(path, field);
+		total += tw_test_read_status_field(path, field);
 	}
 	return total;
 }
@@ -439,7 +397,7 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 	runner = tw_test_runner_start(crowd.user_dir, "--config",
 				      crowd.config_path, NULL);
 	signed_on.runner = received.runner = runner;
-	pid = find_child("twdm-runner");
+	pid = tw_test_runner_get_pid(runner);
 	tw_test_wait_until(has_events, &signed_on, 180000);
 	run->sign_on_seconds = (g_get_monotonic_time() - start) / 1e6;
 	tw_test_wait_until(has_events, &received, 180000);
@@ -456,14 +414,14 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 		guint polls_before = count_polls(&crowd);
 		gint64 switches_before =
 		    threads_status_sum(pid, "voluntary_ctxt_switches:");
-		gint64 main_before =
-		    read_status_field(main_thread, "voluntary_ctxt_switches:");
+		gint64 main_before = tw_test_read_status_field(
+		    main_thread, "voluntary_ctxt_switches:");
 
 		/* libpurple saves blist.xml and accounts.xml a few seconds
 		 * after the sign-on's changes: that is not idling yet. */
 		tw_test_wait_for(NULL, 12000);
-		main_before =
-		    read_status_field(main_thread, "voluntary_ctxt_switches:");
+		main_before = tw_test_read_status_field(
+		    main_thread, "voluntary_ctxt_switches:");
 		switches_before =
 		    threads_status_sum(pid, "voluntary_ctxt_switches:");
 		/* First untraced (ptrace stops are context switches too),
@@ -475,7 +433,8 @@ run_crowd(guint accounts, guint window_seconds, guint quiet_seconds,
 		    threads_status_sum(pid, "voluntary_ctxt_switches:") -
 		    switches_before;
 		run->quiet_main_switches =
-		    read_status_field(main_thread, "voluntary_ctxt_switches:") -
+		    tw_test_read_status_field(main_thread,
+					      "voluntary_ctxt_switches:") -
 		    main_before;
 		count_wakeups(pid, quiet_seconds, &run->quiet_wakeups);
 		run->quiet_seconds = quiet_seconds;

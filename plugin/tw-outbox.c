@@ -304,6 +304,8 @@ send_finish_head(TwAccount *account, const char *event_id, const char *failure)
 	}
 	tw_state_outbox_pop(account->state);
 	tw_account_save_state(account);
+	/* Whatever was kept of its upload is of no use now. */
+	tw_upload_forget(account);
 	tw_pace_succeed(&account->send_pace);
 	tw_session_request_succeeded(account, TW_SESSION_USER_SEND);
 	account->outbox->send_wait_told = FALSE;

@@ -38,6 +38,7 @@ struct _TwUpload {
 	TwAccount *account;
 	TwUploadFunc func;
 	guint64 call;
+	UploadStep step; /* of call */
 	guint check_timer;
 
 	/* the file being sent, and what X has of it */
@@ -97,6 +98,13 @@ tw_upload_is_running(TwAccount *account)
 }
 
 void
+tw_upload_forget(TwAccount *account)
+{
+	g_return_if_fail(!tw_upload_is_running(account));
+	forget_file(account->upload);
+}
+
+void
 tw_upload_stop(TwAccount *account)
 {
 	TwUpload *upload = account->upload;
@@ -120,20 +128,9 @@ segment_count(TwUpload *upload)
 		       upload->segment_bytes);
 }
 
-/* Whether the outbox tries the same message again after @error: then
- * the upload goes on where it stopped. */
-static gboolean
-is_retried(const GError *error)
-{
-	return g_error_matches(error, TW_API_ERROR,
-			       TW_API_ERROR_RATE_LIMITED) ||
-	       g_error_matches(error, TW_API_ERROR,
-			       TW_API_ERROR_UNAUTHORIZED) ||
-	       tw_account_is_transient_error(error);
-}
-
-/* Tells how it ended; the file is forgotten unless the step that failed
- * will be tried again. */
+/* Tells how it ended. After a failed call the file and what X has of it
+ * are kept: started again, the upload goes on from that call (the outbox
+ * drops them with tw_upload_forget() once the message has left). */
 static void
 finish(TwUpload *upload, const TwUploadResult *result, TwApiReply *failed,
        const GError *error)
@@ -141,7 +138,7 @@ finish(TwUpload *upload, const TwUploadResult *result, TwApiReply *failed,
 	TwUploadFunc func = upload->func;
 
 	upload->func = NULL;
-	if (failed == NULL || !is_retried(failed->error))
+	if (failed == NULL)
 		forget_file(upload);
 	func(upload->account, result, failed, error);
 }
@@ -234,29 +231,17 @@ static void
 step_done(TwApiReply *reply, gpointer data)
 {
 	TwUpload *upload = data;
-	UploadStep done;
 
 	upload->call = 0;
 	if (reply->error != NULL) {
 		finish(upload, NULL, reply, NULL);
 		return;
 	}
-	if (upload->media_id == NULL && reply->upload != NULL &&
-	    upload->segment_bytes == 0) {
-		/* the one-shot upload of a photo */
+	switch (upload->step) {
+	case STEP_ONE_SHOT:
 		take_media_id(upload, reply->upload);
 		succeed(upload);
 		return;
-	}
-	if (upload->media_id == NULL)
-		done = STEP_INITIALIZE;
-	else if (upload->segments_sent < segment_count(upload))
-		done = STEP_APPEND;
-	else if (!upload->finalized)
-		done = STEP_FINALIZE;
-	else
-		done = STEP_STATUS;
-	switch (done) {
 	case STEP_INITIALIZE:
 		take_media_id(upload, reply->upload);
 		break;
@@ -271,49 +256,66 @@ step_done(TwApiReply *reply, gpointer data)
 	case STEP_STATUS:
 		follow_processing(upload, reply->upload);
 		return;
-	case STEP_ONE_SHOT:
-		break;
 	}
 	step(upload);
 }
 
-/* The next call of the upload, from what X has of the file. */
+/* The call that comes next, from what X has of the file. */
+static UploadStep
+next_step(TwUpload *upload)
+{
+	if (upload->segment_bytes == 0)
+		return STEP_ONE_SHOT;
+	if (upload->media_id == NULL)
+		return STEP_INITIALIZE;
+	if (upload->segments_sent < segment_count(upload))
+		return STEP_APPEND;
+	return upload->finalized ? STEP_STATUS : STEP_FINALIZE;
+}
+
 static void
 step(TwUpload *upload)
 {
 	TwApi *api = upload->account->api;
+	TwUploadKind kind;
+	gsize size = 0;
+	const guint8 *head;
+	gsize offset;
+	g_autoptr(GBytes) segment = NULL;
 
-	if (upload->segment_bytes == 0) {
+	upload->step = next_step(upload);
+	switch (upload->step) {
+	case STEP_ONE_SHOT:
 		upload->call = tw_api_upload_media(api, upload->contents,
 						   upload->media_category,
 						   step_done, upload, NULL);
-	} else if (upload->media_id == NULL) {
-		TwUploadKind kind;
-		gsize size = 0;
-		const guint8 *head = g_bytes_get_data(upload->contents, &size);
-
+		break;
+	case STEP_INITIALIZE:
+		head = g_bytes_get_data(upload->contents, &size);
 		/* Checked when queued; the type goes with the first call. */
 		if (!tw_media_classify_upload(head, size, size, &kind, NULL))
 			kind.media_type = "application/octet-stream";
 		upload->call = tw_api_upload_initialize(
 		    api, size, kind.media_type, upload->media_category,
 		    step_done, upload, NULL);
-	} else if (upload->segments_sent < segment_count(upload)) {
-		gsize offset =
-		    (gsize)upload->segments_sent * upload->segment_bytes;
-		g_autoptr(GBytes) segment = g_bytes_new_from_bytes(
+		break;
+	case STEP_APPEND:
+		offset = (gsize)upload->segments_sent * upload->segment_bytes;
+		segment = g_bytes_new_from_bytes(
 		    upload->contents, offset,
 		    MIN(upload->segment_bytes, contents_size(upload) - offset));
-
 		upload->call = tw_api_upload_append(
 		    api, upload->media_id, upload->segments_sent, segment,
 		    step_done, upload, NULL);
-	} else if (!upload->finalized) {
+		break;
+	case STEP_FINALIZE:
 		upload->call = tw_api_upload_finalize(api, upload->media_id,
 						      step_done, upload, NULL);
-	} else {
+		break;
+	case STEP_STATUS:
 		upload->call = tw_api_get_upload_status(
 		    api, upload->media_id, step_done, upload, NULL);
+		break;
 	}
 }
 

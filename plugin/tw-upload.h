@@ -42,9 +42,10 @@ void tw_upload_free(TwUpload *upload);
  * @media_category: X's category for it ("dm_image", "dm_gif", "dm_video")
  * @func: told how it ended
  *
- * Uploads @file. A chunked upload that failed part-way goes on where it
- * stopped when it is started again for the same file while X keeps its
- * media id, so a rate limit or a lost answer costs one step, not the file.
+ * Uploads @file. A chunked upload whose call failed goes on from that
+ * call when it is started again for the same file while X keeps its
+ * media id, so a rate limit or a lost answer costs one step, not the file;
+ * tw_upload_forget() drops it instead.
  */
 void tw_upload_start(TwAccount *account, const char *file,
 		     const char *media_category, TwUploadFunc func);
@@ -56,6 +57,15 @@ void tw_upload_start(TwAccount *account, const char *file,
  * Returns: whether a call or a processing wait is under way
  */
 gboolean tw_upload_is_running(TwAccount *account);
+
+/**
+ * tw_upload_forget:
+ * @account: the account; its upload must not be running
+ *
+ * Drops what was kept of a failed upload, once its message has left the
+ * outbox (sent, or given up).
+ */
+void tw_upload_forget(TwAccount *account);
 
 /**
  * tw_upload_stop:

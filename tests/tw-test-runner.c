@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tw-test-loop.h"
@@ -292,21 +293,33 @@ tw_test_runner_get_stderr(TwTestRunner *runner)
 	return runner->stderr_text->str;
 }
 
+int
+tw_test_runner_get_pid(TwTestRunner *runner)
+{
+	const char *pid = g_subprocess_get_identifier(runner->process);
+
+	return pid != NULL ? atoi(pid) : 0;
+}
+
+gint64
+tw_test_read_status_field(const char *path, const char *field)
+{
+	g_autofree char *text = NULL;
+	const char *line;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    (line = strstr(text, field)) == NULL)
+		return 0;
+	return g_ascii_strtoll(line + strlen(field), NULL, 10);
+}
+
 guint64
 tw_test_runner_get_peak_kb(TwTestRunner *runner)
 {
-	const char *pid = g_subprocess_get_identifier(runner->process);
-	g_autofree char *path = NULL;
-	g_autofree char *status = NULL;
-	const char *line;
+	int pid = tw_test_runner_get_pid(runner);
+	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
 
-	if (pid == NULL)
-		return 0;
-	path = g_strdup_printf("/proc/%s/status", pid);
-	if (!g_file_get_contents(path, &status, NULL, NULL))
-		return 0;
-	line = strstr(status, "VmHWM:");
-	return line != NULL ? g_ascii_strtoull(line + 6, NULL, 10) : 0;
+	return pid > 0 ? (guint64)tw_test_read_status_field(path, "VmHWM:") : 0;
 }
 
 static gboolean

@@ -114,6 +114,23 @@ GPtrArray *tw_test_runner_get_events(TwTestRunner *runner);
 const char *tw_test_runner_get_stderr(TwTestRunner *runner);
 
 /**
+ * tw_test_runner_get_pid:
+ * @runner: a runner that is running
+ *
+ * Returns: its process id, 0 once it has exited
+ */
+int tw_test_runner_get_pid(TwTestRunner *runner);
+
+/**
+ * tw_test_read_status_field:
+ * @path: a /proc status file, e.g. "/proc/<pid>/status"
+ * @field: a field with its colon, e.g. "VmHWM:"
+ *
+ * Returns: the number after @field (kB for memory), 0 when absent
+ */
+gint64 tw_test_read_status_field(const char *path, const char *field);
+
+/**
  * tw_test_runner_get_peak_kb:
  * @runner: a runner that is running
  *

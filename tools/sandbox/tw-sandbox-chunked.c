@@ -128,36 +128,6 @@ get_integer(JsonObject *object, const char *name, gint64 *value)
 	return TRUE;
 }
 
-/* The request body as a JSON object held by @parser, or NULL with an error
- * noted. */
-static JsonObject *
-parse_body_object(Request *request, JsonParser *parser, GPtrArray *errors)
-{
-	gsize length;
-	const char *body = tw_sandbox_body_text(request, &length);
-	JsonNode *root = NULL;
-
-	if (json_parser_load_from_data(parser, body, (gssize)length, NULL))
-		root = json_parser_get_root(parser);
-	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
-		return json_node_get_object(root);
-	tw_sandbox_add_message_error(errors,
-				     "Request body is not a JSON object");
-	return NULL;
-}
-
-/* Answers 403 unless the token may upload, as the one-shot upload does. */
-static gboolean
-check_scope_locked(Request *request)
-{
-	if (tw_sandbox_request_has_scope_locked(request, "media.write"))
-		return TRUE;
-	tw_sandbox_respond_generic_problem(
-	    request->msg, SOUP_STATUS_FORBIDDEN,
-	    "Your token lacks the media.write scope.");
-	return FALSE;
-}
-
 /* The living upload @id of the request's user, or NULL with an error on
  * @parameter. Another user's media id looks like an unknown one. */
 static Upload *
@@ -331,9 +301,9 @@ tw_sandbox_handle_media_initialize(Request *request, char **captured)
 	char *id;
 
 	(void)captured;
-	if (!check_scope_locked(request))
+	if (!tw_sandbox_check_upload_scope_locked(request))
 		return;
-	object = parse_body_object(request, parser, errors);
+	object = tw_sandbox_parse_body_object(request, parser, errors);
 	if (object != NULL) {
 		media_type =
 		    tw_sandbox_required_string(object, "media_type", errors);
@@ -462,13 +432,13 @@ tw_sandbox_handle_media_append(Request *request, char **captured)
 	gint64 index = -1;
 	Upload *upload;
 
-	if (!check_scope_locked(request))
+	if (!tw_sandbox_check_upload_scope_locked(request))
 		return;
 	upload = find_upload_locked(request, "id", id, errors);
 	if (upload != NULL && upload->state != UPLOAD_INITIALIZED)
 		tw_sandbox_add_parameter_error(
 		    errors, "id", id, "media %s is already finalized", id);
-	object = parse_body_object(request, parser, errors);
+	object = tw_sandbox_parse_body_object(request, parser, errors);
 	if (object != NULL) {
 		media = tw_sandbox_required_string(object, "media", errors);
 		if (!get_integer(object, "segment_index", &index) ||
@@ -555,7 +525,7 @@ tw_sandbox_handle_media_finalize(Request *request, char **captured)
 	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	Upload *upload;
 
-	if (!check_scope_locked(request))
+	if (!tw_sandbox_check_upload_scope_locked(request))
 		return;
 	upload = find_upload_locked(request, "id", id, errors);
 	if (upload != NULL && upload->state == UPLOAD_INITIALIZED)
@@ -586,7 +556,7 @@ tw_sandbox_handle_media_status(Request *request, char **captured)
 	Upload *upload = NULL;
 
 	(void)captured;
-	if (!check_scope_locked(request))
+	if (!tw_sandbox_check_upload_scope_locked(request))
 		return;
 	tw_sandbox_check_known_parameters(request->query, allowed, errors);
 	if (command == NULL)

@@ -658,6 +658,15 @@ void tw_sandbox_upload_free(Upload *upload);
 const char *tw_sandbox_image_type(const guint8 *data, gsize size);
 
 /* The string member @name of @object, or NULL with an error noted. */
+/* The request body as a JSON object held by @parser, or NULL with an
+ * error noted in @errors. */
+JsonObject *tw_sandbox_parse_body_object(Request *request, JsonParser *parser,
+					 GPtrArray *errors);
+
+/* Answers 403 unless the token may upload (OAuth 2.0 scope media.write;
+ * OAuth 1.0a may). */
+gboolean tw_sandbox_check_upload_scope_locked(Request *request);
+
 const char *tw_sandbox_required_string(JsonObject *object, const char *name,
 				       GPtrArray *errors);
 

@@ -94,14 +94,43 @@ respond_uploaded(Request *request, const char *id, const char *key, gsize size,
 				   JSON_CONTENT_TYPE, builder);
 }
 
+/* The request body as a JSON object held by @parser, or NULL with an error
+ * noted. */
+JsonObject *
+tw_sandbox_parse_body_object(Request *request, JsonParser *parser,
+			     GPtrArray *errors)
+{
+	gsize length;
+	const char *body = tw_sandbox_body_text(request, &length);
+	JsonNode *root = NULL;
+
+	if (json_parser_load_from_data(parser, body, (gssize)length, NULL))
+		root = json_parser_get_root(parser);
+	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
+		return json_node_get_object(root);
+	tw_sandbox_add_message_error(errors,
+				     "Request body is not a JSON object");
+	return NULL;
+}
+
+gboolean
+tw_sandbox_check_upload_scope_locked(Request *request)
+{
+	if (tw_sandbox_request_has_scope_locked(request, "media.write"))
+		return TRUE;
+	tw_sandbox_respond_generic_problem(
+	    request->msg, SOUP_STATUS_FORBIDDEN,
+	    "Your token lacks the media.write scope.");
+	return FALSE;
+}
+
 void
 tw_sandbox_handle_media_upload(Request *request, char **captured)
 {
 	TwSandbox *sandbox = request->sandbox;
 	g_autoptr(GPtrArray) errors = tw_sandbox_request_errors_new();
 	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonNode *root = NULL;
-	JsonObject *object = NULL;
+	JsonObject *object;
 	const char *media, *category;
 	g_autofree guint8 *data = NULL;
 	gsize size = 0;
@@ -109,23 +138,11 @@ tw_sandbox_handle_media_upload(Request *request, char **captured)
 	Upload *upload;
 	char *id;
 	g_autofree char *key = NULL;
-	gsize length;
-	const char *body = tw_sandbox_body_text(request, &length);
 
 	(void)captured;
-	if (!tw_sandbox_request_has_scope_locked(request, "media.write")) {
-		tw_sandbox_respond_generic_problem(
-		    request->msg, SOUP_STATUS_FORBIDDEN,
-		    "Your token lacks the media.write scope.");
+	if (!tw_sandbox_check_upload_scope_locked(request))
 		return;
-	}
-	if (json_parser_load_from_data(parser, body, (gssize)length, NULL))
-		root = json_parser_get_root(parser);
-	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
-		object = json_node_get_object(root);
-	else
-		tw_sandbox_add_message_error(
-		    errors, "Request body is not a JSON object");
+	object = tw_sandbox_parse_body_object(request, parser, errors);
 	media = object != NULL
 		    ? tw_sandbox_required_string(object, "media", errors)
 		    : NULL;
