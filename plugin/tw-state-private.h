@@ -27,6 +27,8 @@ struct _TwState {
 	/* event id -> created_at (gint64 *) */
 	GHashTable *delivered;
 	gint64 newest_delivered;
+	/* X's time of the newest event a poll read down to known ground */
+	gint64 read_until;
 	gint64 first_sign_on;
 	GQueue outbox;     /* TwStateOutgoing, oldest first */
 	GHashTable *flags; /* set of names */

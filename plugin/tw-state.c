@@ -258,6 +258,8 @@ load_sync_file(TwState *state)
 		return;
 	state->first_sign_on = json_object_get_int_member_with_default(
 	    object, "first_sign_on", state->first_sign_on);
+	state->read_until =
+	    json_object_get_int_member_with_default(object, "read_until", -1);
 	load_outbox(state, tw_state_get_array_member(object, "outbox"));
 	flags = tw_state_get_array_member(object, "flags");
 	for (guint i = 0; flags != NULL && i < json_array_get_length(flags);
@@ -284,6 +286,9 @@ load_sync_file(TwState *state)
 			remember_delivered(state, id,
 					   json_array_get_int_element(pair, 1));
 	}
+	/* Files from before the mark: the delivered record stands for it. */
+	if (state->read_until < 0)
+		state->read_until = state->newest_delivered;
 }
 
 /****************************************************************************
@@ -493,6 +498,18 @@ tw_state_count_delivered_since(TwState *state, gint64 since)
 			count++;
 	}
 	return count;
+}
+
+gint64
+tw_state_get_read_until(TwState *state)
+{
+	return state->read_until;
+}
+
+void
+tw_state_set_read_until(TwState *state, gint64 created_at)
+{
+	state->read_until = MAX(state->read_until, created_at);
 }
 
 gint64
@@ -824,6 +841,8 @@ sync_snapshot_take(TwState *state)
 	json_builder_add_int_value(builder, STATE_FILE_VERSION);
 	json_builder_set_member_name(builder, "first_sign_on");
 	json_builder_add_int_value(builder, state->first_sign_on);
+	json_builder_set_member_name(builder, "read_until");
+	json_builder_add_int_value(builder, state->read_until);
 	build_outbox(state, builder);
 	build_groups(state, builder);
 	tw_state_desk_build(state, builder);

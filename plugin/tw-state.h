@@ -225,6 +225,28 @@ gint64 tw_state_get_newest_delivered_time(TwState *state);
 guint tw_state_count_delivered_since(TwState *state, gint64 since);
 
 /**
+ * tw_state_get_read_until:
+ * @state: the state
+ *
+ * Returns: X's created_at of the newest event a finished poll read, Unix
+ * microseconds: every event older than it was read (late ones aside), or
+ * 0 when no poll finished. Unlike the newest delivered time, the
+ * account's own sends, marked delivered when X confirms them, do not move
+ * it.
+ */
+gint64 tw_state_get_read_until(TwState *state);
+
+/**
+ * tw_state_set_read_until:
+ * @state: the state
+ * @created_at: X's time of the newest event of a poll that read down to
+ *   known ground, whose events are all delivered or handled
+ *
+ * Moves the mark forward (never back); tw_state_save() writes it.
+ */
+void tw_state_set_read_until(TwState *state, gint64 created_at);
+
+/**
  * tw_state_get_first_sign_on:
  * @state: the state
  *

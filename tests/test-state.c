@@ -215,6 +215,51 @@ test_first_sign_on_kept(Fixture *fixture, gconstpointer data)
 	}
 }
 
+/* The read mark moves only forward, survives a restart, and a file from
+ * before it starts from the newest delivered time. */
+static void
+test_read_until_kept(Fixture *fixture, gconstpointer data)
+{
+	g_autofree char *dir = state_dir(fixture);
+	g_autofree char *path = g_build_filename(dir, "acme.json", NULL);
+	gint64 now = g_get_real_time();
+	g_autofree char *contents = NULL;
+	g_autofree char *old_file = NULL;
+
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpint(tw_state_get_read_until(state), ==, 0);
+		tw_state_set_read_until(state, now - 10);
+		tw_state_set_read_until(state, now - 20);
+		g_assert_cmpint(tw_state_get_read_until(state), ==, now - 10);
+		/* The account's own send does not move it. */
+		tw_state_mark_delivered(state, "2001", now);
+		g_assert_cmpint(tw_state_get_read_until(state), ==, now - 10);
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_cmpint(tw_state_get_read_until(state), ==, now - 10);
+	}
+	old_file =
+	    g_strdup_printf("{\"version\":1,\"first_sign_on\":%" G_GINT64_FORMAT
+			    ",\"delivered\":[[\"3001\",%" G_GINT64_FORMAT
+			    "],[\"3002\",%" G_GINT64_FORMAT "]]}",
+			    now - 100, now - 7, now - 9);
+	g_assert_true(g_file_set_contents(path, old_file, -1, NULL));
+	{
+		g_autoptr(TwState) state = tw_state_open(dir, "acme", NULL);
+
+		g_assert_true(tw_state_is_delivered(state, "3002"));
+		g_assert_cmpint(tw_state_get_read_until(state), ==, now - 7);
+		g_assert_true(tw_state_save(state, NULL));
+	}
+	g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+	g_assert_nonnull(strstr(contents, "\"read_until\""));
+}
+
 static void
 test_pruning(Fixture *fixture, gconstpointer data)
 {
@@ -609,6 +654,7 @@ main(int argc, char **argv)
 	ADD("/state/delivered/persisted-on-save",
 	    test_delivered_persisted_on_save);
 	ADD("/state/first-sign-on/kept", test_first_sign_on_kept);
+	ADD("/state/read-until/kept", test_read_until_kept);
 	ADD("/state/delivered/pruning", test_pruning);
 	ADD("/state/corrupt-file-moved-aside", test_corrupt_file_moved_aside);
 	ADD("/state/unwritable-directory", test_unwritable_directory);

@@ -73,6 +73,20 @@ received_texts(TwTestRunner *runner)
 	return texts;
 }
 
+/* Exactly "<prefix> 0" to "<prefix> count-1" were received, in order. */
+static void
+assert_received_numbered(TwTestRunner *runner, const char *prefix, guint count)
+{
+	g_autoptr(GPtrArray) texts = received_texts(runner);
+
+	g_assert_cmpuint(texts->len, ==, count);
+	for (guint i = 0; i < count; i++) {
+		g_autofree char *expected = g_strdup_printf("%s %u", prefix, i);
+
+		g_assert_cmpstr(texts->pdata[i], ==, expected);
+	}
+}
+
 typedef struct {
 	TwTestWorld *world;
 	const char *path;
@@ -223,7 +237,6 @@ test_long_backlog_across_windows(TwTestWorld *world, gconstpointer data)
 	TwSandboxCounters counters;
 	g_autofree char *alice = NULL;
 	TwTestRunner *runner;
-	g_autoptr(GPtrArray) texts = NULL;
 	gint64 first_start;
 	const guint backlog = 500;
 
@@ -250,15 +263,51 @@ test_long_backlog_across_windows(TwTestWorld *world, gconstpointer data)
 	runner = start_signed_on(world);
 	tw_test_wait_received(runner, backlog);
 	tw_test_let_it_run(1000);
-	texts = received_texts(runner);
-	g_assert_cmpuint(texts->len, ==, backlog);
-	for (guint i = 0; i < backlog; i++) {
-		g_autofree char *expected = g_strdup_printf("backlog %u", i);
-
-		g_assert_cmpstr(texts->pdata[i], ==, expected);
-	}
+	assert_received_numbered(runner, "backlog", backlog);
 	tw_sandbox_get_counters(world->sandbox, &counters);
 	g_assert_cmpuint(counters.rate_limited, ==, 0);
+	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
+}
+
+/* While reads fail, customers write and the agent's reply goes out (so
+ * the newest event is one the plugin already knows, being its own): once
+ * reads work again, every customer message is shown once, oldest first,
+ * not only those on the page beside the reply. */
+static void
+test_outage_with_own_reply_in_order(TwTestWorld *world, gconstpointer data)
+{
+	g_autofree char *alice =
+	    tw_sandbox_add_user(world->sandbox, "alice_c", "Alice");
+	g_autofree char *bob =
+	    tw_sandbox_add_user(world->sandbox, "bob_c", "Bob");
+	g_autofree char *path = send_path(alice);
+	TwTestRunner *runner = start_signed_on(world);
+	TwSandboxFault outage = {0};
+	g_autoptr(GPtrArray) sent = NULL;
+	const guint written = 30;
+
+	outage.kind = TW_SANDBOX_FAULT_STATUS;
+	outage.status = 503;
+	outage.method = "GET";
+	outage.path_prefix = "/2/dm_events";
+	outage.count = 100000;
+	tw_sandbox_add_fault(world->sandbox, &outage);
+	for (guint i = 0; i < written; i++) {
+		g_autofree char *text = g_strdup_printf("outage %u", i);
+		g_autofree char *id =
+		    tw_test_create_message(world, i % 2 == 0 ? alice : bob,
+					   world->account_id, text, 0);
+
+		g_assert_nonnull(id);
+	}
+	tw_test_send_command(runner, "alice_c", "we are on it");
+	sent = wait_sent(world, path, 1);
+	g_assert_cmpstr(sent->pdata[0], ==, "we are on it");
+	tw_test_let_it_run(500);
+	tw_sandbox_clear_faults(world->sandbox);
+	tw_test_wait_received(runner, written);
+	tw_test_let_it_run(1500);
+	assert_received_numbered(runner, "outage", written);
 	g_assert_cmpint(tw_test_runner_quit(runner), ==, 0);
 }
 
@@ -1021,6 +1070,8 @@ main(int argc, char **argv)
 	    test_reconnect_backfill_in_order);
 	ADD("/sync/receive/long-backlog-across-windows",
 	    test_long_backlog_across_windows);
+	ADD("/sync/receive/outage-with-own-reply-in-order",
+	    test_outage_with_own_reply_in_order);
 	ADD("/sync/receive/first-sign-on-shows-nothing-older",
 	    test_first_sign_on_shows_nothing_older);
 	ADD("/sync/receive/billed-only-what-is-shown",
