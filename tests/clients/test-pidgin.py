@@ -4,7 +4,8 @@
 Pidgin starts with a temporary config directory holding a prpl-twdm account
 pointed at the sandbox X API. xdotool does what a user does with the mouse
 and keyboard (close the first sign-on notice, arrange the windows, type a
-reply); Pidgin's own text log of the conversation shows what it displayed;
+reply, send files through Conversation > Send File and GTK's file chooser);
+Pidgin's own text log of the conversation shows what it displayed;
 ImageMagick's import takes a screenshot of the conversation window.
 
 TWDM_SCREENSHOT_DIR, when set, receives a copy of the screenshot (this is
@@ -14,6 +15,7 @@ SPDX-License-Identifier: GPL-2.0-or-later
 """
 
 import glob
+import json
 import os
 import secrets
 import shutil
@@ -34,9 +36,10 @@ CONVERSATION_WINDOW = "(Mar.{1,2}a Gonz.{1,2}lez|maria_gonzalez)"
 SCREEN = (1024, 640)
 
 
-def write_pidgin_config(config_dir, sandbox):
+def write_pidgin_config(config_dir, sandbox, files_dir):
     """accounts.xml with the account enabled for Pidgin; prefs.xml with
-    plain-text IM logs (the test reads them), no sounds, a fixed size."""
+    plain-text IM logs (the test reads them), no sounds, a fixed size, and
+    files_dir as the folder Send File's chooser opens in."""
     os.makedirs(os.path.join(config_dir, "plugins"), mode=0o700)
     lib.link_plugin(os.path.join(config_dir, "plugins"))
     with open(os.path.join(config_dir, "accounts.xml"), "w", encoding="utf-8") as accounts:
@@ -59,7 +62,7 @@ def write_pidgin_config(config_dir, sandbox):
 """)
     os.chmod(os.path.join(config_dir, "accounts.xml"), 0o600)
     with open(os.path.join(config_dir, "prefs.xml"), "w", encoding="utf-8") as prefs:
-        prefs.write("""<?xml version='1.0' encoding='UTF-8' ?>
+        prefs.write(f"""<?xml version='1.0' encoding='UTF-8' ?>
 <pref version='1' name='/'>
  <pref name='purple'>
   <pref name='logging'>
@@ -79,6 +82,9 @@ def write_pidgin_config(config_dir, sandbox):
   <pref name='blist'>
    <pref name='width' type='int' value='220'/>
    <pref name='height' type='int' value='460'/>
+  </pref>
+  <pref name='filelocations'>
+   <pref name='last_open_folder' type='path' value='{escape(files_dir)}'/>
   </pref>
   <pref name='conversations'>
    <pref name='im'>
@@ -136,7 +142,7 @@ class Pidgin:
         self.config_dir = os.path.join(workdir, "pidgin")
         home = os.path.join(workdir, "home")
         os.makedirs(home, mode=0o700)
-        write_pidgin_config(self.config_dir, sandbox)
+        write_pidgin_config(self.config_dir, sandbox, workdir)
         # No D-Bus session: -m skips the single-instance check over it.
         self.env = display.environment(lib.client_environment(home))
         self.env["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
@@ -279,6 +285,67 @@ class Scenario:
                        in self.pidgin.conversation_log(self.sandbox.account, "maria_gonzalez"),
                        "the reply in Pidgin's conversation log")
 
+    def send_file(self, name, head, size):
+        """Conversation > Send File... in the window, the path typed into
+        GTK's file chooser: the file goes to X as a DM attachment. Returns
+        the upload requests made for it and the DM POST that carries it."""
+        path = os.path.join(self.workdir, name)
+        with open(path, "wb") as output:
+            output.write(head)
+            output.truncate(size)
+        before = len(self.sandbox.requests())
+        _, _, width, height = self.pidgin.geometry(self.conversation)
+        self.pidgin.click(self.conversation, width // 2, height - 20)
+        # The Conversation menu's mnemonic, then Send File's.
+        self.pidgin.xdotool("key", "--clearmodifiers", "alt+c")
+        self.pidgin.xdotool("key", "--clearmodifiers", "n")
+        chooser = self.pidgin.wait_window("Open File...")
+        _, _, width, height = self.pidgin.geometry(chooser)
+        self.pidgin.click(chooser, width // 2, height // 2)
+        # Ctrl+L gives the chooser's location entry; the chooser opens in
+        # the folder of the file (see prefs.xml), so its name will do.
+        self.pidgin.xdotool("key", "--clearmodifiers", "ctrl+l")
+        self.pidgin.xdotool("type", "--delay", "50", name)
+        self.pidgin.xdotool("key", "--clearmodifiers", "Return")
+        lib.wait_until(lambda: self.pidgin.find_window("Open File...") is None,
+                       "the file chooser to close")
+
+        def posted():
+            return [r for r in self.sandbox.requests()[before:]
+                    if r["method"] == "POST" and r["path"].endswith(
+                        f"/with/{self.maria_id}/messages") and r["status"] == 201]
+        lib.wait_until(posted, f"the DM carrying {name}", timeout=lib.TIMEOUT * 2)
+        requests = self.sandbox.requests()[before:]
+        dm = posted()[0]
+        uploads = [r for r in requests[:requests.index(dm)]
+                   if r["path"].startswith("/2/media/upload")]
+        attachments = json.loads(dm["body"]).get("attachments", [])
+        assert len(attachments) == 1 and attachments[0].get("media_id"), dm["body"]
+        assert len(posted()) == 1, f"{len(posted())} DMs for one file"
+        return uploads
+
+    def send_photo(self):
+        """A 2 MB photo through Pidgin's Send File: one upload, then one
+        DM with its media id."""
+        uploads = self.send_file("receipt.png", b"\x89PNG\r\n\x1a\n", 2 * 1024 * 1024)
+        steps = [(r["method"], r["path"], r["status"]) for r in uploads]
+        assert steps == [("POST", "/2/media/upload", 200)], steps
+
+    def send_video(self):
+        """A 10 MB video through Pidgin's Send File: X's chunked upload
+        (initialize, ten 1 MiB appends, finalize, processing status),
+        then one DM with its media id."""
+        uploads = self.send_file("unboxing.mp4", b"\x00\x00\x00\x18ftypmp42",
+                                 10 * 1024 * 1024)
+        paths = [r["path"] for r in uploads if r["status"] == 200]
+        assert paths[0] == "/2/media/upload/initialize", paths
+        appends = [p for p in paths if p.endswith("/append")]
+        assert len(appends) == 10, f"{len(appends)} appends"
+        assert sum(p.endswith("/finalize") for p in paths) == 1, paths
+        body = json.loads(uploads[0]["body"])
+        assert body.get("total_bytes") == 10 * 1024 * 1024, body
+        assert body.get("media_category") == "dm_video", body
+
     def screenshot(self):
         """A screenshot of the conversation window."""
         x, y, width, height = self.pidgin.geometry(self.conversation)
@@ -320,6 +387,8 @@ def main():
         ("pidgin: a customer's photo shows inline, fetched once", scenario.photo),
         ("pidgin: a reply typed in the window reaches X", scenario.reply),
         ("pidgin: a screenshot of the conversation window", scenario.screenshot),
+        ("pidgin: a 2 MB photo through Send File reaches X", scenario.send_photo),
+        ("pidgin: a 10 MB video through Send File reaches X", scenario.send_video),
     ], scenario.diagnostics)
 
 
