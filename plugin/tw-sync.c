@@ -77,12 +77,6 @@ struct _TwSync {
 	GHashTable *looked_up;
 	gint64 poll_horizon;
 	gint64 poll_stop_time;
-	/* Pages go on while they hold nothing this old: everything older
-	 * was read by a poll that finished, or is not shown. */
-	gint64 poll_known_time;
-	/* X's time of the newest event of the batch: where the next poll's
-	 * known ground starts, once the batch is delivered */
-	gint64 batch_newest;
 	GPtrArray *batch; /* TwDmEvent, collected over the pages of one poll */
 	GPtrArray *waiting; /* TwDmEvent held back until a send is confirmed */
 	gboolean usage_cap_told;
@@ -445,6 +439,17 @@ deliver_one(TwAccount *account, const TwDmEvent *event)
 	return TRUE;
 }
 
+static gint64
+newest_created_at(const GPtrArray *events)
+{
+	gint64 newest = 0;
+
+	for (guint i = 0; i < events->len; i++)
+		newest = MAX(newest,
+			     ((const TwDmEvent *)events->pdata[i])->created_at);
+	return newest;
+}
+
 static void
 deliver_chunk(TwAccount *account)
 {
@@ -475,7 +480,7 @@ deliver_chunk(TwAccount *account)
 	/* Also what was handled silently: the next poll must not redo it.
 	 * Only now is all of the batch delivered: a save during it must not
 	 * tell a restart that the poll read that far. */
-	tw_state_set_read_until(account->state, sync->batch_newest);
+	tw_state_set_read_until(account->state, newest_created_at(sync->batch));
 	save_deliveries(account);
 	g_ptr_array_set_size(sync->batch, 0);
 	sync->pages_this_poll = 0;
@@ -607,7 +612,8 @@ poll_done(TwApiReply *reply, gpointer data)
 	TwAccount *account = data;
 	TwSync *sync = account->sync;
 	TwDmPage *page;
-	gboolean entirely_new = TRUE;
+	gboolean all_unknown = TRUE;
+	gboolean page_is_new;
 	gboolean more;
 	gint64 oldest = G_MAXINT64;
 	GHashTableIter iter;
@@ -638,15 +644,12 @@ poll_done(TwApiReply *reply, gpointer data)
 		TwDmEvent *event = page->events->pdata[i];
 
 		if (event_is_known(account, event))
-			entirely_new = FALSE;
+			all_unknown = FALSE;
 		if (tw_state_is_delivered(account->state, event->id) &&
 		    event->created_at >= account->sync->poll_stop_time)
 			account->sync->overlap_seen++;
-		if (event->created_at > 0) {
+		if (event->created_at > 0)
 			oldest = MIN(oldest, event->created_at);
-			sync->batch_newest =
-			    MAX(sync->batch_newest, event->created_at);
-		}
 		g_ptr_array_add(account->sync->batch,
 				g_steal_pointer(&page->events->pdata[i]));
 	}
@@ -655,17 +658,19 @@ poll_done(TwApiReply *reply, gpointer data)
 	more = page->next_token != NULL && page->events->len > 0 &&
 	       sync->pages_this_poll < POLL_MAX_PAGES;
 	/* A page is new when it is all unknown, or when it does not reach
-	 * the known ground: what it knows is then only the account's own
-	 * sends, confirmed while reads failed, with the customers' messages
-	 * before them still unread. */
-	entirely_new = entirely_new || oldest > sync->poll_known_time;
-	sync->new_pages = entirely_new ? sync->new_pages + 1 : 0;
+	 * back to where the last finished poll read: what it knows is then
+	 * only the account's own sends, confirmed while reads failed, with
+	 * the customers' messages before them still unread. */
+	page_is_new = all_unknown ||
+		      oldest > MAX(sync->poll_horizon,
+				   tw_state_get_read_until(account->state));
+	sync->new_pages = page_is_new ? sync->new_pages + 1 : 0;
 	/* Follow next_token while the page is new, or still inside the
 	 * overlap window where late events may hide. */
-	if (more && (entirely_new || overlap_owed(account, oldest))) {
+	if (more && (page_is_new || overlap_owed(account, oldest))) {
 		/* The next page holds what is still ahead of the delivered
 		 * events of the overlap window, and the few read before. A
-		 * second page in a row that is all new is a backlog: then it
+		 * second page in a row that is new is a backlog: then it
 		 * also doubles, though the part that turns out old may not
 		 * have been read yet, and be billed. */
 		guint overlap_left =
@@ -734,13 +739,9 @@ poll_start(TwAccount *account)
 	    MAX(first, newest - TW_STATE_DELIVERED_WINDOW);
 	/* From where the last finished poll read, not from the newest
 	 * delivered time, which the account's own sends move. */
-	account->sync->poll_known_time =
-	    MAX(account->sync->poll_horizon,
-		tw_state_get_read_until(account->state));
 	account->sync->poll_stop_time =
 	    MAX(account->sync->poll_horizon,
 		tw_state_get_read_until(account->state) - POLL_OVERLAP);
-	account->sync->batch_newest = 0;
 	/* One page that reaches back over the overlap window, where late
 	 * events may hide, plus room for a few new ones: a poll is one
 	 * request in the steady state, and re-reading what was already
